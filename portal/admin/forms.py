@@ -1,0 +1,114 @@
+"""Admin forms for users and departments."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.auth.models import Department, User
+from portal.extensions import db
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "0", 0) else None
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        "用户名",
+        validators=[
+            DataRequired("请输入用户名。"),
+            Length(max=40, message="用户名最多 40 个字符。"),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字、下划线、点和连字符。"),
+        ],
+    )
+    display_name = StringField(
+        "姓名", validators=[DataRequired("请输入姓名。"), Length(max=60, message="姓名过长。")]
+    )
+    department_id = SelectField("部门", coerce=_optional_id, validate_choice=False)
+    email = StringField("电子邮件", validators=[Optional(), Email("电子邮件格式不正确。")])
+    phone = StringField("电话", validators=[Optional(), Length(max=40, message="电话过长。")])
+    roles = MultiCheckboxField("角色", validate_choice=True)
+    active = BooleanField("启用", default=True)
+    password = PasswordField(
+        "密码",
+        validators=[Optional(), Length(min=8, max=128, message="密码长度须为 8 到 128 个字符。")],
+        description="新建用户时必填；编辑时留空则不修改。",
+    )
+
+    def __init__(self, *args, user: User | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user = user
+        if user is not None:
+            self.username.render_kw = {"readonly": True}
+
+    def validate_username(self, field):
+        if self._user is not None:
+            field.data = self._user.username
+            return
+        if db.session.scalar(select(User.id).where(User.username == field.data)):
+            raise ValidationError("该用户名已被使用。")
+
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() on the password stops its chain, so the "required when new" rule lives here.
+        valid = super().validate(extra_validators)
+        if self._user is None and not self.password.data:
+            self.password.errors = [*self.password.errors, "新建用户时必须设置密码。"]
+            valid = False
+        return valid
+
+    def validate_department_id(self, field):
+        if field.data is not None and db.session.get(Department, field.data) is None:
+            raise ValidationError("请选择有效的部门。")
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(
+        "部门代码",
+        validators=[
+            DataRequired("请输入部门代码。"),
+            Regexp(
+                r"^[A-Za-z0-9_-]{1,20}$", message="部门代码只能包含字母、数字、下划线和连字符。"
+            ),
+        ],
+    )
+    name = StringField(
+        "部门名称",
+        validators=[DataRequired("请输入部门名称。"), Length(max=80, message="名称过长。")],
+    )
+    parent_id = SelectField("上级部门", coerce=_optional_id, validate_choice=False)
+    head_id = SelectField("部门负责人", coerce=_optional_id, validate_choice=False)
+
+    def __init__(self, *args, department: Department | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._department = department
+
+    def validate_code(self, field):
+        code = field.data.strip().upper()
+        clash = db.session.scalar(select(Department).where(Department.code == code))
+        if clash is not None and clash is not self._department:
+            raise ValidationError("该部门代码已被使用。")
+
+    def validate_parent_id(self, field):
+        if self._department is None or field.data is None:
+            return
+        node = db.session.get(Department, field.data)
+        while node is not None:
+            if node is self._department:
+                raise ValidationError("上级部门不能是本部门或其下级部门。")
+            node = node.parent

@@ -1,0 +1,71 @@
+"""Login, logout and change password."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would be a phishing aid."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                form.username.data, form.password.data, request.remote_addr
+            )
+        except services.AuthError as exc:
+            db.session.commit()  # keep the failed attempt for throttling
+            form.password.errors.append(str(exc))
+            return render_template("auth/login.html", form=form), 422
+        db.session.commit()
+        login_user(user)
+        flash(f"欢迎，{user.display_name}。", "success")
+        return redirect(_safe_next(form.next.data), code=303)
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data, form.new.data)
+        except services.AuthError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("密码已修改。", "success")
+            return redirect(url_for("home.index"), code=303)
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200

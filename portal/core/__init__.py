@@ -1,0 +1,1 @@
+"""What every domain shares: time, htmx helpers, pagination, column types."""

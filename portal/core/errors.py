@@ -1,0 +1,38 @@
+"""Error pages in Chinese, as whole pages (htmx is configured to swap them in too)."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("请求无效", "请求无法处理。请返回上一页刷新后重试。"),
+    403: ("无权访问", "您没有权限查看此页面或执行此操作。"),
+    404: ("页面不存在", "您要找的页面不存在，可能已被移动或删除。"),
+    405: ("请求方法不允许", "此页面不支持该操作。"),
+    413: ("文件过大", "上传的内容超过了允许的大小。"),
+    500: ("服务器错误", "服务器出现了问题，我们已记录此错误。请稍后再试。"),
+}
+
+
+def _render(code: int, detail: str | None = None):
+    title, message = MESSAGES[code]
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, "页面已过期或缺少安全令牌（CSRF）。请刷新页面后重新提交。")
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, lambda error, code=code: _render(code))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _render(500)

@@ -1,0 +1,26 @@
+"""htmx helpers: one URL serves a page or its partial; redirects that htmx and browsers both follow."""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that is not a boosted navigation (which wants the whole page)."""
+    return (
+        request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def page_or_partial(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
+    """Render the partial for htmx swaps, else the page that includes the same partial."""
+    return render_template(partial if is_htmx() else page, **context), status
+
+
+def see_other(location: str) -> Response:
+    """303 after a POST; for a plain htmx request, HX-Location keeps history and the boost."""
+    if is_htmx():
+        response = Response(status=204)
+        response.headers["HX-Location"] = location
+        return response
+    return redirect(location, code=303)

@@ -1,0 +1,13 @@
+"""Pagination of named read queries (`select()` objects) for registers and lists."""
+
+from __future__ import annotations
+
+from flask import request
+
+from portal.extensions import db
+
+
+def paginate(query, per_page: int = 50):
+    """Paginate a select() with the page number from ?page=, never raising 404 for an empty page."""
+    page = request.args.get("page", 1, type=int) or 1
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)

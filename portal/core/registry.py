@@ -1,0 +1,29 @@
+"""What the domains tell the shared pages about themselves: their forms and registers.
+
+Each domain registers a FormType in its `init_app`; the home page, the navigation and the
+register index read this list, so adding a form never edits shared templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class FormType:
+    key: str  # e.g. "seals"
+    name: str  # e.g. "用印申请"
+    new_endpoint: str  # e.g. "seals.new"
+    register_endpoint: str  # e.g. "seals.index"
+    register_name: str  # e.g. "印章使用登记表"
+    description: str = ""
+
+
+def register_form(app: Flask, form: FormType) -> None:
+    app.extensions.setdefault("portal_forms", []).append(form)
+
+
+def form_types(app: Flask) -> list[FormType]:
+    return list(app.extensions.get("portal_forms", []))

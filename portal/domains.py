@@ -1,0 +1,5 @@
+"""The domain packages, in registration order. Each has `init_app(app)`."""
+
+from portal import admin, auth, home
+
+MODULES = [home, auth, admin]

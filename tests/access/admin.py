@@ -1,0 +1,27 @@
+ADMIN_ONLY = {"anon": 302, "admin": 200, "*": 403}
+
+
+def world(org):
+    return {"user_id": org["employee"].id, "department_id": org["employee"].department_id}
+
+
+ROUTES = {
+    "admin.index": [{"url": "/admin/", "expect": {"anon": 302, "admin": 302, "*": 403}}],
+    "admin.users": [{"url": "/admin/users", "expect": ADMIN_ONLY}],
+    "admin.user_edit": [
+        {"url": "/admin/users/new", "expect": ADMIN_ONLY},
+        {"url": "/admin/users/{user_id}/edit", "expect": ADMIN_ONLY},
+        {
+            "url": "/admin/users/{user_id}/edit",
+            "method": "POST",
+            "data": {},
+            "expect": {"anon": 302, "admin": 422, "*": 403},
+        },
+    ],
+    "admin.departments": [{"url": "/admin/departments", "expect": ADMIN_ONLY}],
+    "admin.department_edit": [
+        {"url": "/admin/departments/new", "expect": ADMIN_ONLY},
+        {"url": "/admin/departments/{department_id}/edit", "expect": ADMIN_ONLY},
+    ],
+    "admin.roles": [{"url": "/admin/roles", "expect": ADMIN_ONLY}],
+}

@@ -1,0 +1,148 @@
+"""Shared fixtures: app, client, runner, login helper, the standard organisation.
+
+The database is created once per session (SQLite file in a temp dir, or DATABASE_URL when it
+points at PostgreSQL) and emptied after every test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO.parent / "shared" / "seeds"
+
+_tmp = tempfile.mkdtemp(prefix="portal-tests-")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
+
+
+def make_config(**overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_DIR": os.path.join(_tmp, "uploads"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        "SERVER_NAME": None,
+        "MAIL_SERVER": "",
+    }
+    config.update(overrides)
+    return config
+
+
+def clear_database() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.execute(text("PRAGMA foreign_keys=ON"))
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    app = create_app(make_config())
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        _extra_schema()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _extra_schema() -> None:
+    """Objects outside the ORM metadata (e.g. search indexes) that domains create."""
+    from flask import current_app
+
+    for hook in current_app.extensions.get("portal_schema_hooks", []):
+        hook()
+
+
+class PortalTestClient(FlaskClient):
+    """Tests hold an app context, so `g` outlives a request; drop Flask-Login's per-request
+    user cache so each request loads its own user, as it does in production."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(_schema):
+    app = create_app(make_config())
+    app.test_client_class = PortalTestClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        clear_database()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def org(app):
+    """The standard organisation (same as the demo): users by username."""
+    from tests.factories import standard_org
+
+    return standard_org()
+
+
+class Auth:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username: str, password: str = "demo"):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def as_user(self, user) -> None:
+        """Log in without the form (fast path for access tests)."""
+        with self._client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def login(client, org):
+    """login("employee") logs the test client in as that standard user and returns it."""
+    auth = Auth(client)
+
+    def _login(username: str):
+        auth.as_user(org[username])
+        return org[username]
+
+    return _login

@@ -1,0 +1,128 @@
+"""Browser tests: Debian's Chromium driven by pytest-playwright against a live server.
+
+The server runs the real app (CSRF on) in a thread on a free loopback port, on its own
+database (a SQLite file, or a throwaway PostgreSQL database when DATABASE_URL is PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db
+from tests.conftest import DATABASE_URL, PortalTestClient, clear_database, make_config
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def e2e_database_url(tmp_path_factory):
+    url = make_url(DATABASE_URL)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+        return
+    name = f"portal_e2e_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def e2e_app(e2e_database_url, tmp_path_factory):
+    app = create_app(
+        make_config(
+            TESTING=False,
+            WTF_CSRF_ENABLED=True,
+            SQLALCHEMY_DATABASE_URI=e2e_database_url,
+            UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),
+        )
+    )
+    app.test_client_class = PortalTestClient
+    with app.app_context():
+        db.create_all()
+        for hook in app.extensions.get("portal_schema_hooks", []):
+            hook()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def live_server(e2e_app):
+    """A fresh demo organisation per test module, served on a free port."""
+    from tests.factories import standard_org
+
+    with e2e_app.app_context():
+        clear_database()
+        standard_org()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def e2e_db(e2e_app):
+    """An app context on the live server's database, for setting up and checking data."""
+    with e2e_app.app_context():
+        yield db
+        db.session.remove()
+
+
+@pytest.fixture
+def browser_login(page, live_server):
+    def _login(username: str, password: str = "demo"):
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        return page
+
+    return _login
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Overrides pytest-base-url's fixture, whose instance-method form pytest 9 deprecates;
+    tests build absolute URLs from `live_server`."""
+    return None
