@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 from flask import Flask, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from portal import config
+from portal.core import sqlite as _sqlite  # noqa: F401  (registers connection hooks)
 from portal.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "home.health", "verify.check"}
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers run beside a writer; busy_timeout waits instead of failing at once."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
 
 
 def create_app(test_config: dict | None = None) -> Flask:

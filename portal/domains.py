@@ -1,5 +1,5 @@
 """The domain packages, in registration order. Each has `init_app(app)`."""
 
-from portal import admin, auth, home
+from portal import admin, auth, home, notifications, workflow
 
-MODULES = [home, auth, admin]
+MODULES = [home, auth, admin, notifications, workflow]

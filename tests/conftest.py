@@ -46,10 +46,10 @@ def clear_database() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
-        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        # Checked at commit, once every table is empty (departments and users point at each other).
+        db.session.execute(text("PRAGMA defer_foreign_keys=ON"))
         for table in tables:
             db.session.execute(table.delete())
-        db.session.execute(text("PRAGMA foreign_keys=ON"))
     db.session.commit()
 
 

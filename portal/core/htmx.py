@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request
+from flask import (
+    Response,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 
 def is_htmx() -> bool:
@@ -24,3 +32,10 @@ def see_other(location: str) -> Response:
         response.headers["HX-Location"] = location
         return response
     return redirect(location, code=303)
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A site-relative URL that also works outside a request (CLI jobs, background ticks)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)

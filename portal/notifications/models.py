@@ -1,0 +1,32 @@
+"""Notifications: one row per recipient; `dedupe_key` makes reminders idempotent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.core.clock import now
+from portal.core.types import UTCDateTime
+from portal.extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # task, reminder, escalation, result, cc, ...
+    message: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(300), default="")
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()

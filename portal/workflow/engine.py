@@ -1,0 +1,530 @@
+"""The approval engine. `transition()` is the only way a workflow status changes; every change
+writes an audit event (who, for whom, from, to, step, comment, when, IP) and notifies people.
+
+Actions: submit, approve, complete, reject (back to the applicant), send_back (one step),
+withdraw (applicant, before the last step), void (作废, reason required; the number stays used),
+pause and resume (the clock of a pausable flow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from portal.auth.models import RoleCode, User, users_with_role
+from portal.core import audit
+from portal.core.calendar import add_time, time_between
+from portal.core.clock import now
+from portal.core.htmx import path_for
+from portal.core.numbering import next_number
+from portal.extensions import db
+from portal.notifications.services import notify
+from portal.workflow import delegation
+from portal.workflow.flow import ANY, Context, Deadline, Flow, Step, get_flow
+from portal.workflow.models import EDITABLE, Instance, Status, Task, TaskStatus, Watcher
+
+
+class WorkflowError(Exception):
+    """An action that is not allowed now; the message is shown to the user."""
+
+
+@dataclass
+class Ctx:
+    flow: Flow
+    instance: Instance
+    record: object
+    actor: User
+
+    @property
+    def step(self) -> Step | None:
+        key = self.instance.step_key
+        return self.flow.step(key) if key else None
+
+    def context(self) -> Context:
+        return Context(self.instance, self.record, self.instance.applicant)
+
+
+def load_record(flow: Flow, instance: Instance):
+    return db.session.get(flow.model, instance.record_id)
+
+
+def record_url(instance: Instance) -> str:
+    flow = get_flow(instance.form_type)
+    return path_for(flow.detail_endpoint, id=instance.record_id)
+
+
+def start(flow_key: str, record, applicant: User, department=None) -> Instance:
+    """Create the draft instance for a new record (no number yet)."""
+    flow = get_flow(flow_key)
+    instance = Instance(
+        form_type=flow_key,
+        record_id=record.id,
+        applicant=applicant,
+        department=department or applicant.department,
+        title=flow.title(record)[:200],
+    )
+    db.session.add(instance)
+    db.session.flush()
+    _audit(Ctx(flow, instance, record, applicant), "create", "", Status.DRAFT)
+    return instance
+
+
+def refresh_title(instance: Instance, record) -> None:
+    instance.title = get_flow(instance.form_type).title(record)[:200]
+
+
+def transition(
+    instance: Instance, action: str, actor: User, comment: str = "", **kwargs
+) -> Instance:
+    """Apply `action` by `actor`, or raise WorkflowError. The caller commits."""
+    flow = get_flow(instance.form_type)
+    ctx = Ctx(flow, instance, load_record(flow, instance), actor)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise WorkflowError("未知的操作。")
+    reason = spec.refusal(ctx)
+    if reason:
+        raise WorkflowError(reason)
+    if spec.needs_comment and not comment.strip():
+        raise WorkflowError(f"请填写{spec.comment_label}。")
+    spec.apply(ctx, comment.strip(), **kwargs)
+    db.session.flush()
+    return instance
+
+
+# --- who may act -------------------------------------------------------------------------------
+
+
+def acting_task(ctx: Ctx, user: User | None = None) -> tuple[Task, User | None] | None:
+    """The open task of the current step that `user` may decide, and for whom (delegation)."""
+    user = user or ctx.actor
+    for task in ctx.instance.open_tasks:
+        if task.step_key != ctx.instance.step_key:
+            continue
+        if task.assignee_id == user.id:
+            return task, None
+    for task in ctx.instance.open_tasks:
+        if task.step_key != ctx.instance.step_key:
+            continue
+        delegate = delegation.delegate_for(task.assignee, ctx.instance.form_type)
+        if delegate is not None and delegate.id == user.id:
+            return task, task.assignee
+    return None
+
+
+def _require_task(ctx: Ctx) -> tuple[Task, User | None]:
+    found = acting_task(ctx)
+    if found is None:
+        raise WorkflowError("您不是当前步骤的审批人。")
+    return found
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    key: str
+    label: str
+    refusal: object  # (ctx) -> str | None: why not, or None when allowed
+    apply: object  # (ctx, comment, **kwargs) -> None
+    needs_comment: bool = False
+    comment_label: str = "意见"
+    style: str = ""
+
+
+def _refuse_submit(ctx: Ctx) -> str | None:
+    if ctx.instance.status not in EDITABLE:
+        return "只有草稿、已退回或已撤回的申请可以提交。"
+    if ctx.actor.id != ctx.instance.applicant_id:
+        return "只有申请人可以提交。"
+    return None
+
+
+def _apply_submit(ctx: Ctx, comment: str, **_) -> None:
+    instance = ctx.instance
+    before = instance.status
+    if instance.number is None:
+        instance.number = next_number(ctx.flow.number_prefix)
+    instance.status = Status.IN_PROGRESS
+    instance.submitted_at = now()
+    instance.round += 1
+    instance.warning = ""
+    instance.paused_at = None
+    instance.paused_seconds = instance.paused_business_seconds = 0
+    _audit(ctx, "submit", before, Status.IN_PROGRESS, comment=comment)
+    _advance(ctx, 0)
+
+
+def _refuse_decide(kind: str):
+    def refusal(ctx: Ctx) -> str | None:
+        if ctx.instance.status != Status.IN_PROGRESS:
+            return "该申请当前不在审批中。"
+        if acting_task(ctx) is None:
+            return "您不是当前步骤的审批人。"
+        step_kind = ctx.step.kind if ctx.step else ""
+        if kind == "approval" and step_kind != "approval":
+            return "当前步骤需要办理完成，而不是审批。"
+        if kind == "stage" and step_kind == "approval":
+            return "当前步骤需要审批。"
+        return None
+
+    return refusal
+
+
+def _apply_decide(status: str):
+    def apply(ctx: Ctx, comment: str, data: dict | None = None, **_) -> None:
+        task, principal = _require_task(ctx)
+        _close_task(task, status, ctx.actor, principal, comment)
+        step = ctx.step
+        action = "approve" if status == TaskStatus.APPROVED else "complete"
+        if ctx.instance.paused_at is not None:
+            _resume_clock(ctx)
+        _audit(ctx, action, Status.IN_PROGRESS, Status.IN_PROGRESS, comment, principal, data)
+        if step.mode == ANY:
+            _cancel_open(ctx.instance)
+        if not ctx.instance.open_tasks:
+            _advance(ctx, ctx.flow.index(step.key) + 1)
+
+    return apply
+
+
+def _apply_reject(ctx: Ctx, comment: str, **_) -> None:
+    task, principal = _require_task(ctx)
+    _close_task(task, TaskStatus.REJECTED, ctx.actor, principal, comment)
+    _cancel_open(ctx.instance)
+    ctx.instance.status = Status.RETURNED
+    _audit(ctx, "reject", Status.IN_PROGRESS, Status.RETURNED, comment, principal)
+    ctx.instance.step_key = None
+    _notify_applicant(ctx, f"您的{ctx.flow.name}已被退回：{comment}", "result")
+
+
+def _previous_step(ctx: Ctx) -> Step | None:
+    current = ctx.flow.index(ctx.instance.step_key)
+    earlier = [
+        t
+        for t in ctx.instance.tasks
+        if t.round == ctx.instance.round
+        and t.status != TaskStatus.CANCELLED
+        and ctx.flow.index(t.step_key) < current
+    ]
+    if not earlier:
+        return None
+    return ctx.flow.step(max(earlier, key=lambda t: t.id).step_key)
+
+
+def _refuse_send_back(ctx: Ctx) -> str | None:
+    reason = _refuse_decide("any")(ctx)
+    if reason:
+        return reason
+    if not ctx.step.can_send_back or _previous_step(ctx) is None:
+        return "当前步骤没有可退回的上一步。"
+    return None
+
+
+def _apply_send_back(ctx: Ctx, comment: str, **_) -> None:
+    task, principal = _require_task(ctx)
+    previous = _previous_step(ctx)
+    people = [
+        t.assignee
+        for t in ctx.instance.tasks
+        if t.step_key == previous.key
+        and t.round == ctx.instance.round
+        and t.status != TaskStatus.CANCELLED
+    ]
+    _close_task(task, TaskStatus.SENT_BACK, ctx.actor, principal, comment)
+    _cancel_open(ctx.instance)
+    _audit(ctx, "send_back", Status.IN_PROGRESS, Status.IN_PROGRESS, comment, principal)
+    _open_step(ctx, previous, list(dict.fromkeys(people)), fallback=False)
+
+
+def _later_steps_apply(ctx: Ctx) -> bool:
+    index = ctx.flow.index(ctx.instance.step_key)
+    return any(s.when is None or s.when(ctx.record) for s in ctx.flow.steps[index + 1 :])
+
+
+def _refuse_withdraw(ctx: Ctx) -> str | None:
+    if ctx.instance.status != Status.IN_PROGRESS:
+        return "只有审批中的申请可以撤回。"
+    if ctx.actor.id != ctx.instance.applicant_id:
+        return "只有申请人可以撤回。"
+    if not _later_steps_apply(ctx):
+        return "申请已到最后一步，不能撤回。"
+    return None
+
+
+def _apply_withdraw(ctx: Ctx, comment: str, **_) -> None:
+    _cancel_open(ctx.instance)
+    ctx.instance.status = Status.WITHDRAWN
+    _audit(ctx, "withdraw", Status.IN_PROGRESS, Status.WITHDRAWN, comment)
+    ctx.instance.step_key = None
+
+
+def _refuse_void(ctx: Ctx) -> str | None:
+    status = ctx.instance.status
+    if status == Status.VOIDED:
+        return "该记录已作废。"
+    if ctx.actor.has_role(*ctx.flow.void_roles, RoleCode.SYSADMIN):
+        return None
+    if ctx.actor.id == ctx.instance.applicant_id and status in EDITABLE:
+        return None
+    return "您无权作废该记录。"
+
+
+def _apply_void(ctx: Ctx, comment: str, **_) -> None:
+    before = ctx.instance.status
+    _cancel_open(ctx.instance)
+    ctx.instance.status = Status.VOIDED
+    _audit(ctx, "void", before, Status.VOIDED, comment)
+    ctx.instance.step_key = None
+    if ctx.actor.id != ctx.instance.applicant_id:
+        _notify_applicant(ctx, f"您的{ctx.flow.name}已被作废：{comment}", "result")
+
+
+def _may_pause(ctx: Ctx) -> bool:
+    return acting_task(ctx) is not None or ctx.actor.has_role(
+        *ctx.flow.pause_roles, RoleCode.SYSADMIN
+    )
+
+
+def _refuse_pause(ctx: Ctx) -> str | None:
+    if not ctx.flow.pausable or ctx.instance.status != Status.IN_PROGRESS:
+        return "该记录的时钟不能暂停。"
+    if ctx.instance.paused_at is not None:
+        return "时钟已暂停。"
+    return None if _may_pause(ctx) else "您无权暂停该记录的时钟。"
+
+
+def _apply_pause(ctx: Ctx, comment: str, **_) -> None:
+    ctx.instance.paused_at = now()
+    ctx.instance.pause_reason = comment[:200]
+    _audit(ctx, "pause", Status.IN_PROGRESS, Status.IN_PROGRESS, comment)
+
+
+def _refuse_resume(ctx: Ctx) -> str | None:
+    if ctx.instance.status != Status.IN_PROGRESS or ctx.instance.paused_at is None:
+        return "时钟没有暂停。"
+    return None if _may_pause(ctx) else "您无权恢复该记录的时钟。"
+
+
+def _apply_resume(ctx: Ctx, comment: str, **_) -> None:
+    _resume_clock(ctx)
+    _audit(ctx, "resume", Status.IN_PROGRESS, Status.IN_PROGRESS, comment)
+
+
+ACTIONS = {
+    spec.key: spec
+    for spec in (
+        ActionSpec("submit", "提交", _refuse_submit, _apply_submit, style="primary"),
+        ActionSpec("approve", "同意", _refuse_decide("approval"), _apply_decide(TaskStatus.APPROVED), style="primary"),
+        ActionSpec("complete", "完成", _refuse_decide("stage"), _apply_decide(TaskStatus.COMPLETED), style="primary"),
+        ActionSpec("send_back", "退回上一步", _refuse_send_back, _apply_send_back, needs_comment=True),
+        ActionSpec("reject", "退回申请人", _refuse_decide("approval"), _apply_reject, needs_comment=True, style="danger"),
+        ActionSpec("withdraw", "撤回", _refuse_withdraw, _apply_withdraw),
+        ActionSpec("pause", "暂停计时", _refuse_pause, _apply_pause, needs_comment=True, comment_label="暂停原因"),
+        ActionSpec("resume", "恢复计时", _refuse_resume, _apply_resume),
+        ActionSpec("void", "作废", _refuse_void, _apply_void, needs_comment=True, comment_label="作废原因", style="danger"),
+    )
+}  # fmt: skip
+
+
+# --- steps, tasks, clocks ---------------------------------------------------------------------
+
+
+def _advance(ctx: Ctx, start: int) -> None:
+    """Open the first applicable step from `start`; complete the instance when none is left."""
+    for step in ctx.flow.steps[start:]:
+        if step.when is not None and not step.when(ctx.record):
+            continue
+        people, fallback = _resolve(ctx, step)
+        if not people:
+            _audit(
+                ctx,
+                "skip",
+                Status.IN_PROGRESS,
+                Status.IN_PROGRESS,
+                "申请人即本步骤审批人，自动跳过",
+                step=step,
+            )
+            continue
+        _open_step(ctx, step, people, fallback)
+        return
+    ctx.instance.status = Status.COMPLETED
+    ctx.instance.completed_at = now()
+    ctx.instance.step_key = None
+    _audit(ctx, "finish", Status.IN_PROGRESS, Status.COMPLETED)
+    _notify_applicant(ctx, f"您的{ctx.flow.name}已办结。", "result")
+
+
+def _resolve(ctx: Ctx, step: Step) -> tuple[list[User], bool]:
+    """Assignees of a step; ([], False) means skip; no one found means the sysadmins (fallback)."""
+    people = list(dict.fromkeys(step.assignee.resolve(ctx.context())))
+    applicant_id = ctx.instance.applicant_id
+    if step.skip_applicant and any(u.id == applicant_id for u in people):
+        if step.mode == ANY:
+            return [], False
+        people = [u for u in people if u.id != applicant_id]
+        if not people:
+            return [], False
+    if people:
+        return people, False
+    admins = list(db.session.scalars(users_with_role(RoleCode.SYSADMIN)))
+    warning = f"步骤“{step.name}”找不到审批人（{step.assignee.describe()}），已转系统管理员处理。"
+    ctx.instance.warning = warning
+    _audit(ctx, "fallback", Status.IN_PROGRESS, Status.IN_PROGRESS, warning, step=step)
+    return admins, True
+
+
+def _open_step(ctx: Ctx, step: Step, people: list[User], fallback: bool) -> None:
+    ctx.instance.step_key = step.key
+    due = _due(ctx, step)
+    for user in people:
+        task = Task(
+            instance=ctx.instance,
+            step_key=step.key,
+            step_name=step.name,
+            round=ctx.instance.round,
+            assignee=user,
+            due_at=due,
+            fallback=fallback,
+        )
+        db.session.add(task)
+        _notify_assignee(
+            ctx,
+            user,
+            f"待您处理：{ctx.flow.name} {ctx.instance.number or ''} {ctx.instance.title}（{step.name}）",
+            "task",
+        )
+    if step.cc is not None:
+        add_watchers(ctx.instance, step.cc.resolve(ctx.context()), source=f"step:{step.key}")
+    db.session.flush()
+
+
+def _due(ctx: Ctx, step: Step) -> datetime | None:
+    deadline = step.deadline
+    if deadline is None:
+        return None
+    if deadline.resolve is not None:
+        resolved = deadline.resolve(ctx.record)
+        if isinstance(resolved, datetime):
+            return resolved
+        if isinstance(resolved, Deadline):
+            deadline = Deadline(
+                hours=resolved.hours,
+                days=resolved.days,
+                business=resolved.business,
+                anchor=deadline.anchor,
+                remind_before=deadline.remind_before,
+            )
+    if deadline.duration <= timedelta(0):
+        return None
+    if deadline.anchor == "submit":
+        paused = (
+            ctx.instance.paused_business_seconds
+            if deadline.business
+            else ctx.instance.paused_seconds
+        )
+        base = ctx.instance.submitted_at
+        return add_time(base, deadline.duration + timedelta(seconds=paused), deadline.business)
+    return add_time(now(), deadline.duration, deadline.business)
+
+
+def _resume_clock(ctx: Ctx) -> None:
+    """Push open deadlines back by the time spent paused, in each step's own kind of time."""
+    instance = ctx.instance
+    paused_at, current = instance.paused_at, now()
+    instance.paused_seconds += int((current - paused_at).total_seconds())
+    instance.paused_business_seconds += int(time_between(paused_at, current, True).total_seconds())
+    for task in instance.open_tasks:
+        step = ctx.flow.step(task.step_key)
+        business = bool(step.deadline and step.deadline.business)
+        if task.due_at is not None:
+            task.due_at = add_time(
+                task.due_at, time_between(paused_at, current, business), business
+            )
+            task.reminded_at = None
+    instance.paused_at = None
+    instance.pause_reason = ""
+
+
+def _close_task(task: Task, status: str, actor: User, principal: User | None, comment: str) -> None:
+    task.status = status
+    task.actor = actor
+    task.on_behalf_of = principal
+    task.comment = comment
+    task.decided_at = now()
+
+
+def _cancel_open(instance: Instance) -> None:
+    for task in instance.open_tasks:
+        task.status = TaskStatus.CANCELLED
+        task.decided_at = now()
+
+
+def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
+    existing = {w.user_id for w in instance.watchers}
+    for user in users:
+        if user is None or user.id in existing:
+            continue
+        instance.watchers.append(Watcher(user_id=user.id, source=source))
+        existing.add(user.id)
+        notify(
+            [user],
+            f"抄送：{get_flow(instance.form_type).name} {instance.number or ''} {instance.title}",
+            kind="cc",
+            url=record_url(instance),
+            instance_id=instance.id,
+        )
+
+
+# --- audit and notifications ------------------------------------------------------------------
+
+
+def _audit(ctx, action, before, after, comment="", principal=None, data=None, step=None) -> None:
+    step = step or ctx.step
+    audit.record(
+        "workflow",
+        ctx.instance.id,
+        action,
+        ctx.actor,
+        on_behalf_of=principal,
+        from_status=before,
+        to_status=after,
+        step=step.name if step else "",
+        comment=comment,
+        data=data,
+    )
+
+
+def _notify_assignee(
+    ctx: Ctx, user: User, message: str, kind: str, dedupe_key: str | None = None
+) -> None:
+    """The assignee, and their delegate while a delegation is active."""
+    people = [user]
+    delegate = delegation.delegate_for(user, ctx.instance.form_type)
+    if delegate is not None:
+        people.append(delegate)
+    notify(
+        people,
+        message,
+        kind=kind,
+        url=record_url(ctx.instance),
+        instance_id=ctx.instance.id,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _notify_applicant(ctx: Ctx, message: str, kind: str) -> None:
+    if (
+        ctx.actor.id == ctx.instance.applicant_id
+        and kind == "result"
+        and ctx.instance.status != Status.COMPLETED
+    ):
+        return
+    notify(
+        [ctx.instance.applicant],
+        message,
+        kind=kind,
+        url=record_url(ctx.instance),
+        instance_id=ctx.instance.id,
+    )

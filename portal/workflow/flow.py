@@ -1,0 +1,179 @@
+"""Flows as data: the steps a form type goes through, who acts at each, when, and by when.
+
+A domain declares one `Flow` in its `flow.py` and registers it in `init_app`. The engine reads
+these declarations; it knows nothing about seals, supplies or complaints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.auth.models import Department, Role, User
+from portal.extensions import db
+
+
+@dataclass
+class Context:
+    """What an assignee rule or condition may look at."""
+
+    instance: Any
+    record: Any
+    applicant: User
+
+
+# --- assignee rules ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HasRole:
+    code: str
+    label: str = ""
+
+    def resolve(self, ctx: Context) -> list[User]:
+        query = select(User).join(User.roles).where(Role.code == self.code, User.active.is_(True))
+        return list(db.session.scalars(query.order_by(User.id)))
+
+    def describe(self) -> str:
+        return self.label or f"角色：{self.code}"
+
+
+@dataclass(frozen=True)
+class ApplicantHead:
+    """The head of the applicant's department (the department recorded on the instance)."""
+
+    def resolve(self, ctx: Context) -> list[User]:
+        department = ctx.instance.department
+        head = department.head if department is not None else None
+        return [head] if head is not None and head.active else []
+
+    def describe(self) -> str:
+        return "申请人部门负责人"
+
+
+@dataclass(frozen=True)
+class DepartmentHead:
+    code: str
+
+    def resolve(self, ctx: Context) -> list[User]:
+        department = db.session.scalar(select(Department).where(Department.code == self.code))
+        head = department.head if department is not None else None
+        return [head] if head is not None and head.active else []
+
+    def describe(self) -> str:
+        return f"{self.code} 部门负责人"
+
+
+@dataclass(frozen=True)
+class NamedUser:
+    username: str
+
+    def resolve(self, ctx: Context) -> list[User]:
+        user = db.session.scalar(select(User).where(User.username == self.username))
+        return [user] if user is not None and user.active else []
+
+    def describe(self) -> str:
+        return self.username
+
+
+@dataclass(frozen=True)
+class FromRecord:
+    """Users the record names (e.g. the keepers of the seals chosen on a request)."""
+
+    users: Callable[[Any], list[User]]
+    label: str
+
+    def resolve(self, ctx: Context) -> list[User]:
+        return [u for u in self.users(ctx.record) if u is not None and u.active]
+
+    def describe(self) -> str:
+        return self.label
+
+
+AssigneeRule = HasRole | ApplicantHead | DepartmentHead | NamedUser | FromRecord
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long a step may take. `resolve(record)` may supply the figure at run time (from the
+    procedure's front matter, or an absolute datetime from the record such as a return time)."""
+
+    hours: float | None = None
+    days: float | None = None
+    business: bool = False
+    anchor: str = "step"  # "step": counted from when the step opens; "submit": from submission
+    resolve: Callable[[Any], Deadline | datetime | None] | None = None
+    remind_before: timedelta | None = None  # default: a fifth of the duration, at least 1 h
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(hours=self.hours or 0, days=self.days or 0)
+
+
+# --- steps and flows --------------------------------------------------------------------------
+
+ANY = "any"  # 或签: the first decision settles the step
+ALL = "all"  # 会签: every assignee must approve
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    name: str
+    assignee: AssigneeRule
+    mode: str = ANY
+    kind: str = "approval"  # approval (同意/退回) or stage/task (完成)
+    when: Callable[[Any], bool] | None = None
+    deadline: Deadline | None = None
+    cc: AssigneeRule | None = None
+    escalate_to: AssigneeRule | None = None
+    skip_applicant: bool = True
+    action_label: str = "同意"
+    form_endpoint: str | None = None  # a domain page that completes this step with its own data
+    can_send_back: bool = True
+
+
+@dataclass(frozen=True)
+class Flow:
+    key: str  # the form type, also the blueprint name of its domain
+    name: str
+    number_prefix: str
+    model: type
+    steps: tuple[Step, ...]
+    detail_endpoint: str  # url_for(detail_endpoint, id=record.id)
+    title: Callable[[Any], str] = lambda record: ""
+    viewer_roles: tuple[str, ...] = ("sysadmin",)  # roles that may read every record
+    can_view: Callable[[User, Any], bool] | None = None  # extra, domain-specific readers
+    void_roles: tuple[str, ...] = ("sysadmin",)
+    pause_roles: tuple[str, ...] = ()  # who may pause the clock (besides the open step's assignees)
+    pausable: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def step(self, key: str) -> Step:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    def index(self, key: str) -> int:
+        return [s.key for s in self.steps].index(key)
+
+
+def register_flow(app, flow: Flow) -> None:
+    app.extensions.setdefault("portal_flows", {})[flow.key] = flow
+
+
+def get_flow(key: str) -> Flow:
+    return current_app.extensions["portal_flows"][key]
+
+
+def all_flows() -> list[Flow]:
+    return list(current_app.extensions.get("portal_flows", {}).values())

@@ -1,0 +1,114 @@
+"""`flask workflow tick`: reminders before a deadline and escalations after it, idempotently.
+
+Run it from cron every few minutes. Each reminder and escalation is sent once per task
+(`reminded_at`/`escalated_at` plus a notification dedupe key), however often tick runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.core import audit
+from portal.core.clock import now
+from portal.extensions import db
+from portal.notifications.services import notify, send_pending_emails
+from portal.workflow import delegation
+from portal.workflow.engine import Ctx, load_record, record_url
+from portal.workflow.flow import get_flow
+from portal.workflow.models import Instance, Status, Task, TaskStatus
+
+
+@dataclass
+class TickResult:
+    reminders: int = 0
+    escalations: int = 0
+    emails: int = 0
+
+
+def _remind_before(step, task: Task) -> timedelta:
+    if step.deadline is not None and step.deadline.remind_before is not None:
+        return step.deadline.remind_before
+    span = task.due_at - task.created_at
+    return max(span / 5, timedelta(hours=1))
+
+
+def _open_with_deadlines():
+    return (
+        select(Task)
+        .join(Task.instance)
+        .where(
+            Task.status == TaskStatus.OPEN,
+            Task.due_at.is_not(None),
+            Instance.status == Status.IN_PROGRESS,
+            Instance.paused_at.is_(None),
+        )
+        .order_by(Task.due_at)
+    )
+
+
+def _people(task: Task, form_type: str) -> list:
+    delegate = delegation.delegate_for(task.assignee, form_type)
+    return [task.assignee, delegate] if delegate else [task.assignee]
+
+
+def tick() -> TickResult:
+    result = TickResult()
+    current = now()
+    for task in db.session.scalars(_open_with_deadlines()).all():
+        instance = task.instance
+        flow = get_flow(instance.form_type)
+        step = flow.step(task.step_key)
+        label = f"{flow.name} {instance.number} {instance.title}（{task.step_name}）"
+        url = record_url(instance)
+        if task.due_at <= current and task.escalated_at is None:
+            _escalate(task, flow, step, label, url)
+            result.escalations += 1
+        elif (
+            task.due_at > current
+            and task.reminded_at is None
+            and task.due_at - current <= _remind_before(step, task)
+        ):
+            due = task.due_at
+            notify(
+                _people(task, instance.form_type),
+                f"即将到期：{label}，请在期限前处理。",
+                kind="reminder",
+                url=url,
+                instance_id=instance.id,
+                dedupe_key=f"remind:{task.id}:{due.isoformat()}",
+            )
+            task.reminded_at = current
+            result.reminders += 1
+    db.session.flush()
+    result.emails = send_pending_emails()
+    return result
+
+
+def _escalate(task: Task, flow, step, label: str, url: str) -> None:
+    instance = task.instance
+    people = _people(task, instance.form_type)
+    if step.escalate_to is not None:
+        ctx = Ctx(flow, instance, load_record(flow, instance), instance.applicant)
+        people += step.escalate_to.resolve(ctx.context())
+    notify(
+        people,
+        f"已超时：{label}",
+        kind="escalation",
+        url=url,
+        instance_id=instance.id,
+        dedupe_key=f"escalate:{task.id}:{task.due_at.isoformat()}",
+    )
+    task.escalated_at = now()
+    audit.record(
+        "workflow",
+        instance.id,
+        "overdue",
+        None,
+        from_status=instance.status,
+        to_status=instance.status,
+        step=task.step_name,
+        comment=f"{task.assignee.display_name} 的处理期限已过",
+    )

@@ -1,0 +1,162 @@
+"""Inbox pages (待我审批, 我的申请, 抄送我的, 已办), record actions, CC and delegations."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth import services as auth_services
+from portal.auth.models import User
+from portal.core.htmx import is_htmx, see_other
+from portal.core.pagination import paginate
+from portal.extensions import db
+from portal.workflow import delegation, engine, services
+from portal.workflow.flow import all_flows
+from portal.workflow.forms import ActionForm, CCForm, DelegationForm
+from portal.workflow.models import STATUS_LABELS, Delegation, Instance
+
+bp = Blueprint("workflow", __name__)
+
+
+@bp.route("/inbox")
+def inbox():
+    page = paginate(services.awaiting(current_user, request.args.get("type") or None))
+    return render_template("workflow/inbox.html", page=page, flows=all_flows())
+
+
+@bp.route("/my")
+def mine():
+    status = request.args.get("status") or None
+    page = paginate(services.mine(current_user, status))
+    counts = services.status_counts(current_user)
+    return render_template(
+        "workflow/mine.html", page=page, status=status, counts=counts, labels=STATUS_LABELS
+    )
+
+
+@bp.route("/cc")
+def copied():
+    page = paginate(services.copied_to(current_user))
+    return render_template(
+        "workflow/list.html", page=page, title="抄送我的", empty="暂无抄送给您的记录。"
+    )
+
+
+@bp.route("/done")
+def done():
+    page = paginate(services.handled_by(current_user))
+    return render_template(
+        "workflow/list.html", page=page, title="已办", empty="您还没有处理过记录。"
+    )
+
+
+def _get_visible_instance(instance_id: int) -> Instance:
+    instance = db.get_or_404(Instance, instance_id)
+    if not services.can_view(current_user, instance):
+        abort(403)
+    return instance
+
+
+@bp.route("/workflow/<int:instance_id>/act", methods=["POST"])
+def act(instance_id: int):
+    instance = _get_visible_instance(instance_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            engine.transition(instance, form.action.data, current_user, form.comment.data or "")
+        except engine.WorkflowError as exc:
+            db.session.rollback()
+            form.comment.errors = [*form.comment.errors, str(exc)]
+        else:
+            db.session.commit()
+            flash(
+                f"已{engine.ACTIONS[form.action.data].label}：{instance.number or instance.title}",
+                "success",
+            )
+            return see_other(engine.record_url(instance))
+    data = services.panel(instance, current_user)
+    template = "workflow/_actions.html" if is_htmx() else "workflow/act.html"
+    return render_template(
+        template, panel=data, action_form=form, record_url=engine.record_url(instance)
+    ), 422
+
+
+@bp.route("/workflow/<int:instance_id>/cc", methods=["POST"])
+def cc(instance_id: int):
+    instance = _get_visible_instance(instance_id)
+    if instance.applicant_id != current_user.id:
+        abort(403)
+    form = CCForm()
+    form.users.choices = auth_services.user_choices()
+    if form.validate_on_submit():
+        users = [db.session.get(User, uid) for uid in form.users.data]
+        engine.add_watchers(instance, users)
+        db.session.commit()
+        flash("已抄送。", "success")
+    else:
+        flash("请选择抄送人。", "danger")
+    return redirect(engine.record_url(instance), code=303)
+
+
+def _delegation_form() -> DelegationForm:
+    form = DelegationForm()
+    users = auth_services.user_choices()
+    form.delegate_id.choices = users
+    form.principal_id.choices = (
+        users if current_user.is_sysadmin else [(current_user.id, current_user.display_name)]
+    )
+    form.form_type.choices = [("", "全部表单"), *[(f.key, f.name) for f in all_flows()]]
+    if not form.is_submitted():
+        form.principal_id.data = current_user.id
+    return form
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+def delegations():
+    form = _delegation_form()
+    if form.validate_on_submit():
+        principal = db.session.get(User, form.principal_id.data)
+        try:
+            delegation.create_delegation(
+                principal, db.session.get(User, form.delegate_id.data), form.starts_on.data, form.ends_on.data,
+                created_by=current_user, form_type=form.form_type.data or None, reason=form.reason.data or "",
+            )  # fmt: skip
+        except delegation.DelegationError as exc:
+            form.delegate_id.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash("委托已设置。", "success")
+            return redirect(url_for("workflow.delegations"), code=303)
+    query = (
+        delegation.all_delegations()
+        if current_user.is_sysadmin
+        else delegation.delegations_of(current_user)
+    )
+    rows = db.session.scalars(query.limit(200)).all()
+    status = 422 if form.errors else 200
+    return render_template(
+        "workflow/delegations.html", form=form, rows=rows, today=delegation.today()
+    ), status
+
+
+@bp.route("/delegations/<int:delegation_id>/cancel", methods=["POST"])
+def cancel_delegation(delegation_id: int):
+    row = db.get_or_404(Delegation, delegation_id)
+    if (
+        current_user.id not in (row.principal_id, row.created_by_id)
+        and not current_user.is_sysadmin
+    ):
+        abort(403)
+    delegation.cancel_delegation(row, current_user)
+    db.session.commit()
+    flash("委托已取消。", "success")
+    return redirect(url_for("workflow.delegations"), code=303)
+
+
+@bp.app_context_processor
+def _flows_for_templates():
+    return {
+        "workflow_flow_names": {
+            f.key: f.name for f in current_app.extensions.get("portal_flows", {}).values()
+        }
+    }
