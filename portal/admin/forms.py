@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -112,3 +119,11 @@ class DepartmentForm(FlaskForm):
             if node is self._department:
                 raise ValidationError("上级部门不能是本部门或其下级部门。")
             node = node.parent
+
+
+class HolidayForm(FlaskForm):
+    day = DateField("日期", validators=[DataRequired("请填写日期。")])
+    name = StringField(
+        "名称", validators=[DataRequired("请填写名称，例如：国庆节。"), Length(max=60)]
+    )
+    workday = BooleanField("调休上班日（周末上班）")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from portal.admin.forms import DepartmentForm, UserForm
+from portal.admin.forms import DepartmentForm, HolidayForm, UserForm
 from portal.auth import services
 from portal.auth.models import Department, User
 from portal.auth.permissions import sysadmin_required
+from portal.core import calendar
+from portal.core.models import Holiday
 from portal.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -90,3 +92,23 @@ def roles():
     rows = db.session.scalars(services.list_roles()).all()
     members = {role.id: services.users_in_role(role) for role in rows}
     return render_template("admin/roles.html", roles=rows, members=members)
+
+
+@bp.route("/holidays", methods=["GET", "POST"])
+def holidays():
+    form = HolidayForm()
+    if form.validate_on_submit():
+        calendar.save_holiday(form.day.data, form.name.data.strip(), form.workday.data)
+        db.session.commit()
+        flash(f"已保存 {form.day.data} {form.name.data}。", "success")
+        return redirect(url_for("admin.holidays"), code=303)
+    rows = db.session.scalars(calendar.list_holidays()).all()
+    return render_template("admin/holidays.html", form=form, rows=rows), 422 if form.errors else 200
+
+
+@bp.route("/holidays/<int:holiday_id>/delete", methods=["POST"])
+def holiday_delete(holiday_id: int):
+    calendar.remove_holiday(db.get_or_404(Holiday, holiday_id))
+    db.session.commit()
+    flash("已删除。", "success")
+    return redirect(url_for("admin.holidays"), code=303)

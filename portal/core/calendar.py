@@ -88,3 +88,21 @@ def time_between(start: datetime, end: datetime, business: bool) -> timedelta:
     if business:
         return business_time_between(start, end)
     return max(end - start, timedelta(0))
+
+
+def list_holidays():
+    return select(Holiday).order_by(Holiday.day.desc())
+
+
+def save_holiday(day: date, name: str, workday: bool) -> Holiday:
+    """Add or replace the entry for `day` (one row per day)."""
+    row = db.session.scalar(select(Holiday).where(Holiday.day == day)) or Holiday(day=day)
+    row.name, row.workday = name, workday
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def remove_holiday(row: Holiday) -> None:
+    db.session.delete(row)
+    db.session.flush()

@@ -138,7 +138,7 @@ def _refuse_submit(ctx: Ctx) -> str | None:
         return "只有草稿、已退回或已撤回的申请可以提交。"
     if ctx.actor.id != ctx.instance.applicant_id:
         return "只有申请人可以提交。"
-    return None
+    return ctx.flow.submit_check(ctx.record) if ctx.flow.submit_check else None
 
 
 def _apply_submit(ctx: Ctx, comment: str, **_) -> None:
@@ -174,6 +174,9 @@ def _refuse_decide(kind: str):
 
 def _apply_decide(status: str):
     def apply(ctx: Ctx, comment: str, data: dict | None = None, **_) -> None:
+        missing = ctx.step.requires(ctx.record) if ctx.step.requires else None
+        if missing:
+            raise WorkflowError(missing)
         task, principal = _require_task(ctx)
         _close_task(task, status, ctx.actor, principal, comment)
         step = ctx.step
@@ -415,6 +418,7 @@ def _due(ctx: Ctx, step: Step) -> datetime | None:
                 business=resolved.business,
                 anchor=deadline.anchor,
                 remind_before=deadline.remind_before,
+                pausable=deadline.pausable,
             )
     if deadline.duration <= timedelta(0):
         return None
@@ -424,6 +428,8 @@ def _due(ctx: Ctx, step: Step) -> datetime | None:
             if deadline.business
             else ctx.instance.paused_seconds
         )
+        if not deadline.pausable:
+            paused = 0
         base = ctx.instance.submitted_at
         return add_time(base, deadline.duration + timedelta(seconds=paused), deadline.business)
     return add_time(now(), deadline.duration, deadline.business)
@@ -438,6 +444,8 @@ def _resume_clock(ctx: Ctx) -> None:
     for task in instance.open_tasks:
         step = ctx.flow.step(task.step_key)
         business = bool(step.deadline and step.deadline.business)
+        if step.deadline is not None and not step.deadline.pausable:
+            continue
         if task.due_at is not None:
             task.due_at = add_time(
                 task.due_at, time_between(paused_at, current, business), business

@@ -111,7 +111,10 @@ class Deadline:
     business: bool = False
     anchor: str = "step"  # "step": counted from when the step opens; "submit": from submission
     resolve: Callable[[Any], Deadline | datetime | None] | None = None
-    remind_before: timedelta | None = None  # default: a fifth of the duration, at least 1 h
+    # How long before the deadline to remind; a callable `(record) -> timedelta | None` reads it
+    # at run time (e.g. from the procedure's front matter). Default: a fifth of the duration, >= 1 h.
+    remind_before: timedelta | Callable[[Any], timedelta | None] | None = None
+    pausable: bool = True  # False: pausing the flow's clock does not stop this deadline
 
     @property
     def duration(self) -> timedelta:
@@ -138,6 +141,8 @@ class Step:
     skip_applicant: bool = True
     action_label: str = "同意"
     form_endpoint: str | None = None  # a domain page that completes this step with its own data
+    # (record) -> why the step cannot be approved/completed yet (e.g. its page's data is missing)
+    requires: Callable[[Any], str | None] | None = None
     can_send_back: bool = True
 
 
@@ -155,6 +160,9 @@ class Flow:
     void_roles: tuple[str, ...] = ("sysadmin",)
     pause_roles: tuple[str, ...] = ()  # who may pause the clock (besides the open step's assignees)
     pausable: bool = False
+    canonical: Callable[[Any], dict] | None = None  # the record's fields, for the printed hash
+    # (record) -> why it cannot be submitted yet (a draft may be saved incomplete), or None
+    submit_check: Callable[[Any], str | None] | None = None
     extra: dict = field(default_factory=dict)
 
     def step(self, key: str) -> Step:

@@ -29,8 +29,12 @@ class TickResult:
 
 
 def _remind_before(step, task: Task) -> timedelta:
-    if step.deadline is not None and step.deadline.remind_before is not None:
-        return step.deadline.remind_before
+    lead = step.deadline.remind_before if step.deadline is not None else None
+    if callable(lead):
+        instance = task.instance
+        lead = lead(load_record(get_flow(instance.form_type), instance))
+    if lead is not None:
+        return lead
     span = task.due_at - task.created_at
     return max(span / 5, timedelta(hours=1))
 

@@ -11,7 +11,7 @@ from portal.core.htmx import is_htmx, see_other
 from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.workflow import delegation, engine, services
-from portal.workflow.flow import all_flows
+from portal.workflow.flow import all_flows, get_flow
 from portal.workflow.forms import ActionForm, CCForm, DelegationForm
 from portal.workflow.models import STATUS_LABELS, Delegation, Instance
 
@@ -57,12 +57,20 @@ def _get_visible_instance(instance_id: int) -> Instance:
     return instance
 
 
+def _refuse_own_page_step(instance: Instance, action: str) -> None:
+    """A step with a `form_endpoint` is approved/completed on that page, which records its data."""
+    step = get_flow(instance.form_type).step(instance.step_key) if instance.step_key else None
+    if action in ("approve", "complete") and step is not None and step.form_endpoint:
+        raise engine.WorkflowError("请在该步骤的办理页面完成此操作。")
+
+
 @bp.route("/workflow/<int:instance_id>/act", methods=["POST"])
 def act(instance_id: int):
     instance = _get_visible_instance(instance_id)
     form = ActionForm()
     if form.validate_on_submit():
         try:
+            _refuse_own_page_step(instance, form.action.data)
             engine.transition(instance, form.action.data, current_user, form.comment.data or "")
         except engine.WorkflowError as exc:
             db.session.rollback()

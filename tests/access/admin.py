@@ -24,4 +24,20 @@ ROUTES = {
         {"url": "/admin/departments/{department_id}/edit", "expect": ADMIN_ONLY},
     ],
     "admin.roles": [{"url": "/admin/roles", "expect": ADMIN_ONLY}],
+    "admin.holidays": [
+        {"url": "/admin/holidays", "expect": ADMIN_ONLY},
+        {
+            "url": "/admin/holidays",
+            "method": "POST",
+            "data": {},
+            "expect": {"anon": 302, "admin": 422, "*": 403},
+        },
+    ],
+    "admin.holiday_delete": [
+        {
+            "url": "/admin/holidays/999999/delete",
+            "method": "POST",
+            "expect": {"anon": 302, "admin": 404, "*": 403},
+        }
+    ],
 }

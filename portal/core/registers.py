@@ -1,0 +1,238 @@
+"""Registers (登记簿): one generic page per form type with filters, sorting, pagination and
+exports (CSV with BOM for Excel, XLSX, landscape PDF with the header row on every page).
+
+A domain declares a `Register` (its columns and base query) and its views call `render()`
+and `export()`; the same URL answers htmx with the table partial and browsers with the page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask import Response, current_app
+from flask_login import current_user
+from sqlalchemy import Select, or_
+
+from portal.core.clock import format_local, local_now, local_zone
+from portal.core.htmx import page_or_partial
+from portal.core.pagination import paginate
+from portal.extensions import db
+
+EXPORT_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    value: Callable[[Any], Any]  # row -> plain value (str, number, datetime, None)
+    sort: Any = None  # SQL expression to ORDER BY, when sortable
+    width: int = 12  # XLSX column width
+
+
+@dataclass(frozen=True)
+class Register:
+    key: str  # blueprint name, e.g. "seals"
+    title: str  # e.g. 印章使用登记表
+    columns: tuple[Column, ...]
+    base_query: Callable[[Any], Select]  # (user) -> select of rows the user may see
+    date_column: Any
+    department_column: Any = None
+    status_column: Any = None
+    status_choices: tuple[tuple[str, str], ...] = ()
+    text_columns: tuple[Any, ...] = ()
+    default_sort: Any = None
+    row_class: Callable[[Any], str] = lambda row: ""
+    row_url: Callable[[Any], str | None] = lambda row: None
+    extra_filters: dict = field(default_factory=dict)
+
+
+@dataclass
+class Filters:
+    date_from: date | None = None
+    date_to: date | None = None
+    department_id: int | None = None
+    status: str = ""
+    q: str = ""
+    sort: str = ""
+    desc: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def args(self) -> dict:
+        return {k: v for k, v in {
+            "date_from": self.date_from, "date_to": self.date_to, "department_id": self.department_id,
+            "status": self.status, "q": self.q,
+        }.items() if v}  # fmt: skip
+
+
+def _parse_date(value: str, name: str, errors: dict) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[name] = "日期格式应为 YYYY-MM-DD。"
+        return None
+
+
+def parse_filters(args) -> Filters:
+    errors: dict[str, str] = {}
+    filters = Filters(
+        date_from=_parse_date(args.get("date_from", ""), "date_from", errors),
+        date_to=_parse_date(args.get("date_to", ""), "date_to", errors),
+        department_id=args.get("department_id", type=int),
+        status=args.get("status", ""),
+        q=args.get("q", "").strip()[:100],
+        sort=args.get("sort", ""),
+        desc=args.get("dir", "desc") != "asc",
+        errors=errors,
+    )
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        errors["date_to"] = "结束日期不能早于开始日期。"
+    return filters
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), local_zone())
+
+
+def build_query(register: Register, filters: Filters, user) -> Select:
+    query = register.base_query(user)
+    if filters.date_from:
+        query = query.where(register.date_column >= _local_midnight(filters.date_from))
+    if filters.date_to:
+        query = query.where(
+            register.date_column < _local_midnight(filters.date_to + timedelta(days=1))
+        )
+    if filters.department_id and register.department_column is not None:
+        query = query.where(register.department_column == filters.department_id)
+    if filters.status and register.status_column is not None:
+        query = query.where(register.status_column == filters.status)
+    if filters.q and register.text_columns:
+        pattern = f"%{filters.q}%"
+        query = query.where(or_(*(c.ilike(pattern) for c in register.text_columns)))
+    return query.order_by(*_order(register, filters))
+
+
+def _order(register: Register, filters: Filters) -> list:
+    sortable = {c.key: c.sort for c in register.columns if c.sort is not None}
+    column = sortable.get(
+        filters.sort,
+        register.default_sort if register.default_sort is not None else register.date_column,
+    )
+    return [column.desc() if filters.desc else column.asc()]
+
+
+def display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_local(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def render(register: Register, args, page_template: str, **context):
+    """The register page (or its table partial for htmx)."""
+    from portal.auth.services import department_choices
+
+    filters = parse_filters(args)
+    page = paginate(build_query(register, filters, current_user), per_page=50)
+    return page_or_partial(
+        page_template,
+        "registers/_table.html",
+        status=422 if filters.errors else 200,
+        register=register,
+        filters=filters,
+        page=page,
+        departments=department_choices(),
+        display=display,
+        **context,
+    )
+
+
+def rows_for_export(register: Register, args) -> tuple[list[list[str]], Filters]:
+    filters = parse_filters(args)
+    rows = db.session.scalars(
+        build_query(register, filters, current_user).limit(EXPORT_LIMIT)
+    ).all()
+    return [[display(c.value(row)) for c in register.columns] for row in rows], filters
+
+
+def export(register: Register, fmt: str, args) -> Response:
+    rows, filters = rows_for_export(register, args)
+    stamp = local_now().strftime("%Y%m%d-%H%M")
+    name = f"{register.key}-register-{stamp}"
+    if fmt == "csv":
+        return _download(_csv(register, rows), "text/csv; charset=utf-8", f"{name}.csv")
+    if fmt == "xlsx":
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _download(_xlsx(register, rows), mimetype, f"{name}.xlsx")
+    return _download(_pdf(register, rows, filters), "application/pdf", f"{name}.pdf")
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv(register: Register, rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.label for c in register.columns])
+    writer.writerows(rows)
+    # The BOM makes Excel read the file as UTF-8 instead of the local ANSI code page.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _xlsx(register: Register, rows: list[list[str]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = register.title[:31]
+    sheet.append([c.label for c in register.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDE3EA")
+    for row in rows:
+        sheet.append(row)
+    for index, column in enumerate(register.columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _pdf(register: Register, rows: list[list[str]], filters: Filters) -> bytes:
+    from portal.pdf import render_pdf
+
+    labels = {
+        "date_from": "起始日期",
+        "date_to": "截止日期",
+        "department_id": "部门",
+        "status": "状态",
+        "q": "关键词",
+    }
+    return render_pdf(
+        "pdf/register.html",
+        {
+            "company": current_app.config["COMPANY_NAME"],
+            "title": register.title,
+            "filters": [{"label": labels[k], "value": v} for k, v in filters.args().items()],
+            "columns": [c.label for c in register.columns],
+            "rows": rows,
+            "summary": f"共 {len(rows)} 条",
+            "printed_at": local_now().strftime("%Y-%m-%d %H:%M"),
+        },
+    )

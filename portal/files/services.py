@@ -1,0 +1,148 @@
+"""Checking, storing and finding attachments.
+
+The type is decided by the file's first bytes, not its name or the browser's claim: PDF,
+images (PNG, JPEG, GIF, WebP) and Office documents (OLE2 .doc/.xls/.ppt and OOXML
+.docx/.xlsx/.pptx). The extension must agree with the content. Anything else — HTML, scripts,
+executables — is refused with a message naming the allowed types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from portal.core.clock import now
+from portal.extensions import db
+from portal.files.models import Attachment
+
+ALLOWED_LABEL = "PDF、图片（PNG/JPG/GIF/WebP）、Word/Excel/PowerPoint 文档"
+
+OOXML = {
+    ".docx": ("word/", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pptx": ("ppt/", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+}
+OLE2 = {
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+}
+MAGIC = [
+    (b"%PDF-", {".pdf"}, "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", {".png"}, "image/png"),
+    (b"\xff\xd8\xff", {".jpg", ".jpeg"}, "image/jpeg"),
+    (b"GIF87a", {".gif"}, "image/gif"),
+    (b"GIF89a", {".gif"}, "image/gif"),
+]
+
+
+class UploadError(ValueError):
+    """Shown next to the upload field as is."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    name: str
+    content_type: str
+    data: bytes
+
+
+def _ooxml_type(data: bytes, suffix: str) -> str | None:
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        return None
+    folder, mimetype = OOXML[suffix]
+    if "[Content_Types].xml" in names and any(n.startswith(folder) for n in names):
+        return mimetype
+    return None
+
+
+def sniff(data: bytes, filename: str) -> str | None:
+    """The MIME type when the content is an allowed kind matching the extension, else None."""
+    suffix = Path(filename).suffix.lower()
+    for magic, suffixes, mimetype in MAGIC:
+        if data.startswith(magic):
+            return mimetype if suffix in suffixes else None
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp" if suffix == ".webp" else None
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return OLE2.get(suffix)
+    if data.startswith(b"PK\x03\x04") and suffix in OOXML:
+        return _ooxml_type(data, suffix)
+    return None
+
+
+def _safe_name(filename: str) -> str:
+    # Keep the user's (often Chinese) name for display; drop path parts and control characters.
+    name = Path(filename.replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
+    return name[:200] or "附件"
+
+
+def check_upload(upload: FileStorage) -> Checked:
+    """Read and check one uploaded file, or raise UploadError."""
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = upload.stream.read(limit + 1)
+    name = _safe_name(upload.filename or "")
+    if not data:
+        raise UploadError(f"文件“{name}”是空的。")
+    if len(data) > limit:
+        raise UploadError(f"文件“{name}”超过 {limit // 1024 // 1024} MB 的大小限制。")
+    content_type = sniff(data, name)
+    if content_type is None:
+        raise UploadError(f"不支持文件“{name}”的类型。允许的类型：{ALLOWED_LABEL}。")
+    return Checked(name, content_type, data)
+
+
+def store(checked: Checked, instance_id: int | None, user, purpose: str = "document") -> Attachment:
+    stored = secrets.token_hex(16)
+    path = _path(stored)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(checked.data)
+    row = Attachment(
+        instance_id=instance_id,
+        purpose=purpose,
+        original_name=checked.name,
+        stored_name=stored,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        uploaded_by_id=user.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _path(stored_name: str) -> Path:
+    return Path(current_app.config["UPLOAD_DIR"]) / stored_name[:2] / stored_name
+
+
+def file_path(attachment: Attachment) -> Path:
+    return _path(attachment.stored_name)
+
+
+def attachments_of(instance_id: int, purpose: str | None = None):
+    query = select(Attachment).where(
+        Attachment.instance_id == instance_id, Attachment.removed_at.is_(None)
+    )
+    if purpose:
+        query = query.where(Attachment.purpose == purpose)
+    return query.order_by(Attachment.id)
+
+
+def remove(attachment: Attachment) -> None:
+    """Hide an attachment from a draft; the bytes stay for the audit trail."""
+    attachment.removed_at = now()
+    db.session.flush()
