@@ -7,6 +7,7 @@ points at PostgreSQL) and emptied after every test.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from portal import create_app
 from portal.extensions import db
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
 
@@ -146,3 +148,38 @@ def login(client, org):
         return org[username]
 
     return _login
+
+
+# --- browsers: Debian's Chromium for pytest-playwright (no browser download) ---
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "locale": "zh-CN",
+        "timezone_id": "Asia/Shanghai",
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """Overrides pytest-base-url's fixture, whose instance-method form pytest 9 deprecates;
+    tests build absolute URLs from `live_server`."""
+    return None

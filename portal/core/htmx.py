@@ -20,8 +20,9 @@ def is_htmx() -> bool:
     )
 
 
-def page_or_partial(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
-    """Render the partial for htmx swaps, else the page that includes the same partial."""
+def page_or_partial(page: str, partial: str, /, status: int = 200, **context) -> tuple[str, int]:
+    """Render the partial for htmx swaps, else the page that includes the same partial.
+    (Positional-only names, so a template variable may be called `page`.)"""
     return render_template(partial if is_htmx() else page, **context), status
 
 

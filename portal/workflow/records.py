@@ -43,8 +43,14 @@ def pdf_data(instance: Instance, title: str, fields: list, **extra) -> dict:
     """The base record template's data: plain values only."""
     digest = record_hash(instance)
     url = verify_url(instance, digest) if instance.number else ""
+    # services.trail's actor already reads "李四（代 张三）"; the template would add it again.
     trail = [
-        {**row, "at": format_local(row["at"]), "due_at": format_local(row["due_at"])}
+        {
+            **row,
+            "on_behalf_of": "",
+            "at": format_local(row["at"]),
+            "due_at": format_local(row["due_at"]),
+        }
         for row in services.trail(instance)
     ]
     return {

@@ -6,7 +6,6 @@ database (a SQLite file, or a throwaway PostgreSQL database when DATABASE_URL is
 
 from __future__ import annotations
 
-import shutil
 import threading
 import uuid
 
@@ -18,33 +17,6 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from tests.conftest import DATABASE_URL, PortalTestClient, clear_database, make_config
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "locale": "zh-CN",
-        "timezone_id": "Asia/Shanghai",
-        "accept_downloads": True,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -119,10 +91,3 @@ def browser_login(page, live_server):
         return page
 
     return _login
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """Overrides pytest-base-url's fixture, whose instance-method form pytest 9 deprecates;
-    tests build absolute URLs from `live_server`."""
-    return None

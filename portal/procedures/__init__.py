@@ -1,0 +1,19 @@
+"""Procedures library: legacy-text importer, Markdown procedures, clause trees, reading,
+citations, revisions, diffs and read acknowledgements.
+
+Imports inside `init_app` keep `import portal.procedures.importer` (and the search modules)
+free of Flask and the models.
+"""
+
+
+def init_app(app):
+    from portal.demo import register_demo_loader
+    from portal.home.services import register_panel
+    from portal.procedures.cli import procedures_cli
+    from portal.procedures.services import demo_loader, recent_revisions_panel
+    from portal.procedures.views import bp
+
+    app.register_blueprint(bp)
+    app.extensions.setdefault("portal_cli", []).append(procedures_cli)
+    register_panel(app, recent_revisions_panel)
+    register_demo_loader(app, demo_loader)

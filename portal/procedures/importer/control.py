@@ -1,0 +1,122 @@
+"""Document-control headers: 编号, 版本/版次, 生效/实施日期, 编制/审核/批准 and revision tables.
+
+The scraper flattened these tables into runs such as
+``编制审核批准日期日期日期…文件编号JRYG-P045版本A0制定单位开发部制定日期 xx/12/15页码3页``.
+``parse_control_block`` reads such a run key by key, so the header becomes metadata instead of
+clause text, and reports where it ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A CJK part is allowed only between hyphens: Q/BIRD-客服-1-26-2002.
+_CODE = (
+    r"[A-Za-z][A-Za-z0-9]*(?:/[A-Za-z0-9]+)?"
+    r"(?:[-.](?:[A-Za-z0-9]+|[\u4e00-\u9fff]+(?=-)))*(?: \d+-\d{4})?"
+)
+_DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[xX]{2}/\d{1,2}/\d{1,2}"
+_REVISION = r"[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+(?:\.\d+)*"
+_DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
+_SEP = r"\s*[:：]?\s*"
+# A person's name: a whole word that is not the next heading ("编制审核批准", "审核文件编号").
+_NAME = (
+    r"(?!文件|版本|编号|日期|制定|页码|修订|修改|批准|审核|编制|生效)"
+    r"[\u4e00-\u9fff]{2,4}(?![\u4e00-\u9fff])"
+)
+
+# (control key, label pattern, value pattern); the first match at a position wins.
+_KEYS: list[tuple[str, str, str]] = [
+    ("code", r"(?:文件编号|制度编号|管理制度编号|文件代码|编号)", _CODE),
+    ("revision", r"(?:版本/版次|版本号|版次|版本)", _REVISION),
+    ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
+    ("issued_date", r"(?:发布日期|制定日期|修订日期|编制日期)", _DATE),
+    ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
+    ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
+    ("document_number", r"(?:发布文号|文号)", r"[^\s]{2,20}?号"),
+    ("prepared_by", r"(?:编制|编写)", _NAME),
+    ("reviewed_by", r"审核", _NAME),
+    ("approved_by", r"(?:批准|审批)", _NAME),
+]
+_KEY_PATTERNS = [
+    (name, re.compile(rf"{label}{_SEP}(?P<value>{value})")) for name, label, value in _KEYS
+]
+# Column headings of approval and revision tables, kept only as evidence of the table.
+_TABLE_WORDS = re.compile(
+    r"(?:编制|审核|批准|日期|修改条款|版本/\s*修订|修改内容描述|修改内容|生效日期|修订|修订人|"
+    r"文件标题|页码|序号|备注)"
+)
+# Names that sit between header keys: the manual, the document title, the organisation.
+_FILLER = re.compile(
+    r"(?P<header_title>[\u4e00-\u9fff]{2,20}(?:程序|制度|手册|规定|办法|标准|规范|细则))"
+    r"|(?P<organisation>[\u4e00-\u9fff]{2,20}(?:公司|集团|局|厅))[?]?"
+)
+
+
+@dataclass
+class ControlBlock:
+    """What a header run contained and where it ended (offset into the scanned text)."""
+
+    end: int = 0
+    values: dict[str, str] = field(default_factory=dict)
+    table_words: int = 0
+
+
+def _value_at(text: str, pos: int) -> tuple[str, str, int] | None:
+    for name, pattern in _KEY_PATTERNS:
+        match = pattern.match(text, pos)
+        if match:
+            return name, match.group("value").strip(), match.end()
+    return None
+
+
+def parse_control_block(text: str, start: int = 0, titles: tuple[str, ...] = ()) -> ControlBlock:
+    """Read keys, table headings and document titles from ``start``; stop at anything else."""
+    block = ControlBlock(end=start)
+    pos = start
+    fillers: dict[str, str] = {}  # kept only if another key follows them
+    while pos < len(text):
+        while pos < len(text) and text[pos] in " _":
+            pos += 1
+        found = _value_at(text, pos)
+        if found:
+            name, value, pos = found
+            block.values.setdefault(name, value)
+            block.values |= {k: v for k, v in fillers.items() if k not in block.values}
+            fillers.clear()
+            block.end = pos
+            continue
+        title = next((t for t in titles if t and text.startswith(t, pos)), None)
+        words = _TABLE_WORDS.match(text, pos)
+        filler = _FILLER.match(text, pos) if block.values else None
+        if title is not None:
+            pos += len(title)
+        elif words is not None:
+            block.table_words += 1
+            pos = words.end()
+        elif filler is not None:
+            fillers[filler.lastgroup] = filler.group(filler.lastgroup)
+            pos = filler.end()
+        else:
+            break
+    if not block.values:
+        block.end = start
+    return block
+
+
+def iso_date(value: str | None) -> str | None:
+    """``2015-04-21``, ``2015/4/21`` or ``2015年4月21日`` as ISO; None when incomplete."""
+    if not value:
+        return None
+    match = re.match(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value)
+    if not match:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def clean_revision(value: str | None) -> str | None:
+    return re.sub(r"\s+", "", value) if value else None

@@ -1,0 +1,339 @@
+"""Recognise clause numbers ("markers") in Chinese procedure text.
+
+Every style the seed pages use is known here: 第X章/节/条, 一、 and 一., (一), 1、, ``5、1``,
+1., 1.1 / 4.2.4.1 / 4·2·1 / 1.0, bare ``1 总则``, (1), 1), 01., ①, ⑴, ⒈, A. A、 A), a. a) a,
+——, ● and the ``?`` that stands for a lost bullet, 附录/附件.
+
+A marker is accepted at a boundary (start of a paragraph, after whitespace or after 。;:!?”).
+Without a boundary it is accepted only when it continues the sequence already running in the
+document ("…负责一级回访(2)客服经理…"), because the scraper often glued items together.
+Numbers that are easily confused with quantities (bare digits, decimals, letters) must also be
+plausible: they start a list, continue one, or sit under a number already seen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chars import IDEOGRAPH
+
+CN = "[一二三四五六七八九十百零〇]{1,4}"
+_CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"〇": 0}
+
+# Styles that share one running sequence: a list may switch from "3、" to "4." midway.
+FAMILY = {"num_comma": "num", "num_dot": "num", "num_bare": "num"}
+# Styles whose number can key a decimal child: "8、" owns "8.1", "一、" owns "1.1".
+KEYED = {"decimal", "num_comma", "num_dot", "num_bare", "cn", "dot_digit", "zero_pad"}
+GLUABLE = {
+    "chapter", "article", "section", "cn", "cn_paren", "num_paren", "num_half_paren",
+    "num_comma", "num_dot", "circled", "paren_digit", "dot_digit", "upper", "lower",
+}  # fmt: skip
+
+_BOUNDARY = frozenset(" \n。;:!?”")
+# Patterns that cannot follow a Latin letter or digit: "ISO9001)" is not item 1).
+_NOT_AFTER_ALNUM = frozenset(
+    ("decimal_comma", "decimal", "zero_pad", "num_half_paren", "num_comma", "num_dot",
+     "num_bare", "upper", "lower", "lower_bare")
+)  # fmt: skip
+_NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
+_UNIT = re.compile(
+    r"\s?(?:%|元|万|亿|千|米|吨|倍|度|人|个|次|天|日|月|年|岁|号|名|位|家|项|份|套|台|件|种|级|周|点"
+    r"|声|层|楼|类|条|款|小时|分钟|秒|公里|公斤|克|寸|版|页|kg|km|mm|cm)"
+)
+_SECTION_NAMES = "目的|适用范围|范围|内容|职责|定义|程序|流程"
+_SECTION_NAME = re.compile(_SECTION_NAMES)
+_ASCII_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z/\-]*\s$")
+_STARTS = re.compile(r"[第附(\d一二三四五六七八九十\u2460-\u249bA-Za-z●?—―]")
+
+_P = {
+    "chapter": re.compile(rf"第({CN}|\d{{1,3}})章"),
+    "section": re.compile(rf"第({CN}|\d{{1,3}})节"),
+    "article": re.compile(rf"第({CN}|\d{{1,3}})条"),
+    "appendix": re.compile(
+        rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?=\s?[{IDEOGRAPH}])"
+    ),
+    "cn_paren": re.compile(rf"\(({CN})\)、?"),
+    "num_paren": re.compile(r"\((\d{1,2})\)、?"),
+    "decimal_comma": re.compile(r"(\d{1,2})、(\d{1,2})(?![\d、.])"),
+    "decimal": re.compile(r"\d{1,2}(?:(?:\.\s?|·)\d{1,2}(?!\d)){1,5}[.、]?(?!\d)"),
+    "zero_pad": re.compile(r"0([1-9])\.(?!\d)"),
+    "num_half_paren": re.compile(r"(\d{1,2})\)"),
+    "num_comma": re.compile(r"(\d{1,2})、"),
+    "num_dot": re.compile(r"(\d{1,2})\.(?![\d.])"),
+    "cn": re.compile(rf"({CN})[、.](?![\d.])"),
+    # "一目的…二适用范围…": the 、 is lost; only before a section name or a "label:".
+    "cn_bare": re.compile(
+        rf"({CN})(?={_SECTION_NAMES}|(?![般些切律致直起样定旦共体同])[^\s,;。!?:]{{2,12}}:)"
+    ),
+    "circled": re.compile(r"[\u2460-\u2473]、?"),
+    "paren_digit": re.compile(r"[\u2474-\u2487]"),
+    "dot_digit": re.compile(r"[\u2488-\u249b]"),
+    "upper": re.compile(rf"([A-Z])[.、)](?=\s?[{IDEOGRAPH}“《(])"),
+    "lower": re.compile(rf"([a-z])[.、)](?=\s?[{IDEOGRAPH}“《(])"),
+    "bullet": re.compile(r"[●?]"),
+    "dash": re.compile(rf"(?:——|――)(?=[{IDEOGRAPH}])"),
+    "num_bare": re.compile(rf"(\d{{1,2}})(?=\s?[{IDEOGRAPH}])"),
+    "lower_bare": re.compile(rf"([a-z])(?=[{IDEOGRAPH}])"),
+}
+_BY_FIRST = {
+    "第": ("chapter", "section", "article"),
+    "附": ("appendix",),
+    "(": ("cn_paren", "num_paren"),
+    "●": ("bullet",),
+    "?": ("bullet",),
+    "—": ("dash",),
+    "―": ("dash",),
+}
+# Pattern names that produce the same clause style as another pattern.
+_STYLE_OF = {"decimal_comma": "decimal", "lower_bare": "lower", "cn_bare": "cn"}
+_DIGIT_STYLES = (
+    "decimal_comma", "decimal", "zero_pad", "num_half_paren", "num_comma", "num_dot", "num_bare",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A recognised clause number: ``values`` is (n,) or a decimal path such as (4, 2, 1)."""
+
+    style: str
+    number: str
+    values: tuple[int, ...]
+    start: int
+    end: int
+
+    @property
+    def value(self) -> int:
+        return self.values[-1]
+
+    @property
+    def key(self) -> tuple[int, ...] | None:
+        return self.values if self.style in KEYED else None
+
+
+def cn_to_int(text: str) -> int | None:
+    """Value of a Chinese (or Arabic) numeral such as 十二, 二十三, 一百零五; None if invalid."""
+    if text.isdigit():
+        return int(text)
+    total = current = 0
+    for prev, ch in zip(" " + text, text, strict=False):
+        if ch in _CN_DIGITS and prev in _CN_DIGITS and prev not in "零〇":
+            return None  # "五一" is a holiday, not a number
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in "十百":
+            total += (current or 1) * (10 if ch == "十" else 100)
+            current = 0
+        else:
+            return None
+    return total + current or None
+
+
+def _candidates(ch: str) -> tuple[str, ...]:
+    if ch in _BY_FIRST:
+        return _BY_FIRST[ch]
+    if "0" <= ch <= "9":  # not str.isdigit(): that is true for ① too
+        return _DIGIT_STYLES
+    if ch in "一二三四五六七八九十":
+        return ("cn", "cn_bare")
+    if "\u2460" <= ch <= "\u2473":
+        return ("circled",)
+    if "\u2474" <= ch <= "\u2487":
+        return ("paren_digit",)
+    if "\u2488" <= ch <= "\u249b":
+        return ("dot_digit",)
+    if "A" <= ch <= "Z":
+        return ("upper",)
+    if "a" <= ch <= "z":
+        return ("lower", "lower_bare")
+    return ()
+
+
+def _decimal_values(text: str) -> tuple[int, ...]:
+    parts = [int(part) for part in re.findall(r"\d+", text)]
+    while len(parts) > 1 and parts[-1] == 0:  # "4.0" is section 4
+        parts.pop()
+    return tuple(parts)
+
+
+def _values(style: str, match: re.Match) -> tuple[int, ...] | None:
+    raw = match.group(0)
+    if style == "decimal":
+        return _decimal_values(raw)
+    if style == "decimal_comma":
+        return (int(match.group(1)), int(match.group(2)))
+    if style in ("circled", "paren_digit", "dot_digit"):
+        base = {"circled": 0x2460, "paren_digit": 0x2474, "dot_digit": 0x2488}[style]
+        return (ord(raw[0]) - base + 1,)
+    if style in ("bullet", "dash"):
+        return (0,)
+    if style == "appendix":
+        arg = match.group(1)
+        value = 1 if not arg else (ord(arg) - 64 if arg.isalpha() else cn_to_int(arg))
+        return (value,) if value else None
+    if style in ("upper", "lower", "lower_bare"):
+        return (ord(match.group(1).lower()) - 96,)
+    value = cn_to_int(match.group(1))
+    return (value,) if value else None
+
+
+def _number(style: str, raw: str) -> str:
+    if style == "bullet":
+        return "●"  # "?" is a bullet the scraper broke
+    raw = raw.replace(" ", "")
+    if style in ("cn_paren", "num_paren"):
+        return raw.rstrip("、")
+    return raw.rstrip("、.)") or raw
+
+
+class Scanner:
+    """Finds markers in the paragraphs of one document, remembering its running sequences."""
+
+    def __init__(self, inline: bool = True):
+        self.inline = inline
+        self.last: dict[str, int] = {}
+        self.seen_keys: set[tuple[int, ...]] = set()
+        self.bullets_seen = False
+        self._last_end = -1  # end of the previous marker in the paragraph being scanned
+
+    def scan(self, text: str) -> list[Marker]:
+        """Markers of one paragraph, in order; only the leading one unless ``inline``."""
+        found: list[Marker] = []
+        pos = 0
+        self._last_end = -1
+        while True:
+            start = _STARTS.search(text, pos)
+            if start is None or (found and not self.inline):
+                return found
+            p = start.start()
+            if not self.inline and p > 0:
+                return found
+            marker = self._marker_at(text, p)
+            if marker is None:
+                pos = p + 1
+                continue
+            found.append(marker)
+            self._remember(marker)
+            pos = self._last_end = marker.end
+
+    def _marker_at(self, text: str, p: int) -> Marker | None:
+        for style in _candidates(text[p]):
+            match = _P[style].match(text, p)
+            if match is None:
+                continue
+            values = _values(style, match)
+            if not values:
+                continue
+            name = _STYLE_OF.get(style, style)
+            marker = Marker(name, _number(name, match.group(0)), values, p, match.end())
+            if self._accept(style, marker, text):
+                return marker
+        return None
+
+    def _remember(self, marker: Marker) -> None:
+        family = FAMILY.get(marker.style, marker.style)
+        self.last[family] = marker.value
+        if marker.key:
+            self.seen_keys.add(marker.key)
+        if marker.style == "bullet":
+            self.bullets_seen = True
+
+    def _continues(self, style: str, value: int) -> bool:
+        family = FAMILY.get(style, style)
+        return family in self.last and value == self.last[family] + 1
+
+    def _accept(self, style: str, m: Marker, text: str) -> bool:
+        p = m.start
+        prev = text[p - 1] if p else ""
+        at_start = p == 0 or prev == "\n"
+        boundary = at_start or prev in _BOUNDARY
+        if style in _NOT_AFTER_ALNUM and prev.isascii() and prev.isalnum():
+            return False
+        check = _CHECKS.get(style)
+        if check is not None:
+            return check(self, m, text, boundary, at_start)
+        if boundary:
+            return True
+        if style not in GLUABLE or prev in _NOT_AFTER_GLUE:
+            return False
+        return self._continues(style, m.value) or (m.value == 1 and self._after_title(text, p))
+
+    def _after_title(self, text: str, p: int) -> bool:
+        """A first item glued to a short title: "第一条目的(1)为了…", "…制度第一条目的"."""
+        if self._last_end < 0 or p - self._last_end > 12:
+            return False
+        between = text[self._last_end : p]
+        return not re.search(r"[,;:。!?、()\s本按依照据见根]", between)
+
+    def _check_decimal(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        path = m.values
+        if not boundary:  # "5.0作业程序5.1与客户的沟通5.1.1控制代表…"
+            return (
+                path[-1] == 1 and path[:-1] in self.seen_keys and self._after_title(text, m.start)
+            )
+        if len(path) > 1 and (*path[:-1], path[-1] - 1) in self.seen_keys:
+            return True  # the previous sibling exists: "2.3个人…" is clause 2.3
+        if _UNIT.match(text, m.end) or _ASCII_WORD_BEFORE.search(text, 0, m.start):
+            return False  # "1.5元", "GB/T 1.1"
+        return at_start or len(path) == 1 or path[:-1] in self.seen_keys or path[-1] <= 1
+
+    def _check_decimal_comma(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        return boundary and m.values[:1] in self.seen_keys and m.value <= 20
+
+    def _check_bare(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        if not boundary or _UNIT.match(text, m.end):
+            return False
+        last = self.last.get(FAMILY.get(m.style, m.style), 0)
+        spaced = text[m.end : m.end + 1] == " "
+        if at_start:
+            return m.value == 1 or 0 < m.value <= last + 3
+        return (m.value == 1 and spaced) or (last > 0 and m.value == last + 1)
+
+    def _check_letter(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        last = self.last.get(m.style, 0)
+        if boundary:
+            return m.value == 1 or 0 < m.value <= last + 1
+        return last > 0 and m.value == last + 1
+
+    def _check_bullet(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        if text[m.start] == "●":
+            return True
+        after = text[m.end : m.end + 2].lstrip()
+        followed = bool(after) and (after[0].isdigit() or re.match(f"[{IDEOGRAPH}]", after[0]))
+        if boundary and followed and (at_start or text[m.start - 1] == " "):
+            return True
+        prev = text[m.start - 1] if m.start else ""
+        return self.bullets_seen and text[m.end : m.end + 1] == " " and prev not in "吗么呢吧啊"
+
+    def _check_appendix(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        return at_start
+
+    def _check_cn_bare(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        if boundary:
+            return m.value == 1 or self._continues("cn", m.value)
+        # glued only when it continues and names a section: "…全体员工三内容…"
+        return self._continues("cn", m.value) and bool(_SECTION_NAME.match(text, m.end))
+
+    def _check_zero_pad(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        return boundary and (m.value == 1 or self._continues("zero_pad", m.value))
+
+
+_CHECKS = {
+    "decimal": Scanner._check_decimal,
+    "decimal_comma": Scanner._check_decimal_comma,
+    "num_bare": Scanner._check_bare,
+    "lower_bare": Scanner._check_bare,
+    "upper": Scanner._check_letter,
+    "lower": Scanner._check_letter,
+    "bullet": Scanner._check_bullet,
+    "appendix": Scanner._check_appendix,
+    "zero_pad": Scanner._check_zero_pad,
+    "cn_bare": Scanner._check_cn_bare,
+    "dash": lambda self, m, text, boundary, at_start: boundary,
+}
+
+
+def leading_marker(text: str) -> Marker | None:
+    """The number a line or token starts with, judged without any document context."""
+    found = Scanner(inline=False).scan(text.strip())
+    return found[0] if found else None

@@ -1,0 +1,193 @@
+"""Split a scraped page into its documents.
+
+A page is: a breadcrumb and the page title repeated a few times; the main document, one
+paragraph per line; then "related documents", each a short title line followed by one to three
+very long lines (a whole document collapsed onto a line per source page); then footer lines.
+
+A related document starts at a short line (at most 40 characters, no sentence punctuation)
+that is followed, within two lines, by a line of at least 160 characters.  A short line directly
+after such a title that repeats it (or is a clipped copy) is dropped.  The main region can hold
+two documents, each under its own sub-title ("客户服务管理办法", "客户服务标准") with numbering
+restarting; it is split there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .chars import fold_width
+from .frontmatter import DOC_SUFFIX, normalise_title, similar_title
+from .noise import BREADCRUMB, FOOTER_LINE, strip_decorations
+from .numbering import leading_marker
+
+Line = tuple[int, str]
+_TITLE_MAX = 40
+_LONG = 160
+_SENTENCE_END = tuple("。;:!?；：！？")
+# Deliberately broader than the scanner: a main-document line that merely looks numbered
+# ("4.1客户服务", "①客户来访") must never be taken for a related document's title.
+_LEADING_MARKER = re.compile(
+    r"^(?:第[一二三四五六七八九十百\d]+[章节条]|[一二三四五六七八九十]+[、.]"
+    r"|\([一二三四五六七八九十\d]{1,3}\)|\d|[\u2460-\u249b]|[A-Za-z][.、)])"
+)
+_ORG_LINE = re.compile(r"^[\u4e00-\u9fff]{2,20}(?:公司|集团|局|厅|院|中心|学校)$")
+_NAME_LINE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+_PUNCT = re.compile(r"[,;。!?、:]")
+
+
+@dataclass
+class RawDocument:
+    """A document's title and its body lines, before any text clean-up."""
+
+    title: str
+    role: str
+    lines: list[Line]
+    control: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _same(a: str, b: str) -> bool:
+    return normalise_title(a) == normalise_title(b)
+
+
+def _strip_footer(lines: list[Line]) -> list[Line]:
+    while lines and FOOTER_LINE.match(lines[-1][1]):
+        lines = lines[:-1]
+    return lines
+
+
+def _page_title(lines: list[Line]) -> tuple[str, list[Line]]:
+    """The page title and the lines after the breadcrumb and the repeated title block."""
+    if not lines:
+        return "", lines
+    first = lines[0][1]
+    crumb = BREADCRUMB.match(first)
+    title = crumb.group("title") if crumb else first.strip()
+    rest = lines[1:] if crumb else lines
+    if not crumb and (len(title) > 60 or title.endswith(_SENTENCE_END)):
+        return "", lines
+    while rest and _same(rest[0][1], title):
+        rest = rest[1:]
+    return title, rest
+
+
+def _is_title_line(lines: list[Line], i: int, main: bool) -> bool:
+    text = lines[i][1].strip()
+    if len(text) > _TITLE_MAX or text.endswith(_SENTENCE_END):
+        return False
+    if main and _LEADING_MARKER.match(text):
+        return False
+    following = lines[i + 1 : i + 3]
+    return any(len(line.strip()) >= _LONG for _, line in following)
+
+
+def _repeat_of(candidate: str, title: str) -> bool:
+    """A line right after a title that repeats it: clipped, decorated or inside a cover line."""
+    first = candidate.split()[0] if candidate.split() else ""
+    a, b = normalise_title(candidate), normalise_title(title)
+    contained = (len(a) >= 4 and a in b) or (len(b) >= 4 and b in a)
+    return a == b or contained or similar_title(first, title)
+
+
+def _title_indexes(lines: list[Line]) -> list[int]:
+    """Indexes of related-document title lines (the first one ends the main region)."""
+    found: list[int] = []
+    i = 0
+    while i < len(lines):
+        if not _is_title_line(lines, i, main=not found):
+            i += 1
+            continue
+        nxt = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+        repeated = bool(nxt) and len(nxt) <= _TITLE_MAX and _repeat_of(nxt, lines[i][1])
+        if not repeated and len(nxt) <= _TITLE_MAX and _is_title_line(lines, i + 1, main=False):
+            i += 1  # a stray short line just before the real title
+            continue
+        found.append(i)
+        i += 2 if repeated else 1
+    return found
+
+
+def _related(lines: list[Line]) -> RawDocument:
+    title = lines[0][1]
+    doc = RawDocument(strip_decorations(title), "related", lines[1:])
+    if not doc.lines or len(doc.lines[0][1]) > _TITLE_MAX or not _repeat_of(doc.lines[0][1], title):
+        return doc
+    number, repeat = doc.lines[0]
+    again, original = normalise_title(repeat), normalise_title(title)
+    if again in (original, ""):
+        doc.lines.pop(0)
+    elif again in original:
+        doc.lines.pop(0)
+        doc.warnings.append(f"删除残缺标题行 (line {number})")
+    # otherwise a variant title: kept, the front matter reads it as the body's own title
+    return doc
+
+
+def _starts_sequence(line: str) -> bool:
+    marker = leading_marker(line)
+    return marker is not None and marker.values == (1,)
+
+
+def _subtitle_indexes(lines: list[Line]) -> list[int]:
+    """Lines naming a document of their own, each followed by numbering that starts at 1."""
+    found = []
+    for i, (_, text) in enumerate(lines[:-1]):
+        text = text.strip()
+        if len(text) > 20 or _PUNCT.search(text) or _LEADING_MARKER.match(text):
+            continue
+        if DOC_SUFFIX.search(text) and _starts_sequence(lines[i + 1][1]):
+            found.append(i)
+    return found
+
+
+def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
+    """Move organisation, author and sub-title lines above the first clause into metadata."""
+    kept = []
+    for index, (number, text) in enumerate(lines):
+        text = text.strip()
+        if _LEADING_MARKER.match(text) or len(text) > 20 or _PUNCT.search(text):
+            return kept + lines[index:]
+        if _ORG_LINE.match(text):
+            control.setdefault("organisation", text)
+        elif DOC_SUFFIX.search(text):
+            control.setdefault("body_title", text)
+        elif _NAME_LINE.match(text) and index == 0:
+            control.setdefault("author", text)
+        else:
+            kept.append((number, text))
+    return kept
+
+
+def _main_documents(lines: list[Line], page_title: str) -> list[RawDocument]:
+    heads = _subtitle_indexes(lines)
+    if len(heads) < 2:
+        doc = RawDocument(page_title, "main", lines)
+        doc.lines = _front_lines(lines, doc.control)
+        return [doc] if doc.lines else []
+    docs = []
+    starts = [h - 1 if h > 0 and _ORG_LINE.match(lines[h - 1][1].strip()) else h for h in heads]
+    for n, head in enumerate(heads):
+        end = starts[n + 1] if n + 1 < len(heads) else len(lines)
+        doc = RawDocument(lines[head][1].strip(), "main", lines[head + 1 : end])
+        if starts[n] < head:
+            doc.control["organisation"] = lines[starts[n]][1].strip()
+        if n == 0:
+            doc.lines = lines[: starts[0]] + doc.lines
+        doc.control["page_title"] = page_title
+        docs.append(doc)
+    return docs
+
+
+def split_page(text: str) -> list[RawDocument]:
+    """Documents of a page in order: the main one(s) first, then the related ones."""
+    numbered = [(i, fold_width(line).strip()) for i, line in enumerate(text.split("\n"), 1)]
+    lines = _strip_footer([line for line in numbered if line[1]])
+    page_title, body = _page_title(lines)
+    titles = _title_indexes(body)
+    main_end = titles[0] if titles else len(body)
+    docs = _main_documents(body[:main_end], page_title or "未命名文档")
+    for n, start in enumerate(titles):
+        end = titles[n + 1] if n + 1 < len(titles) else len(body)
+        docs.append(_related(body[start:end]))
+    return docs

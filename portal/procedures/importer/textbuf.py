@@ -1,0 +1,91 @@
+"""A document body as one string that still knows which source line each character came from.
+
+Paragraphs are separated by ``\\n``.  Clean-up steps cut spans out of the text; the line map
+follows, so warnings and repairs can cite the page's own line numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from .chars import TERMINAL, ends_open
+from .numbering import Scanner
+
+
+class SourceText:
+    """Text plus a sorted map of (offset, source line) for the start of each source line."""
+
+    def __init__(self, text: str = "", starts: list[tuple[int, int]] | None = None):
+        self.text = text
+        self.starts = starts or [(0, 1)]
+
+    def line_at(self, offset: int) -> int:
+        index = bisect.bisect_right(self.starts, offset, key=lambda start: start[0]) - 1
+        return self.starts[max(index, 0)][1]
+
+    def delete(self, start: int, end: int) -> None:
+        """Cut ``text[start:end]``; lines that started inside the span now start at ``start``."""
+        if end <= start:
+            return
+        width = end - start
+        self.text = self.text[:start] + self.text[end:]
+        moved = []
+        for offset, line in self.starts:
+            if offset >= end:
+                offset -= width
+            elif offset > start:
+                offset = start
+            moved.append((offset, line))
+        self.starts = moved
+
+    def delete_matches(self, pattern: re.Pattern) -> None:
+        """Cut every match of ``pattern``, last first so earlier offsets stay valid."""
+        for match in reversed(list(pattern.finditer(self.text))):
+            self.delete(match.start(), match.end())
+
+    def paragraphs(self):
+        """Yield (offset, paragraph text) for every non-empty paragraph."""
+        offset = 0
+        for part in self.text.split("\n"):
+            if part.strip():
+                yield offset, part
+            offset += len(part) + 1
+
+
+def _heading_like(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) <= 20 and not re.search(r"[,;。!?]", stripped) and not ends_open(stripped)
+
+
+def _breaks(previous: str, starts_marker: bool) -> bool:
+    """A new paragraph starts at a numbered line, or after a heading or a finished sentence.
+
+    A short line that does not end in a particle ("…决定后由") is a heading or a list item of
+    its own, not the first half of a wrapped sentence.
+    """
+    return starts_marker or _heading_like(previous) or previous[-1:] in TERMINAL + ":”)】"
+
+
+def join_lines(lines: list[tuple[int, str]]) -> SourceText:
+    """Rejoin hard-wrapped lines into paragraphs; ``\\n`` separates paragraphs."""
+    buffer = SourceText("", [])
+    leading = Scanner(inline=False)  # tracks sequences so that "10建立…" after "9…" is seen
+    pieces: list[str] = []
+    length = 0
+    for number, line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        starts_marker = bool(leading.scan(line))
+        if pieces:
+            # A wrapped line is joined with a space, as the scraper joined the collapsed ones;
+            # the space goes when the text is cleaned, after it has marked a possible heading.
+            pieces.append("\n" if _breaks(pieces[-1], starts_marker) else " ")
+            length += 1
+        buffer.starts.append((length, number))
+        pieces.append(line)
+        length += len(line)
+    buffer.text = "".join(pieces)
+    buffer.starts = buffer.starts or [(0, 1)]
+    return buffer

@@ -1,0 +1,185 @@
+"""Procedure library models: procedures, their revisions, the clause tree and read receipts.
+
+A Procedure is the controlled document (its code never changes); each Revision is one edition of
+its text; Clauses are that edition's parsed tree. Exactly one revision per procedure is `current`;
+older ones stay `superseded` and readable; a `draft` is an unpublished edit by an administrator.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.models import User
+from portal.core.clock import now
+from portal.core.types import UTCDateTime
+from portal.extensions import db
+
+
+class RevisionStatus:
+    """Revision statuses (lower-case strings, one place)."""
+
+    CURRENT = "current"
+    SUPERSEDED = "superseded"
+    DRAFT = "draft"
+
+
+STATUS_NAMES = {
+    RevisionStatus.CURRENT: "现行",
+    RevisionStatus.SUPERSEDED: "已作废",
+    RevisionStatus.DRAFT: "草稿",
+}
+
+
+class SourceFormat:
+    MARKDOWN = "markdown"
+    LEGACY = "legacy-text"
+
+
+class Procedure(db.Model):
+    __tablename__ = "procedures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60), default="")
+    owner_department: Mapped[str] = mapped_column(String(20), default="")  # a Department code
+    # From the front matter: [{"name", "endpoint"?}] and {stage: {"hours"|"days": N, ...}}.
+    forms: Mapped[list] = mapped_column(JSON, default=list)
+    deadlines: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Legacy imports start unreviewed; duplicates and truncated previews are hidden by default.
+    reviewed: Mapped[bool] = mapped_column(default=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    truncated: Mapped[bool] = mapped_column(default=False)
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    duplicate_of: Mapped[Procedure | None] = relationship(remote_side=[id])
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="procedure", order_by="Revision.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_revision(self) -> Revision | None:
+        return next((r for r in self.revisions if r.status == RevisionStatus.CURRENT), None)
+
+    @property
+    def draft_revision(self) -> Revision | None:
+        return next((r for r in self.revisions if r.status == RevisionStatus.DRAFT), None)
+
+    @property
+    def is_legacy(self) -> bool:
+        return any(r.source_format == SourceFormat.LEGACY for r in self.revisions)
+
+    @property
+    def hidden(self) -> bool:
+        """Hidden from the default list: a duplicate copy or a truncated preview."""
+        return self.duplicate_of_id is not None or self.truncated
+
+    def __repr__(self) -> str:
+        return f"<Procedure {self.code}>"
+
+
+class Revision(db.Model):
+    __tablename__ = "procedure_revisions"
+    __table_args__ = (Index("ix_procedure_revisions_procedure_status", "procedure_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(String(40), default="")  # e.g. "A/0"
+    # The title as this revision states it, so citations of an old revision stay exact.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    effective_date: Mapped[date | None] = mapped_column(Date)
+    source_format: Mapped[str] = mapped_column(String(20))
+    source_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of source_text
+    rendered_html: Mapped[str] = mapped_column(Text, default="")
+    preamble: Mapped[str] = mapped_column(Text, default="")  # unnumbered text before clause 1
+    preamble_html: Mapped[str] = mapped_column(Text, default="")
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default=RevisionStatus.CURRENT)
+    change_note: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    procedure: Mapped[Procedure] = relationship(back_populates="revisions")
+    created_by: Mapped[User | None] = relationship()
+    clauses: Mapped[list[Clause]] = relationship(
+        back_populates="revision", order_by="Clause.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES.get(self.status, self.status)
+
+    @property
+    def root_clauses(self) -> list[Clause]:
+        return [c for c in self.clauses if c.parent_id is None]
+
+    def __repr__(self) -> str:
+        return f"<Revision {self.procedure_id} {self.label} {self.status}>"
+
+
+class Clause(db.Model):
+    __tablename__ = "procedure_clauses"
+    __table_args__ = (UniqueConstraint("revision_id", "anchor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedure_clauses.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column(default=0)  # document order within the revision
+    depth: Mapped[int] = mapped_column(default=0)
+    number: Mapped[str] = mapped_column(String(60), default="")  # as written: "第五条", "4.3.1"
+    style: Mapped[str] = mapped_column(String(20), default="")
+    path: Mapped[str] = mapped_column(String(80), default="")  # normalized, e.g. "4.3.1"
+    anchor: Mapped[str] = mapped_column(String(120))  # ASCII, unique per revision
+    citation: Mapped[str] = mapped_column(String(120), default="")  # e.g. "第五条（一）"
+    heading: Mapped[str] = mapped_column(String(300), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")  # sanitised; form links added when shown
+
+    revision: Mapped[Revision] = relationship(back_populates="clauses")
+    parent: Mapped[Clause | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Clause]] = relationship(
+        back_populates="parent", order_by="Clause.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Clause {self.anchor}>"
+
+
+class ProcedureRead(db.Model):
+    """A read acknowledgement ("我已阅读") of one revision by one user."""
+
+    __tablename__ = "procedure_reads"
+    __table_args__ = (UniqueConstraint("user_id", "revision_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    user: Mapped[User] = relationship()
+    revision: Mapped[Revision] = relationship()
+
+
+def current_procedures(show_hidden: bool = False):
+    """Procedures that have a current revision, as a select() (hidden ones on request)."""
+    query = (
+        select(Procedure, Revision)
+        .join(Revision, Revision.procedure_id == Procedure.id)
+        .where(Revision.status == RevisionStatus.CURRENT)
+        .order_by(Procedure.category, Procedure.code)
+    )
+    if not show_hidden:
+        query = query.where(Procedure.duplicate_of_id.is_(None), Procedure.truncated.is_(False))
+    return query

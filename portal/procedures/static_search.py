@@ -1,0 +1,307 @@
+"""Build the sharded substring-search index for the offline static export.
+
+Word-segmenting engines (Pagefind, lunr + jieba) miss Chinese terms that sit
+inside or across their words (see docs/decisions/002-static-search.md), so the
+export ships an index that reproduces the live search exactly: a clause matches
+when its normalized text (``search_text.normalize``) contains every query term.
+
+Layout written into ``outdir`` (all files are JavaScript, because Chromium
+refuses ``fetch`` of ``file://`` URLs; each one calls
+``window.PortalSearch.shard(name, digest, payload)``, see
+``static/js/offline-search.js``):
+
+* ``meta.js``: digest, document count, shard counts, the first document of each
+  text shard and the table of procedures (code, title).
+* ``u-XX.js`` / ``b-XX.js``: posting lists of character unigrams / bigrams of
+  the normalized text, sharded by a hash of the gram. The payload is one packed
+  string: for each gram (sorted), the gram's code points, then a varint count,
+  then the first document number and the gaps minus one as varints.
+* ``t-XX.js``: the documents, by ranges of document number:
+  ``[id, url, procedure index, label, normalized text, overlay?]`` where the
+  optional overlay ``[[utf16_offset, original_chars], ...]`` restores the
+  original letter case for snippets.
+
+The browser intersects the postings of a term's bigrams (its unigram for a one
+character term) and then checks each candidate by substring test on the text,
+so the postings only have to be a superset; results equal the oracle.
+Documents are numbered in input order. ``url`` is relative to the site root,
+which the script takes to be the parent of ``outdir`` unless the page says
+otherwise. The output is deterministic: the same entries give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from portal.procedures.search_text import normalize
+
+FORMAT_VERSION = 1
+# Shard sizes aim at a few KB so a short query pulls in little data, while the
+# number of files stays in the tens for a corpus of this size.
+GRAM_SHARD_TARGET_BYTES = 8 * 1024
+TEXT_SHARD_TARGET_BYTES = 12 * 1024
+# Varint digits: the first 32 end a number, the last 32 continue it. None of
+# them needs escaping inside a JSON string.
+VARINT_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
+# Files owned by this module; stale ones from an earlier, larger build go away.
+_OWN_FILE_RE = re.compile(r"^(?:meta|[ubt]-[0-9a-f]+)\.js$")
+_REQUIRED_KEYS = ("id", "url", "code", "title", "label", "text")
+_MASK32 = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class _Doc:
+    id: str
+    url: str
+    proc: int
+    label: str
+    text: str
+    overlay: list[list[int | str]]
+
+
+def gram_hash(gram: str) -> int:
+    """FNV-1a over code points plus the murmur3 finalizer (mirrored in JS).
+
+    The finalizer matters because the shard is taken from the low bits and
+    FNV alone mixes them poorly for two-character inputs.
+    """
+    h = 0x811C9DC5
+    for ch in gram:
+        h = ((h ^ ord(ch)) * 0x01000193) & _MASK32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK32
+    return h ^ (h >> 16)
+
+
+def _varint(value: int) -> str:
+    if value < 32:  # most gaps: one digit
+        return VARINT_ALPHABET[value]
+    digits = []
+    while value >= 32:
+        digits.append(VARINT_ALPHABET[32 + (value & 31)])
+        value >>= 5
+    digits.append(VARINT_ALPHABET[value])
+    return "".join(digits)
+
+
+def encode_postings(doc_numbers: list[int]) -> str:
+    """Count, first document number, then gaps minus one (gaps are >= 1)."""
+    parts = [_varint(len(doc_numbers))]
+    previous = -1
+    for number in doc_numbers:
+        parts.append(_varint(number - previous - 1))
+        previous = number
+    return "".join(parts)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _case_overlay(text: str, normalized: str) -> list[list[int | str]]:
+    """Runs of original characters that lower-casing changed, for display.
+
+    Offsets are UTF-16 positions in ``normalized``. A character is restored
+    only where lower-casing kept it one character of the same UTF-16 width
+    (Latin, Greek, Cyrillic, full-width letters); the rare others, such as
+    "İ" -> "i̇", stay lower-case so the offsets never drift.
+    """
+    collapsed = " ".join(text.split())
+    if collapsed == normalized:
+        return []
+    # str.lower() maps each character on its own except that a capital sigma
+    # may become final sigma, which has the same length, so this aligns.
+    lowered = [ch.lower() for ch in collapsed]
+    if sum(map(len, lowered)) != len(normalized):
+        return []
+    changed: list[tuple[int, str]] = []
+    offset = position = 0
+    for original, lower in zip(collapsed, lowered, strict=True):
+        if lower == original:  # the common case, kept cheap
+            position += 1
+            offset += 2 if original > "\uffff" else 1
+            continue
+        target = normalized[position : position + len(lower)]
+        if len(lower) == 1 and _utf16_len(original) == _utf16_len(target):
+            changed.append((offset, original))
+        position += len(lower)
+        offset += _utf16_len(target)
+    return _merge_runs(changed)
+
+
+def _merge_runs(changed: list[tuple[int, str]]) -> list[list[int | str]]:
+    """Join characters at consecutive UTF-16 offsets into [offset, chars] runs."""
+    runs: list[list[int | str]] = []
+    end = -1
+    for offset, char in changed:
+        if offset == end:
+            runs[-1][1] = f"{runs[-1][1]}{char}"
+        else:
+            runs.append([offset, char])
+        end = offset + _utf16_len(char)
+    return runs
+
+
+def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]:
+    """Validate entries, number them and fold repeated procedures into a table."""
+    docs: list[_Doc] = []
+    procs: list[list[str]] = []
+    proc_index: dict[tuple[str, str], int] = {}
+    seen_ids: set[str] = set()
+    for position, entry in enumerate(entries):
+        missing = [key for key in _REQUIRED_KEYS if not isinstance(entry.get(key), str)]
+        if missing:
+            raise ValueError(f"entry {position} lacks string field(s): {', '.join(missing)}")
+        if entry["id"] in seen_ids:
+            raise ValueError(f"duplicate entry id: {entry['id']!r}")
+        seen_ids.add(entry["id"])
+        key = (entry["code"], entry["title"])
+        if key not in proc_index:
+            proc_index[key] = len(procs)
+            procs.append(list(key))
+        normalized = normalize(entry["text"])
+        docs.append(
+            _Doc(
+                id=entry["id"],
+                url=entry["url"],
+                proc=proc_index[key],
+                label=entry["label"],
+                text=normalized,
+                overlay=_case_overlay(entry["text"], normalized),
+            )
+        )
+    return docs, procs
+
+
+def _postings(docs: list[_Doc]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """Unigram and bigram posting lists (sorted document numbers)."""
+    unigrams: dict[str, list[int]] = {}
+    bigrams: dict[str, list[int]] = {}
+    for number, doc in enumerate(docs):
+        # A space is never a whole term (terms are stripped), so skip its
+        # unigram; bigrams with a space are kept for phrases like "5、2 非".
+        for gram in set(doc.text) - {" "}:
+            unigrams.setdefault(gram, []).append(number)
+        for gram in {doc.text[i : i + 2] for i in range(len(doc.text) - 1)}:
+            bigrams.setdefault(gram, []).append(number)
+    return unigrams, bigrams
+
+
+def _shard_count(total_bytes: int, target: int) -> int:
+    """Smallest power of two giving shards of at most about ``target`` bytes."""
+    count = 1
+    while total_bytes > count * target:
+        count *= 2
+    return count
+
+
+def _shard_name(kind: str, index: int, count: int) -> str:
+    width = max(2, len(f"{count - 1:x}"))
+    return f"{kind}-{index:0{width}x}"
+
+
+def _gram_shards(kind: str, postings: dict[str, list[int]]) -> dict[str, str]:
+    """Pack posting lists into hash-addressed shards (name -> payload string)."""
+    encoded = {gram: encode_postings(numbers) for gram, numbers in postings.items()}
+    total = sum(len(gram.encode()) + len(code) for gram, code in encoded.items())
+    count = _shard_count(total, GRAM_SHARD_TARGET_BYTES)
+    buckets: list[list[str]] = [[] for _ in range(count)]
+    # Sorting by code point order makes the payload independent of dict order.
+    for gram in sorted(encoded):
+        buckets[gram_hash(gram) % count].append(gram + encoded[gram])
+    return {_shard_name(kind, i, count): "".join(parts) for i, parts in enumerate(buckets)}
+
+
+def _doc_record(doc: _Doc) -> list:
+    record: list = [doc.id, doc.url, doc.proc, doc.label, doc.text]
+    if doc.overlay:
+        record.append(doc.overlay)
+    return record
+
+
+def _text_shards(docs: list[_Doc]) -> tuple[dict[str, list], list[int]]:
+    """Cut the documents into consecutive ranges of roughly equal byte size."""
+    ranges: list[list[list]] = []
+    starts: list[int] = []
+    size = TEXT_SHARD_TARGET_BYTES
+    for number, doc in enumerate(docs):
+        record = _doc_record(doc)
+        if size >= TEXT_SHARD_TARGET_BYTES:
+            ranges.append([])
+            starts.append(number)
+            size = 0
+        ranges[-1].append(record)
+        size += len(_js_literal(record).encode())
+    count = len(ranges)
+    return {_shard_name("t", i, count): records for i, records in enumerate(ranges)}, starts
+
+
+def _js_literal(value: object) -> str:
+    """Compact JSON, kept as UTF-8; U+2028/9 escaped for pre-ES2019 parsers."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _render(name: str, digest: str, payload: object) -> bytes:
+    # The BOM pins the encoding to UTF-8 whatever the host page or server says.
+    call = f"window.PortalSearch.shard({_js_literal(name)},{_js_literal(digest)},"
+    return ("\ufeff" + call + _js_literal(payload) + ");\n").encode()
+
+
+def _write_files(outdir: Path, files: dict[str, bytes]) -> None:
+    outdir.mkdir(parents=True, exist_ok=True)
+    for stale in sorted(outdir.iterdir()):
+        if _OWN_FILE_RE.match(stale.name) and stale.name not in files:
+            stale.unlink()
+    for filename, content in sorted(files.items()):
+        path = outdir / filename
+        # Skip unchanged files so repeated exports keep their timestamps.
+        if not path.is_file() or path.read_bytes() != content:
+            path.write_bytes(content)
+
+
+def build_static_index(entries: Iterable[dict], outdir: Path) -> dict:
+    """Write the offline search index for ``entries`` into ``outdir``.
+
+    Each entry is ``{"id", "url", "code", "title", "label", "text"}`` (all
+    strings, ``text`` not yet normalized). Returns build statistics:
+    ``docs``, ``files``, ``bytes`` (total), ``largest_file_bytes``,
+    ``shards`` (count per kind) and ``digest``.
+    """
+    outdir = Path(outdir)
+    docs, procs = _collect_docs(entries)
+    unigrams, bigrams = _postings(docs)
+    payloads: dict[str, object] = {}
+    payloads.update(_gram_shards("u", unigrams))
+    payloads.update(_gram_shards("b", bigrams))
+    text_payloads, text_starts = _text_shards(docs)
+    payloads.update(text_payloads)
+    shard_counts = {kind: sum(name[0] == kind for name in payloads) for kind in "ubt"}
+    meta = {
+        "format": FORMAT_VERSION,
+        "docs": len(docs),
+        "shards": shard_counts,
+        "text_starts": text_starts,
+        "procs": procs,
+    }
+    digest_source = _js_literal([meta, sorted(payloads.items())]).encode()
+    digest = hashlib.sha256(digest_source).hexdigest()[:16]
+    files = {f"{name}.js": _render(name, digest, payload) for name, payload in payloads.items()}
+    files["meta.js"] = _render("meta", digest, meta)
+    _write_files(outdir, files)
+    sizes = [len(content) for content in files.values()]
+    return {
+        "docs": len(docs),
+        "files": len(files),
+        "bytes": sum(sizes),
+        "largest_file_bytes": max(sizes),
+        "shards": shard_counts,
+        "digest": digest,
+    }

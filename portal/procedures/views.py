@@ -1,0 +1,167 @@
+"""Procedure library pages: list, read, old revisions, diffs, read receipts; for system
+administrators also legacy import, source view, Markdown export, edit, preview and publish."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, render_template, request, url_for
+from flask_login import current_user
+
+from portal.auth.permissions import require
+from portal.core.htmx import is_htmx, page_or_partial, see_other
+from portal.extensions import db
+from portal.procedures import services
+from portal.procedures.forms import EditForm, ImportForm
+
+bp = Blueprint("procedures", __name__, url_prefix="/procedures")
+
+
+@bp.route("/")
+def index():
+    args = request.args
+    library = services.library_index(
+        current_user,
+        group_by=args.get("group", "category"),
+        category=args.get("category", ""),
+        department=args.get("department", ""),
+        show_hidden=args.get("hidden") == "1",
+    )
+    return page_or_partial("procedures/index.html", "procedures/_list.html", library=library)
+
+
+@bp.route("/<path:code>")
+def detail(code: str):
+    procedure = services.get_procedure_or_404(code)
+    view = services.reading_view(procedure.current_revision, current_user)
+    return render_template("procedures/detail.html", view=view)
+
+
+@bp.route("/<path:code>/revisions/<int:revision_id>")
+def revision(code: str, revision_id: int):
+    procedure = services.get_procedure_or_404(code)
+    revision = services.get_revision_or_404(procedure, revision_id)
+    require(services.can_view_revision, revision)
+    view = services.reading_view(revision, current_user)
+    return render_template("procedures/revision.html", view=view)
+
+
+@bp.route("/<path:code>/diff")
+def diff(code: str):
+    procedure = services.get_procedure_or_404(code)
+    old, new = services.diff_pair(
+        procedure, request.args.get("from", type=int), request.args.get("to", type=int)
+    )
+    require(services.can_view_revision, old)
+    require(services.can_view_revision, new)
+    view = services.revision_diff(old, new, current_user)
+    return render_template("procedures/diff.html", view=view)
+
+
+@bp.route("/<path:code>/read", methods=["POST"])
+def acknowledge(code: str):
+    procedure = services.get_procedure_or_404(code)
+    revision = procedure.current_revision
+    services.acknowledge(current_user, revision)
+    db.session.commit()
+    if is_htmx():
+        acks = services.acknowledgements(revision, current_user)
+        return render_template("procedures/_ack.html", procedure=procedure, acks=acks)
+    flash("已记录：您已阅读本制度的现行版本。", "success")
+    return see_other(url_for("procedures.detail", code=procedure.code))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_files():
+    require(services.can_manage)
+    form = ImportForm()
+    results = []
+    if form.validate_on_submit():
+        files = [(f.filename, f.read()) for f in form.files.data if f.filename]
+        results = services.import_legacy_files(files, current_user)
+        db.session.commit()
+    status = 422 if form.errors or any(not r.ok for r in results) else 200
+    return render_template("procedures/import.html", form=form, results=results), status
+
+
+@bp.route("/import/file", methods=["POST"])
+def import_file():
+    """One file per request, so the page can show each result as soon as it is ready."""
+    require(services.can_manage)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        result = services.FileResult("", error="请选择文件。")
+    else:
+        result = services.import_legacy_files([(upload.filename, upload.read())], current_user)[0]
+        db.session.commit()
+    html = render_template("procedures/_import_result.html", result=result)
+    return html, 200 if result.ok else 422
+
+
+@bp.route("/<path:code>/source")
+def source(code: str):
+    require(services.can_manage)
+    procedure = services.get_procedure_or_404(code)
+    revision = services.get_revision_or_current(procedure, request.args.get("revision", type=int))
+    form = EditForm(procedure=procedure, text=services.edit_start_text(procedure))
+    return _source_page(revision, form)
+
+
+def _source_page(revision, form: EditForm, status: int = 200):
+    view = services.reading_view(revision, current_user)
+    return render_template("procedures/source.html", view=view, form=form), status
+
+
+@bp.route("/<path:code>/export.md")
+def export(code: str):
+    require(services.can_manage)
+    procedure = services.get_procedure_or_404(code)
+    revision = services.get_revision_or_current(procedure, request.args.get("revision", type=int))
+    return Response(
+        services.export_markdown(revision),
+        mimetype="text/markdown; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{services.export_filename(procedure)}"'
+        },
+    )
+
+
+@bp.route("/<path:code>/publish", methods=["POST"])
+def publish(code: str):
+    """Publish the edited Markdown as the next revision, or keep it as a draft."""
+    require(services.can_manage)
+    procedure = services.get_procedure_or_404(code)
+    form = EditForm(procedure=procedure)
+    if not form.validate_on_submit():
+        return _source_page(procedure.current_revision, form, 422)
+    draft = request.form.get("action") == "draft"
+    revision = services.publish_revision(
+        procedure, form.text.data, current_user, form.change_note.data, draft=draft
+    )
+    db.session.commit()
+    flash("草稿已保存。" if draft else f"已发布修订 {revision.label}。", "success")
+    if draft:
+        return see_other(url_for("procedures.source", code=procedure.code, _anchor="edit"))
+    return see_other(url_for("procedures.detail", code=procedure.code))
+
+
+@bp.route("/<path:code>/preview", methods=["POST"])
+def preview(code: str):
+    require(services.can_manage)
+    services.get_procedure_or_404(code)
+    result = services.preview_markdown(request.form.get("text", ""))
+    return render_template("procedures/_preview.html", preview=result)
+
+
+@bp.route("/<path:code>/review", methods=["POST"])
+def review(code: str):
+    require(services.can_manage)
+    procedure = services.get_procedure_or_404(code)
+    services.mark_reviewed(procedure)
+    db.session.commit()
+    flash(f"已将《{procedure.title}》标记为已审核。", "success")
+    return see_other(url_for("procedures.detail", code=procedure.code))
+
+
+@bp.app_template_global()
+def can_manage_procedures() -> bool:
+    """Templates show the administrator's buttons with the same predicate the views check."""
+    return services.can_manage(current_user)

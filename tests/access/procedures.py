@@ -1,0 +1,107 @@
+"""Procedure library: everyone logged in reads; only the system administrator manages."""
+
+ANON = {"anon": 302}
+READ = {**ANON, "*": 200}
+ADMIN_ONLY = {**ANON, "admin": 200, "*": 403}
+
+MARKDOWN = """---
+code: QP-TST-01
+title: 测试管理制度
+category: 行政管理
+owner_department: ADM
+revision: {revision}
+effective_date: 2026-01-01
+change_note: 测试
+forms: []
+deadlines: {{}}
+---
+
+## 第一章 总则
+
+第一条 {text}
+
+第二条 本制度由行政部负责解释。
+"""
+
+
+def world(org):
+    from portal.extensions import db
+    from portal.procedures import services
+
+    first = services.load_markdown(MARKDOWN.format(revision="A/0", text="为规范管理，制定本制度。"))
+    old_id = first.revision.id
+    services.load_markdown(MARKDOWN.format(revision="A/1", text="为规范公司管理，制定本制度。"))
+    draft = services.publish_revision(
+        first.procedure,
+        MARKDOWN.format(revision="A/2", text="草稿内容。"),
+        org["admin"],
+        draft=True,
+    )
+    db.session.commit()
+    return {"code": "QP-TST-01", "old_id": old_id, "draft_id": draft.id}
+
+
+ROUTES = {
+    "procedures.index": [
+        {"url": "/procedures/", "expect": READ},
+        {"url": "/procedures/?group=department&hidden=1", "expect": READ},
+    ],
+    "procedures.detail": [
+        {"url": "/procedures/{code}", "expect": READ},
+        {"url": "/procedures/QP-NONE-99", "expect": {**ANON, "*": 404}},
+    ],
+    "procedures.revision": [
+        {"url": "/procedures/{code}/revisions/{old_id}", "expect": READ},
+        {"url": "/procedures/{code}/revisions/{draft_id}", "expect": ADMIN_ONLY},
+        {"url": "/procedures/{code}/revisions/999999", "expect": {**ANON, "*": 404}},
+    ],
+    "procedures.diff": [
+        {"url": "/procedures/{code}/diff", "expect": READ},
+        {"url": "/procedures/{code}/diff?from={old_id}&to={draft_id}", "expect": ADMIN_ONLY},
+    ],
+    "procedures.acknowledge": [
+        {"url": "/procedures/{code}/read", "method": "POST", "expect": {**ANON, "*": 303}},
+    ],
+    "procedures.import_files": [
+        {"url": "/procedures/import", "expect": ADMIN_ONLY},
+        {
+            "url": "/procedures/import",
+            "method": "POST",
+            "data": {},
+            "expect": {**ANON, "admin": 422, "*": 403},
+        },
+    ],
+    "procedures.import_file": [
+        {
+            "url": "/procedures/import/file",
+            "method": "POST",
+            "data": {},
+            "expect": {**ANON, "admin": 422, "*": 403},
+        },
+    ],
+    "procedures.source": [{"url": "/procedures/{code}/source", "expect": ADMIN_ONLY}],
+    "procedures.export": [{"url": "/procedures/{code}/export.md", "expect": ADMIN_ONLY}],
+    "procedures.publish": [
+        {
+            "url": "/procedures/{code}/publish",
+            "method": "POST",
+            "data": {"text": ""},
+            "expect": {**ANON, "admin": 422, "*": 403},
+        },
+    ],
+    "procedures.preview": [
+        {
+            "url": "/procedures/{code}/preview",
+            "method": "POST",
+            "data": {"text": ""},
+            "expect": ADMIN_ONLY,
+        },
+    ],
+    "procedures.review": [
+        {
+            "url": "/procedures/{code}/review",
+            "method": "POST",
+            "expect": {**ANON, "admin": 303, "*": 403},
+        },
+    ],
+}
