@@ -99,6 +99,25 @@ def app(_schema):
 
 
 @pytest.fixture
+def make_app(_schema):
+    """make_app(**config) -> another app on the test database (e.g. with CSRF on); its engine
+    is disposed afterwards, so no connection outlives the test."""
+    apps = []
+
+    def _make(**overrides):
+        other = create_app(make_config(**overrides))
+        other.test_client_class = PortalTestClient
+        apps.append(other)
+        return other
+
+    yield _make
+    for other in apps:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from portal import create_app
 from portal.auth.models import Department, User
 from portal.extensions import db
-from tests.conftest import make_config
 
 
 def test_login_success_redirects_home(client, org, auth):
@@ -77,8 +75,8 @@ def test_change_password(client, org, auth):
     assert auth.login("employee", "newpass123").status_code == 303
 
 
-def test_post_without_csrf_token_is_refused_with_400(org):
-    app = create_app(make_config(WTF_CSRF_ENABLED=True))
+def test_post_without_csrf_token_is_refused_with_400(org, make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
         response = client.post("/login", data={"username": "employee", "password": "demo"})
@@ -86,8 +84,8 @@ def test_post_without_csrf_token_is_refused_with_400(org):
         assert "CSRF" in response.text and "安全令牌" in response.text
 
 
-def test_csrf_token_in_htmx_header_is_accepted(org):
-    app = create_app(make_config(WTF_CSRF_ENABLED=True))
+def test_csrf_token_in_htmx_header_is_accepted(org, make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
         page = client.get("/login").text

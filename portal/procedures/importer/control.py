@@ -1,7 +1,7 @@
 """Document-control headers: 编号, 版本/版次, 生效/实施日期, 编制/审核/批准 and revision tables.
 
 The scraper flattened these tables into runs such as
-``编制审核批准日期日期日期…文件编号JRYG-P045版本A0制定单位开发部制定日期 xx/12/15页码3页``.
+``编制审核批准日期…文件编号XX-P000版本A0…制定日期 xx/01/01页码2页`` (an invented example of the shape).
 ``parse_control_block`` reads such a run key by key, so the header becomes metadata instead of
 clause text, and reports where it ends.
 """
