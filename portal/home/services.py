@@ -10,7 +10,7 @@ from flask import current_app
 @dataclass
 class Panel:
     title: str
-    items: list[dict] = field(default_factory=list)  # {"label", "url", "meta", "overdue"}
+    items: list[dict] = field(default_factory=list)  # {"label", "url", "meta", "overdue", "tag"}
     empty: str = "暂无。"
     more_url: str | None = None
     order: int = 50

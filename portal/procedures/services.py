@@ -24,6 +24,7 @@ from portal.auth.models import Department, User
 from portal.core.clock import local_now, now
 from portal.extensions import db
 from portal.procedures import markdown as md
+from portal.procedures import search
 from portal.procedures.importer import SourceError, document_to_dict, parse_page, read_source
 from portal.procedures.models import (
     Clause,
@@ -298,6 +299,8 @@ def store_revision(
     procedure.revisions.append(revision)
     db.session.flush()
     _insert_clauses(revision, rows)
+    if not draft:
+        search.index_revision(revision)
     return revision
 
 
@@ -842,7 +845,6 @@ def recent_revisions_panel(user):
             for part in (
                 revision.label,
                 f"{revision.effective_date.isoformat()} 生效" if revision.effective_date else "",
-                "" if revision.id in read else "未读",
             )
             if part
         )
@@ -851,7 +853,7 @@ def recent_revisions_panel(user):
                 "label": f"{procedure.title}（{procedure.code}）",
                 "url": url_for("procedures.detail", code=procedure.code),
                 "meta": meta,
-                "unread": revision.id not in read,
+                "tag": "" if revision.id in read else "未读",
             }
         )
     return Panel(
