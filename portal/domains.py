@@ -1,5 +1,16 @@
 """The domain packages, in registration order. Each has `init_app(app)`."""
 
-from portal import admin, auth, files, home, notifications, procedures, verify, workflow
+from portal import (
+    admin,
+    auth,
+    complaints,
+    files,
+    home,
+    notifications,
+    procedures,
+    seals,
+    verify,
+    workflow,
+)
 
-MODULES = [home, auth, admin, procedures, notifications, workflow, files, verify]
+MODULES = [home, auth, admin, procedures, notifications, workflow, files, verify, seals, complaints]

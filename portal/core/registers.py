@@ -224,13 +224,18 @@ def _pdf(register: Register, rows: list[list[str]], filters: Filters) -> bytes:
         "status": "状态",
         "q": "关键词",
     }
+    total = sum(c.width for c in register.columns)
     return render_pdf(
         "pdf/register.html",
         {
             "company": current_app.config["COMPANY_NAME"],
             "title": register.title,
             "filters": [{"label": labels[k], "value": v} for k, v in filters.args().items()],
-            "columns": [c.label for c in register.columns],
+            # The XLSX widths double as the PDF's relative column widths.
+            "columns": [
+                {"label": c.label, "width": f"{100 * c.width / total:.1f}%"}
+                for c in register.columns
+            ],
             "rows": rows,
             "summary": f"共 {len(rows)} 条",
             "printed_at": local_now().strftime("%Y-%m-%d %H:%M"),

@@ -47,7 +47,6 @@ def _open_with_deadlines():
             Task.status == TaskStatus.OPEN,
             Task.due_at.is_not(None),
             Instance.status == Status.IN_PROGRESS,
-            Instance.paused_at.is_(None),
         )
         .order_by(Task.due_at)
     )
@@ -65,6 +64,8 @@ def tick() -> TickResult:
         instance = task.instance
         flow = get_flow(instance.form_type)
         step = flow.step(task.step_key)
+        if instance.paused_at is not None and (step.deadline is None or step.deadline.pausable):
+            continue  # this clock is stopped; a deadline the pause does not stop still runs
         label = f"{flow.name} {instance.number} {instance.title}（{task.step_name}）"
         url = record_url(instance)
         if task.due_at <= current and task.escalated_at is None:
