@@ -9,8 +9,21 @@ from portal import (
     notifications,
     procedures,
     seals,
+    search,
     verify,
     workflow,
 )
 
-MODULES = [home, auth, admin, procedures, notifications, workflow, files, verify, seals, complaints]
+MODULES = [
+    home,
+    auth,
+    admin,
+    procedures,
+    notifications,
+    workflow,
+    files,
+    verify,
+    seals,
+    complaints,
+    search,
+]

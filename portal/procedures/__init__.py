@@ -9,6 +9,7 @@ free of Flask and the models.
 def init_app(app):
     from portal.demo import register_demo_loader
     from portal.home.services import register_panel
+    from portal.procedures import search
     from portal.procedures.cli import procedures_cli
     from portal.procedures.services import demo_loader, recent_revisions_panel
     from portal.procedures.views import bp
@@ -17,3 +18,8 @@ def init_app(app):
     app.extensions.setdefault("portal_cli", []).append(procedures_cli)
     register_panel(app, recent_revisions_panel)
     register_demo_loader(app, demo_loader)
+    # The search index's FTS tables are outside the ORM: made for tests and create_all databases
+    # by this hook, and hidden from Alembic's autogenerate (the migration makes them by hand).
+    app.extensions.setdefault("portal_schema_hooks", []).append(search.create_schema_objects)
+    migrate_args = app.extensions["migrate"].configure_args
+    migrate_args.setdefault("include_object", search.include_object)

@@ -1,4 +1,5 @@
-"""`flask procedures ...`: load the Markdown procedures, import legacy text pages."""
+"""`flask procedures ...`: load the Markdown procedures, import legacy text pages, export the
+static site, rebuild the search index."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from portal.extensions import db
 from portal.procedures import services
 from portal.procedures.markdown import MarkdownError
 
-procedures_cli = AppGroup("procedures", help="Procedure library: load Markdown, import text.")
+procedures_cli = AppGroup(
+    "procedures", help="Procedure library: load Markdown, import text, export a static copy."
+)
 
 # Below this many files a progress bar is noise.
 PROGRESS_MIN_FILES = 3
@@ -118,3 +121,32 @@ def _fail_on(errors: list[dict]) -> None:
         click.echo(f"error: {error['error']}", err=True)
     if errors:
         raise click.exceptions.Exit(1)
+
+
+@procedures_cli.command("export-static")
+@click.argument("outdir", type=click.Path(file_okay=False))
+@click.option("--zip", "make_zip", is_flag=True, help="Also pack the site into OUTDIR.zip.")
+def export_static(outdir, make_zip):
+    """Write every current procedure as static HTML with offline search into OUTDIR."""
+    from portal.procedures.export import export_static as export
+
+    result = export(Path(outdir), make_zip=make_zip)
+    index = result.index
+    click.echo(
+        f"{result.procedures} procedures, {result.clauses} clauses: {result.files} files, "
+        f"{result.bytes / 1024:.0f} KB in {result.outdir}"
+    )
+    click.echo(f"offline search index: {index['files']} files, {index['bytes'] / 1024:.0f} KB")
+    if result.archive:
+        click.echo(f"archive: {result.archive} ({result.archive.stat().st_size / 1024:.0f} KB)")
+
+
+@procedures_cli.command("reindex")
+def reindex():
+    """Rebuild the search index from the stored revisions (after a restore, or to repair it)."""
+    from portal.procedures import search
+
+    with write_intent():
+        count = search.reindex_all()
+        db.session.commit()
+    click.echo(f"search index: {count} clauses")

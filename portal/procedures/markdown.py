@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import nh3
 import yaml
@@ -183,26 +184,49 @@ def link_names(html: str, links: Mapping[str, str], bare: Iterable[str] = ()) ->
 
     `links` maps a name (a form, a procedure title) to its URL; the HTML is already sanitised and
     names and URLs are escaped here, so the result stays safe."""
-    if not links or not html:
-        return Markup(html)
-    by_length = sorted(links, key=len, reverse=True)
-    quoted = "|".join(re.escape(n) for n in by_length)
-    plain = "|".join(re.escape(n) for n in by_length if n in set(bare))
-    pattern = re.compile(f"《({quoted})》" + (f"|({plain})" if plain else ""))
+    return name_linker(links, bare)(html)
+
+
+def name_linker(
+    links: Mapping[str, str], bare: Iterable[str] = (), also: Iterable[str] = ()
+) -> Callable[[str], Markup]:
+    """`link_names` with the pattern built once: a page links every clause with one pattern.
+
+    Building it (a thousand titles escaped and compiled) costs more than applying it, so it is
+    cached; names in `also` join the pattern but stay unlinked (a procedure's own title), which
+    lets every page of a library share one pattern."""
+    if not links:
+        return Markup
+    pattern = _names_pattern(frozenset(links) | frozenset(also), frozenset(bare) & set(links))
 
     def replace(match: re.Match) -> str:
         name = match.group(1) or match.group(2)
+        if name not in links:  # e.g. the page's own title: left as it is
+            return match.group(0)
         return f'<a class="ref-link" href="{escape(links[name])}">{escape(match.group(0))}</a>'
 
-    out, in_link = [], 0
-    for part in _TAG_RE.split(html):
-        if part.startswith("<"):
-            tag = part[1:].split(None, 1)[0].rstrip(">").lower() if len(part) > 2 else ""
-            in_link += 1 if tag == "a" else -1 if tag == "/a" else 0
-            out.append(part)
-        else:
-            out.append(part if in_link > 0 else pattern.sub(replace, part))
-    return Markup("".join(out))
+    def link(html: str) -> Markup:
+        if not html:
+            return Markup(html)
+        out, in_link = [], 0
+        for part in _TAG_RE.split(html):
+            if part.startswith("<"):
+                tag = part[1:].split(None, 1)[0].rstrip(">").lower() if len(part) > 2 else ""
+                in_link += 1 if tag == "a" else -1 if tag == "/a" else 0
+                out.append(part)
+            else:
+                out.append(part if in_link > 0 else pattern.sub(replace, part))
+        return Markup("".join(out))
+
+    return link
+
+
+@lru_cache(maxsize=64)
+def _names_pattern(names: frozenset[str], bare: frozenset[str]) -> re.Pattern:
+    by_length = sorted(names, key=lambda n: (-len(n), n))
+    quoted = "|".join(re.escape(n) for n in by_length)
+    plain = "|".join(re.escape(n) for n in by_length if n in bare)
+    return re.compile(f"《({quoted})》" + (f"|({plain})" if plain else ""))
 
 
 # -- export ------------------------------------------------------------------------------------

@@ -183,3 +183,38 @@ def current_procedures(show_hidden: bool = False):
     if not show_hidden:
         query = query.where(Procedure.duplicate_of_id.is_(None), Procedure.truncated.is_(False))
     return query
+
+
+class SearchClause(db.Model):
+    """One clause of a published revision in the search index (`portal.procedures.search`).
+
+    A copy made for searching, written only by that module: the procedure's fields are repeated
+    so a query filters without joins, and `body` is `search_text.normalize` of the clause's
+    number, heading and text, which is what a term must be a substring of. Drafts are never
+    indexed; superseded revisions are, with `is_current` false.
+    """
+
+    __tablename__ = "search_clauses"
+
+    clause_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_clauses.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="CASCADE"), index=True
+    )
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60), default="")
+    owner_department: Mapped[str] = mapped_column(String(20), default="")
+    is_current: Mapped[bool] = mapped_column(default=True)
+    # Duplicate copies and truncated previews: left out of searches, as the library hides them.
+    hidden: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    anchor: Mapped[str] = mapped_column(String(120))
+    label: Mapped[str] = mapped_column(String(120), default="")  # the clause's citation
+    body: Mapped[str] = mapped_column(Text, default="")

@@ -632,9 +632,12 @@ class ClauseNode:
         return f"{self.number} {self.heading}".strip()
 
 
-def name_links(procedure: Procedure) -> tuple[dict[str, str], set[str]]:
+def name_links(
+    procedure: Procedure, page_url: Callable[[str], str] | None = None
+) -> tuple[dict[str, str], set[str]]:
     """Names to link when showing a procedure: its forms (when their page exists) and the
-    titles of the other procedures. Returns (name → url, names also linked without 《》)."""
+    titles of the other procedures. Returns (name → url, names also linked without 《》).
+    `page_url(code)` gives another procedure's URL in the static export, which has no forms."""
     links: dict[str, str] = {}
     # Only reviewed procedures are link targets: an unreviewed legacy page that happens to share
     # a title must not capture the references to the real procedure.
@@ -645,8 +648,11 @@ def name_links(procedure: Procedure) -> tuple[dict[str, str], set[str]]:
     ).all()
     for title, code in others:
         if code != procedure.code:
-            links.setdefault(title, url_for("procedures.detail", code=code))
+            url = page_url(code) if page_url else url_for("procedures.detail", code=code)
+            links.setdefault(title, url)
     bare: set[str] = set()
+    if page_url is not None:
+        return links, bare
     views = current_app.view_functions
     for form in procedure.forms or []:
         endpoint = form.get("endpoint")
@@ -656,9 +662,12 @@ def name_links(procedure: Procedure) -> tuple[dict[str, str], set[str]]:
     return links, bare
 
 
-def clause_nodes(revision: Revision) -> list[ClauseNode]:
+def clause_nodes(
+    revision: Revision, page_url: Callable[[str], str] | None = None
+) -> list[ClauseNode]:
     """The revision's clauses as a tree for the template, names linked, citations ready."""
-    links, bare = name_links(revision.procedure)
+    procedure = revision.procedure
+    link = md.name_linker(*name_links(procedure, page_url), also=[procedure.title])
     nodes: dict[int, ClauseNode] = {}
     roots: list[ClauseNode] = []
     for clause in revision.clauses:
@@ -666,7 +675,7 @@ def clause_nodes(revision: Revision) -> list[ClauseNode]:
             anchor=clause.anchor,
             number=clause.number,
             heading=clause.heading,
-            html=md.link_names(clause.html, links, bare),
+            html=link(clause.html),
             citation=citation_text(revision, clause.citation or clause.number),
             depth=clause.depth,
         )
@@ -752,9 +761,13 @@ class ReadingView:
     acks: Acknowledgements | None  # only on the current revision
 
 
-def reading_view(revision: Revision, user: User) -> ReadingView:
+def reading_view(
+    revision: Revision, user: User | None, page_url: Callable[[str], str] | None = None
+) -> ReadingView:
+    """What the reading page shows. Without a user (the static export) there are no read
+    acknowledgements; `page_url` is the export's link to another procedure's page."""
     procedure = revision.procedure
-    nodes = clause_nodes(revision)
+    nodes = clause_nodes(revision, page_url)
     history = [r for r in reversed(procedure.revisions) if r.status != RevisionStatus.DRAFT]
     is_current = revision.status == RevisionStatus.CURRENT
     owner = department_names().get(procedure.owner_department, procedure.owner_department)
@@ -765,7 +778,7 @@ def reading_view(revision: Revision, user: User) -> ReadingView:
         nodes=nodes,
         toc=toc_entries(nodes),
         history=history,
-        acks=acknowledgements(revision, user) if is_current else None,
+        acks=acknowledgements(revision, user) if is_current and user is not None else None,
     )
 
 
@@ -790,7 +803,7 @@ class LibraryIndex:
 
 
 def library_index(
-    user: User,
+    user: User | None,
     group_by: str = "category",
     category: str = "",
     department: str = "",
@@ -806,7 +819,8 @@ def library_index(
         if (not category or p.category == category)
         and (not department or p.owner_department == department)
     ]
-    read = read_revision_ids(user, (r.id for _, r in rows))
+    # No user (the static export): nothing is marked unread.
+    read = read_revision_ids(user, (r.id for _, r in rows)) if user else {r.id for _, r in rows}
     groups: dict[str, list[IndexRow]] = {}
     for p, r in rows:
         owner = names.get(p.owner_department, p.owner_department) or "未指定部门"

@@ -34,8 +34,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import add, sub
 from pathlib import Path
 
 from portal.procedures.search_text import normalize
@@ -91,14 +93,22 @@ def _varint(value: int) -> str:
     return "".join(digits)
 
 
-def encode_postings(doc_numbers: list[int]) -> str:
-    """Count, first document number, then gaps minus one (gaps are >= 1)."""
-    parts = [_varint(len(doc_numbers))]
-    previous = -1
-    for number in doc_numbers:
-        parts.append(_varint(number - previous - 1))
-        previous = number
-    return "".join(parts)
+def encode_postings(doc_numbers: list[int], table: list[str] | None = None) -> str:
+    """Count, first document number, then gaps minus one (gaps are >= 1).
+
+    `table[v]` may hold `_varint(v)` for the values that can occur (below the number of
+    documents): building a large index then costs a list lookup per posting."""
+    if table is None:
+        table = _varint_table(max(doc_numbers, default=0) + 1)
+    # gap minus one = number - (previous + 1), with previous = -1 before the first.
+    starts = [0, *(number + 1 for number in doc_numbers[:-1])]
+    return _varint(len(doc_numbers)) + "".join(
+        map(table.__getitem__, map(sub, doc_numbers, starts))
+    )
+
+
+def _varint_table(size: int) -> list[str]:
+    return [_varint(value) for value in range(size)]
 
 
 def _utf16_len(text: str) -> int:
@@ -182,15 +192,17 @@ def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]
 
 def _postings(docs: list[_Doc]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """Unigram and bigram posting lists (sorted document numbers)."""
-    unigrams: dict[str, list[int]] = {}
-    bigrams: dict[str, list[int]] = {}
+    unigrams: defaultdict[str, list[int]] = defaultdict(list)
+    bigrams: defaultdict[str, list[int]] = defaultdict(list)
     for number, doc in enumerate(docs):
-        # A space is never a whole term (terms are stripped), so skip its
-        # unigram; bigrams with a space are kept for phrases like "5、2 非".
-        for gram in set(doc.text) - {" "}:
-            unigrams.setdefault(gram, []).append(number)
-        for gram in {doc.text[i : i + 2] for i in range(len(doc.text) - 1)}:
-            bigrams.setdefault(gram, []).append(number)
+        text = doc.text
+        for gram in set(text):
+            unigrams[gram].append(number)
+        # Bigrams with a space are kept for phrases like "5、2 非".
+        for gram in set(map(add, text, text[1:])):
+            bigrams[gram].append(number)
+    # A space is never a whole term (terms are stripped), so its unigram is not needed.
+    unigrams.pop(" ", None)
     return unigrams, bigrams
 
 
@@ -207,9 +219,10 @@ def _shard_name(kind: str, index: int, count: int) -> str:
     return f"{kind}-{index:0{width}x}"
 
 
-def _gram_shards(kind: str, postings: dict[str, list[int]]) -> dict[str, str]:
+def _gram_shards(kind: str, postings: dict[str, list[int]], docs: int) -> dict[str, str]:
     """Pack posting lists into hash-addressed shards (name -> payload string)."""
-    encoded = {gram: encode_postings(numbers) for gram, numbers in postings.items()}
+    table = _varint_table(docs)
+    encoded = {gram: encode_postings(numbers, table) for gram, numbers in postings.items()}
     total = sum(len(gram.encode()) + len(code) for gram, code in encoded.items())
     count = _shard_count(total, GRAM_SHARD_TARGET_BYTES)
     buckets: list[list[str]] = [[] for _ in range(count)]
@@ -279,8 +292,8 @@ def build_static_index(entries: Iterable[dict], outdir: Path) -> dict:
     docs, procs = _collect_docs(entries)
     unigrams, bigrams = _postings(docs)
     payloads: dict[str, object] = {}
-    payloads.update(_gram_shards("u", unigrams))
-    payloads.update(_gram_shards("b", bigrams))
+    payloads.update(_gram_shards("u", unigrams, len(docs)))
+    payloads.update(_gram_shards("b", bigrams, len(docs)))
     text_payloads, text_starts = _text_shards(docs)
     payloads.update(text_payloads)
     shard_counts = {kind: sum(name[0] == kind for name in payloads) for kind in "ubt"}

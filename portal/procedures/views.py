@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, render_template, request, url_for
 from flask_login import current_user
+from jinja2 import pass_context
 
 from portal.auth.permissions import require
 from portal.core.htmx import is_htmx, page_or_partial, see_other
@@ -124,6 +125,22 @@ def export(code: str):
     )
 
 
+@bp.route("/<path:code>/pdf")
+def pdf(code: str):
+    """The controlled copy of the current revision (受控文件), for printing."""
+    from portal.procedures.pdf import pdf_filename, procedure_pdf
+
+    procedure = services.get_procedure_or_404(code)
+    revision = procedure.current_revision
+    return Response(
+        procedure_pdf(revision),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{pdf_filename(procedure.code, revision.label)}"'
+        },
+    )
+
+
 @bp.route("/<path:code>/publish", methods=["POST"])
 def publish(code: str):
     """Publish the edited Markdown as the next revision, or keep it as a draft."""
@@ -159,6 +176,26 @@ def review(code: str):
     db.session.commit()
     flash(f"已将《{procedure.title}》标记为已审核。", "success")
     return see_other(url_for("procedures.detail", code=procedure.code))
+
+
+@bp.app_template_global()
+@pass_context
+def static_url(context, filename: str) -> str:
+    """A static file's URL: the site's, or relative to the page in the static export."""
+    export = context.get("static_export")
+    if export:
+        return f"{export.root}static/{filename}"
+    return url_for("static", filename=filename)
+
+
+@bp.app_template_global()
+@pass_context
+def procedure_url(context, code: str, **values) -> str:
+    """A procedure's page: the live one, or its file in the static export."""
+    export = context.get("static_export")
+    if export:
+        return export.page_url(code)
+    return url_for("procedures.detail", code=code, **values)
 
 
 @bp.app_template_global()

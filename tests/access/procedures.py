@@ -59,6 +59,10 @@ ROUTES = {
         {"url": "/procedures/{code}/diff", "expect": READ},
         {"url": "/procedures/{code}/diff?from={old_id}&to={draft_id}", "expect": ADMIN_ONLY},
     ],
+    "procedures.pdf": [
+        {"url": "/procedures/{code}/pdf", "expect": READ},
+        {"url": "/procedures/QP-NONE-99/pdf", "expect": {**ANON, "*": 404}},
+    ],
     "procedures.acknowledge": [
         {"url": "/procedures/{code}/read", "method": "POST", "expect": {**ANON, "*": 303}},
     ],

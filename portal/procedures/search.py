@@ -1,0 +1,559 @@
+"""Procedure search: the one façade over the clause index, whatever the database.
+
+Write side (called by `services` wherever revisions are stored): `index_revision`,
+`sync_procedure`, `reindex_procedure`, `remove`, `reindex_all`. Read side: `query` (the live
+search) and `export_entries` (what the static export's offline index is built from).
+
+A clause matches when `search_text.normalize(number heading text)` — stored in
+`search_clauses.body` — contains every query term as a substring (`search_text.matches`). The
+backends only find candidates quickly; every candidate is then checked with a plain substring
+test on `body`, so results equal the substring oracle exactly (docs/decisions/005-search.md):
+
+* SQLite: an FTS5 `trigram` table when every term has 3+ characters, else an FTS5 `unicode61`
+  table in which every character is a token (SQLite 3.40's trigram table silently finds nothing
+  for shorter patterns); then `instr(body, term) > 0` for every term.
+* PostgreSQL: `pg_trgm` GIN index for `body LIKE '%term%'` (3+ characters); `strpos(body, term)
+  > 0` for every term.
+
+The FTS tables are not ORM tables: the migration creates them, and `create_schema_objects` (a
+`portal_schema_hooks` entry, for tests and `create_all` databases) creates them too. Without
+them (a database made by `create_all` alone) the search still answers, by scanning.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, column, func, insert, select, table, text, update
+from sqlalchemy.orm import Session
+
+from portal.auth.models import Department
+from portal.core.htmx import path_for
+from portal.extensions import db
+from portal.procedures.models import (
+    Clause,
+    Procedure,
+    Revision,
+    RevisionStatus,
+    SearchClause,
+    current_procedures,
+)
+from portal.procedures.search_text import normalize, parse_query
+
+TRIGRAM_TABLE = "search_fts_trigram"
+CHARS_TABLE = "search_fts_chars"
+DELETE_TRIGGER = "search_clauses_fts_delete"
+PG_TRGM_INDEX = "ix_search_clauses_body_trgm"
+# In the one-token-per-character table a space of the text becomes this private-use character,
+# so that "ab" cannot match "a b" there (the substring check would drop it anyway).
+SPACE_TOKEN = "\ue000"
+# unicode61 with every category but the separators (Z*) as token characters: each character,
+# punctuation included, is then its own token, and a phrase of tokens is a substring.
+CHARS_TOKENIZER = "unicode61 remove_diacritics 0 categories 'L* N* P* S* M* C*'"
+SNIPPET_CHARS = 60  # as static/js/offline-search.js
+SNIPPET_LEAD = 20
+INDEX_BATCH = 2000
+# Matches are counted up to this many: an exact count of a term found in half the library would
+# cost a pass over half the library, and "more than 200" tells a reader as much.
+COUNT_LIMIT = 200
+
+SQLITE_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(body, "
+    "content='search_clauses', content_rowid='clause_id', "
+    "tokenize='trigram case_sensitive 1')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {CHARS_TABLE} USING fts5(body, "
+    f'tokenize="{CHARS_TOKENIZER}", columnsize=0)',
+    # Rows leave the index with their clause, however they are deleted (cascades, cleanups).
+    f"CREATE TRIGGER IF NOT EXISTS {DELETE_TRIGGER} AFTER DELETE ON search_clauses BEGIN "
+    f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}, rowid, body) "
+    "VALUES ('delete', old.clause_id, old.body); "
+    f"DELETE FROM {CHARS_TABLE} WHERE rowid = old.clause_id; END",
+)
+POSTGRESQL_DDL = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"CREATE INDEX IF NOT EXISTS {PG_TRGM_INDEX} ON search_clauses USING gin (body gin_trgm_ops)",
+)
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def clause_text(number: str, heading: str, text_: str) -> str:
+    """What a clause is searched and shown by: number, heading and text, whitespace collapsed
+    (original case kept, for display). `normalize()` of it is the stored `body`."""
+    return " ".join(" ".join((number or "", heading or "", text_ or "")).split())
+
+
+def clause_label(citation: str, number: str, heading: str) -> str:
+    return " ".join(part for part in (citation or number, heading) if part)[:120]
+
+
+def spaced(body: str) -> str:
+    """The body as the one-token-per-character table indexes it."""
+    return " ".join(SPACE_TOKEN if ch == " " else ch for ch in body)
+
+
+def _phrase(tokens: str) -> str:
+    return '"' + tokens.replace('"', '""') + '"'
+
+
+# -- schema ------------------------------------------------------------------------------------
+
+
+def _dialect(session: Session | None = None) -> str:
+    return (session or db.session).get_bind().dialect.name
+
+
+# Engines known to have the FTS tables (only a positive answer is kept: they may be created
+# after the first look, never dropped while the app runs).
+_fts_engines: weakref.WeakSet = weakref.WeakSet()
+
+
+def _has_fts(session: Session) -> bool:
+    engine = session.get_bind()
+    if engine in _fts_engines:
+        return True
+    found = session.execute(
+        text("SELECT count(*) FROM sqlite_master WHERE name IN (:a, :b)"),
+        {"a": TRIGRAM_TABLE, "b": CHARS_TABLE},
+    ).scalar_one()
+    if found == 2:
+        _fts_engines.add(engine)
+    return found == 2
+
+
+def create_schema_objects() -> None:
+    """Create the backend's index objects (idempotent) and fill them if they lag behind."""
+    dialect = _dialect()
+    if dialect == "sqlite":
+        for statement in SQLITE_DDL:
+            db.session.execute(text(statement))
+        rows = db.session.scalar(select(func.count()).select_from(SearchClause))
+        indexed = db.session.scalar(text(f"SELECT count(*) FROM {CHARS_TABLE}"))
+        if rows != indexed:
+            _rebuild_fts(db.session)
+    elif dialect == "postgresql":
+        for statement in POSTGRESQL_DDL:
+            db.session.execute(text(statement))
+    db.session.commit()
+
+
+def _rebuild_fts(session: Session) -> None:
+    session.execute(text(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')"))
+    session.execute(text(f"DELETE FROM {CHARS_TABLE}"))
+    ids = session.execute(select(SearchClause.clause_id, SearchClause.body))
+    for batch in _batched(ids, INDEX_BATCH):
+        session.execute(
+            text(f"INSERT INTO {CHARS_TABLE}(rowid, body) VALUES (:id, :body)"),
+            [{"id": clause_id, "body": spaced(body)} for clause_id, body in batch],
+        )
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """For Alembic: the FTS tables (and their shadow tables) and the pg_trgm index are made by
+    hand in the search migration, so autogenerate must neither drop nor compare them."""
+    if reflected and compare_to is None:
+        if type_ == "table" and name.startswith("search_fts_"):
+            return False
+        if type_ == "index" and name == PG_TRGM_INDEX:
+            return False
+    return True
+
+
+# -- writing -----------------------------------------------------------------------------------
+
+
+def _source():
+    """Published clauses with what the index stores about them, in document order."""
+    return (
+        select(
+            Clause.id,
+            Clause.revision_id,
+            Revision.procedure_id,
+            Revision.status,
+            Procedure.code,
+            Procedure.title,
+            Procedure.category,
+            Procedure.owner_department,
+            Procedure.duplicate_of_id,
+            Procedure.truncated,
+            Clause.position,
+            Clause.anchor,
+            Clause.citation,
+            Clause.number,
+            Clause.heading,
+            Clause.text,
+        )
+        .join(Revision, Clause.revision_id == Revision.id)
+        .join(Procedure, Revision.procedure_id == Procedure.id)
+        .where(Revision.status != RevisionStatus.DRAFT)
+        .order_by(Clause.revision_id, Clause.position)
+    )
+
+
+def _row(r) -> dict:
+    return {
+        "clause_id": r.id,
+        "revision_id": r.revision_id,
+        "procedure_id": r.procedure_id,
+        "code": r.code,
+        "title": r.title,
+        "category": r.category or "",
+        "owner_department": r.owner_department or "",
+        "is_current": r.status == RevisionStatus.CURRENT,
+        "hidden": r.duplicate_of_id is not None or bool(r.truncated),
+        "position": r.position,
+        "anchor": r.anchor,
+        "label": clause_label(r.citation, r.number, r.heading),
+        "body": normalize(clause_text(r.number, r.heading, r.text)),
+    }
+
+
+def _batched(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write(session: Session, source) -> int:
+    """Insert the index rows for the clauses `source` selects; returns how many."""
+    fts = _dialect(session) == "sqlite" and _has_fts(session)
+    count = 0
+    # Streamed in batches so that a whole-library reindex never holds 30 MB of rows at once.
+    result = session.execute(source.execution_options(yield_per=INDEX_BATCH))
+    for batch in result.partitions():
+        rows = [_row(r) for r in batch]
+        session.execute(insert(SearchClause), rows)
+        if fts:
+            session.execute(
+                text(f"INSERT INTO {TRIGRAM_TABLE}(rowid, body) VALUES (:clause_id, :body)"),
+                [{"clause_id": r["clause_id"], "body": r["body"]} for r in rows],
+            )
+            session.execute(
+                text(f"INSERT INTO {CHARS_TABLE}(rowid, body) VALUES (:clause_id, :body)"),
+                [{"clause_id": r["clause_id"], "body": spaced(r["body"])} for r in rows],
+            )
+        count += len(rows)
+    return count
+
+
+def index_revision(revision: Revision) -> int:
+    """Add a stored revision's clauses (a draft has none in the index); then `sync_procedure`
+    marks which revision is current."""
+    if revision.status == RevisionStatus.DRAFT:
+        return 0
+    db.session.flush()
+    count = _write(db.session, _source().where(Clause.revision_id == revision.id))
+    sync_procedure(revision.procedure)
+    return count
+
+
+def sync_procedure(procedure: Procedure) -> None:
+    """Copy the procedure's fields (title, category, owner, hidden) to its index rows and mark
+    the current revision's clauses current and the others superseded."""
+    current = procedure.current_revision
+    db.session.execute(
+        update(SearchClause)
+        .where(SearchClause.procedure_id == procedure.id)
+        .values(
+            code=procedure.code,
+            title=procedure.title,
+            category=procedure.category or "",
+            owner_department=procedure.owner_department or "",
+            hidden=procedure.hidden,
+            is_current=SearchClause.revision_id == (current.id if current else -1),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def remove(*, procedure: Procedure | None = None, revision: Revision | None = None) -> None:
+    """Drop a procedure's or a revision's clauses from the index."""
+    stmt = SearchClause.__table__.delete()
+    if revision is not None:
+        stmt = stmt.where(SearchClause.revision_id == revision.id)
+    elif procedure is not None:
+        stmt = stmt.where(SearchClause.procedure_id == procedure.id)
+    else:
+        raise ValueError("remove() needs a procedure or a revision")
+    db.session.execute(stmt)
+
+
+def reindex_procedure(procedure: Procedure) -> int:
+    """Index every published revision of a procedure again, from scratch."""
+    db.session.flush()
+    remove(procedure=procedure)
+    count = _write(db.session, _source().where(Revision.procedure_id == procedure.id))
+    sync_procedure(procedure)
+    return count
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index from the clause tables (after a restore, or to repair it)."""
+    db.session.flush()
+    db.session.execute(SearchClause.__table__.delete())
+    count = _write(db.session, _source())
+    if _dialect() == "sqlite" and _has_fts(db.session):
+        db.session.execute(
+            text(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('optimize')")
+        )
+        db.session.execute(text(f"INSERT INTO {CHARS_TABLE}({CHARS_TABLE}) VALUES ('optimize')"))
+    return count
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Hit:
+    clause_id: int
+    anchor: str
+    label: str
+    url: str
+    snippet: list[tuple[str, bool]]  # (text, highlighted) segments; the template escapes them
+    position: int = 0
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(part for part, _ in self.snippet)
+
+
+@dataclass
+class Group:
+    """The hits in one revision of one procedure, in document order."""
+
+    code: str
+    title: str
+    revision_label: str
+    is_current: bool
+    url: str
+    hits: list[Hit] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    q: str
+    terms: list[str]
+    groups: list[Group]
+    total: int  # every match, also those past the limit (up to COUNT_LIMIT)
+    limit: int | None
+    total_exact: bool = True  # False: there are more than COUNT_LIMIT matches
+
+    @property
+    def truncated(self) -> bool:
+        return self.limit is not None and self.total > self.limit
+
+    @property
+    def shown(self) -> int:
+        return sum(len(g.hits) for g in self.groups)
+
+    @property
+    def hits(self) -> list[Hit]:
+        return [hit for group in self.groups for hit in group.hits]
+
+
+def _sqlite_match(terms: list[str]) -> tuple[str, str]:
+    """The FTS table and MATCH expression that find candidates for all terms at once: the
+    trigram table when every term has 3+ characters, else the one-token-per-character table
+    (where a term of any length is a phrase of its characters)."""
+    if all(len(term) >= 3 for term in terms):
+        return TRIGRAM_TABLE, " AND ".join(_phrase(term) for term in terms)
+    return CHARS_TABLE, " AND ".join(_phrase(spaced(term)) for term in terms)
+
+
+_S = SearchClause.__table__.alias("s")
+_FTS = {name: table(name, column("rowid")).alias("f") for name in (TRIGRAM_TABLE, CHARS_TABLE)}
+
+
+def _matching(terms: list[str], filters: dict[str, object]):
+    """A select of matching clause ids in listing order (clause id: publication order, then
+    document order), with every term checked as a substring of `body` whatever found it."""
+    dialect, s = _dialect(), _S
+    conditions = [s.c[name] == value for name, value in filters.items()]
+    if dialect == "sqlite" and _has_fts(db.session):
+        name, match = _sqlite_match(terms)
+        fts = _FTS[name]
+        source = fts.join(s, s.c.clause_id == fts.c.rowid)
+        conditions.append(text(f"f.{name} MATCH :match").bindparams(match=match))
+        order = fts.c.rowid
+    else:
+        source, order = s, s.c.clause_id
+    for term in terms:
+        if dialect == "postgresql":
+            if len(term) >= 3:  # what the pg_trgm GIN index can serve
+                escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                conditions.append(s.c.body.like(f"%{escaped}%", escape="\\"))
+            conditions.append(func.strpos(s.c.body, term) > 0)
+        else:
+            conditions.append(func.instr(s.c.body, term) > 0)
+    return select(s.c.clause_id).select_from(source).where(*conditions).order_by(order)
+
+
+def _filters(category, department, include_superseded) -> dict[str, object]:
+    filters: dict[str, object] = {"hidden": False}
+    if not include_superseded:
+        filters["is_current"] = True
+    if category:
+        filters["category"] = category
+    if department:
+        filters["owner_department"] = department
+    return filters
+
+
+def query(
+    q: str,
+    *,
+    category: str | None = None,
+    department: str | None = None,
+    include_superseded: bool = False,
+    limit: int | None = 100,
+) -> SearchResult:
+    """Search the clauses: space-separated terms are ANDed, "quoted phrases" kept whole;
+    current revisions only unless asked. Loads at most `limit` hits (None: all); `total`
+    counts every match up to COUNT_LIMIT (`total_exact` says whether it stopped there)."""
+    terms = parse_query(q or "")
+    if not terms:
+        return SearchResult(q or "", terms, [], 0, limit)
+    stmt = _matching(terms, _filters(category, department, include_superseded))
+    if limit is not None:
+        # One scan gives both the page and the count (the page is the count's first rows).
+        stmt = stmt.limit(max(limit, COUNT_LIMIT) + 1)
+    ids = list(db.session.scalars(stmt))
+    exact = limit is None or len(ids) <= COUNT_LIMIT
+    total = len(ids) if exact else COUNT_LIMIT
+    page = ids if limit is None else ids[:limit]
+    return SearchResult(q or "", terms, _groups(page, terms), total, limit, exact)
+
+
+_HIT_COLUMNS = (
+    SearchClause.clause_id,
+    SearchClause.revision_id,
+    SearchClause.code,
+    SearchClause.title,
+    SearchClause.is_current,
+    SearchClause.position,
+    SearchClause.anchor,
+    SearchClause.label,
+    SearchClause.body,
+    Clause.number,
+    Clause.heading,
+    Clause.text,
+    Revision.label,
+)
+_HITS = (
+    select(*_HIT_COLUMNS)
+    .join(Clause, Clause.id == SearchClause.clause_id)
+    .join(Revision, Revision.id == SearchClause.revision_id)
+    .where(SearchClause.clause_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _groups(ids: list[int], terms: list[str]) -> list[Group]:
+    """The hits with their snippets, grouped by revision in order of first appearance."""
+    if not ids:
+        return []
+    # A Core execution on the session's connection: plain tuples, no ORM row machinery.
+    by_id = {row[0]: row for row in db.session.connection().execute(_HITS, {"ids": ids})}
+    groups: dict[int, Group] = {}
+    for clause_id in ids:
+        (_, revision_id, code, title, is_current, position, anchor, label, body, number,
+         heading, text_, revision_label) = by_id[clause_id]  # fmt: skip
+        group = groups.get(revision_id)
+        if group is None:
+            url = _revision_url(code, revision_id, is_current)
+            group = groups[revision_id] = Group(code, title, revision_label, is_current, url)
+        display = clause_text(number, heading, text_)
+        group.hits.append(
+            Hit(clause_id, anchor, label, f"{group.url}#{anchor}", snippet(display, body, terms),
+                position)
+        )  # fmt: skip
+    for group in groups.values():
+        group.hits.sort(key=lambda hit: hit.position)  # ids are in order unless inserts interleaved
+    return list(groups.values())
+
+
+def _revision_url(code: str, revision_id: int, is_current: bool) -> str:
+    if is_current:
+        return path_for("procedures.detail", code=code)
+    return path_for("procedures.revision", code=code, revision_id=revision_id)
+
+
+def snippet(display: str, body: str, terms: list[str]) -> list[tuple[str, bool]]:
+    """About SNIPPET_CHARS characters from a little before the first match, split into plain and
+    highlighted segments (every occurrence of every term; overlapping ones merged)."""
+    if len(display) != len(body):  # lower-casing changed a length (rare): show the body
+        display = body
+    found = [at for at in (body.find(t) for t in terms) if at >= 0]
+    first = min(found) if found else 0
+    start = max(0, min(first - SNIPPET_LEAD, len(body) - SNIPPET_CHARS))
+    end = min(len(body), start + SNIPPET_CHARS)
+    ranges = []
+    for term in terms:
+        at = body.find(term, max(0, start - len(term) + 1))
+        while 0 <= at < end:
+            ranges.append((max(at, start), min(at + len(term), end)))
+            at = body.find(term, at + 1)
+    ranges.sort()
+    parts: list[tuple[str, bool]] = [("…", False)] if start else []
+    position = start
+    for left, right in ranges:
+        if right <= position:
+            continue
+        left = max(left, position)
+        if left > position:
+            parts.append((display[position:left], False))
+        if parts and parts[-1][1]:  # touching or overlapping occurrences: one highlight
+            parts[-1] = (parts[-1][0] + display[left:right], True)
+        else:
+            parts.append((display[left:right], True))
+        position = right
+    if position < end:
+        parts.append((display[position:end], False))
+    if end < len(body):
+        parts.append(("…", False))
+    return parts
+
+
+def filter_choices() -> tuple[list[str], list[tuple[str, str]]]:
+    """The categories and owner departments (code, name) of the procedures in force."""
+    rows = db.session.execute(
+        current_procedures(show_hidden=False).with_only_columns(
+            Procedure.category, Procedure.owner_department
+        )
+    ).all()
+    names = dict(db.session.execute(select(Department.code, Department.name)).all())
+    categories = sorted({category for category, _ in rows if category})
+    departments = sorted({owner for _, owner in rows if owner})
+    return categories, [(code, names.get(code, code)) for code in departments]
+
+
+# -- the static export -------------------------------------------------------------------------
+
+
+def export_entries(url_for_procedure) -> list[dict]:
+    """The current, listed clauses in listing order as `build_static_index` entries, with the
+    same text the live search matches. `url_for_procedure(code)` gives the page's site URL."""
+    rows = db.session.execute(
+        select(SearchClause, Clause.number, Clause.heading, Clause.text)
+        .join(Clause, Clause.id == SearchClause.clause_id)
+        .where(SearchClause.is_current.is_(True), SearchClause.hidden.is_(False))
+        .order_by(SearchClause.clause_id)
+    ).all()
+    return [
+        {
+            "id": str(entry.clause_id),
+            "url": f"{url_for_procedure(entry.code)}#{entry.anchor}",
+            "code": entry.code,
+            "title": entry.title,
+            "label": entry.label,
+            "text": clause_text(number, heading, text_),
+        }
+        for entry, number, heading, text_ in rows
+    ]

@@ -1,0 +1,54 @@
+"""/search: the results page (plain GET, works without JavaScript) and, for the header box's
+htmx requests, the live dropdown. A record number (e.g. KS-202611-0001) jumps to the record."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, redirect, render_template, request
+from flask_login import current_user
+
+from portal.core.htmx import is_htmx
+from portal.procedures import search
+from portal.search.forms import SearchForm
+from portal.workflow import services as workflow
+from portal.workflow.engine import record_url
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+PAGE_LIMIT = 100
+DROPDOWN_LIMIT = 8
+RECORD_NUMBER = re.compile(r"^[A-Z]{1,10}-\d{6}-\d{1,8}$")
+
+
+def record_for(q: str):
+    """The record a query names by its number, when it exists and the user may see it."""
+    number = q.strip().upper()
+    if not RECORD_NUMBER.match(number):
+        return None
+    instance = workflow.get_by_number(number)
+    if instance is None or not workflow.can_view(current_user, instance):
+        return None
+    return {"number": instance.number, "title": instance.title, "url": record_url(instance)}
+
+
+@bp.route("")
+def index():
+    form = SearchForm(request.args)
+    form.set_choices(*search.filter_choices())
+    q = (form.q.data or "").strip() if form.validate() else ""
+    record = record_for(q)
+    if is_htmx():  # the header box, as you type
+        result = search.query(q, limit=DROPDOWN_LIMIT)
+        return render_template("search/_dropdown.html", result=result, record=record)
+    if record is not None:
+        return redirect(record["url"], code=303)
+    result = search.query(
+        q,
+        category=form.category.data or None,
+        department=form.department.data or None,
+        include_superseded=form.superseded.data,
+        limit=PAGE_LIMIT,
+    )
+    status = 422 if form.errors else 200
+    return render_template("search/index.html", form=form, result=result), status
