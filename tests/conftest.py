@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
@@ -25,6 +29,26 @@ SEEDS = REPO.parent / "shared" / "seeds"
 
 _tmp = tempfile.mkdtemp(prefix="portal-tests-")
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{_tmp}/test.db"
+
+
+@contextmanager
+def scratch_database(folder: Path, prefix: str) -> Iterator[str]:
+    """A database of the same kind as the suite's, empty, dropped afterwards: a SQLite file in
+    `folder`, or a new PostgreSQL database on the DATABASE_URL server."""
+    url = make_url(DATABASE_URL)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{folder / f'{prefix}.db'}"
+        return
+    name = f"portal_{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_config(**overrides) -> dict:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from flask import url_for
 
-from portal.core.htmx import page_or_partial
-from portal.core.pagination import paginate
-from portal.core.registers import Column, Register, build_query, display, parse_filters
+from portal.core.registers import Column, Register
+from portal.core.registers import render as core_render
 from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
 
@@ -152,21 +151,12 @@ EXPORTS = {"complaints": "complaints.register_export", "returns": "complaints.re
 
 
 def render(kind: str, args, user, page_template: str, **context):
-    """Like core.registers.render, with our table partial (stage cells coloured)."""
-    from portal.auth.services import department_choices
-
-    register = REGISTERS[kind]
-    filters = parse_filters(args)
-    page = paginate(build_query(register, filters, user), per_page=50)
-    return page_or_partial(
+    """core.registers.render with our table partial (stage cells coloured)."""
+    return core_render(
+        REGISTERS[kind],
+        args,
         page_template,
-        "complaints/_register_table.html",
-        status=422 if filters.errors else 200,
-        register=register,
-        filters=filters,
-        page=page,
-        departments=department_choices(),
-        display=display,
+        partial="complaints/_register_table.html",
         export_endpoint=EXPORTS[kind],
         stage_map=stage_map,
         kind=kind,

@@ -138,15 +138,18 @@ def display(value) -> str:
     return str(value)
 
 
-def render(register: Register, args, page_template: str, **context):
-    """The register page (or its table partial for htmx)."""
+def render(
+    register: Register, args, page_template: str, partial: str = "registers/_table.html", **context
+):
+    """The register page (or its table partial for htmx). A domain may pass its own partial
+    that extends registers/_table.html."""
     from portal.auth.services import department_choices
 
     filters = parse_filters(args)
     page = paginate(build_query(register, filters, current_user), per_page=50)
     return page_or_partial(
         page_template,
-        "registers/_table.html",
+        partial,
         status=422 if filters.errors else 200,
         register=register,
         filters=filters,

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import DATABASE_URL, make_config
+from tests.conftest import make_config, scratch_database
 
 
 @pytest.fixture
 def fresh_database_url(tmp_path):
-    url = make_url(DATABASE_URL)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    name = f"portal_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(tmp_path, "migrated") as url:
+        yield url
 
 
 def _not_test_only(obj, name, type_, reflected, compare_to):

@@ -7,32 +7,19 @@ database (a SQLite file, or a throwaway PostgreSQL database when DATABASE_URL is
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import DATABASE_URL, PortalTestClient, clear_database, make_config
+from tests.conftest import PortalTestClient, clear_database, make_config, scratch_database
 
 
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory):
-    url = make_url(DATABASE_URL)
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-        return
-    name = f"portal_e2e_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(tmp_path_factory.mktemp("e2e"), "e2e") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
