@@ -33,6 +33,7 @@ class Column:
     value: Callable[[Any], Any]  # row -> plain value (str, number, datetime, None)
     sort: Any = None  # SQL expression to ORDER BY, when sortable
     width: int = 12  # XLSX column width
+    custom: bool = False  # drawn by the domain's `cell` block (see registers/_table.html)
 
 
 @dataclass(frozen=True)
