@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 
 from portal.auth.models import User
 from portal.core import audit
-from portal.core.clock import local_now
+from portal.core.clock import local_now, now
 from portal.extensions import db
 from portal.workflow.models import Delegation
 
@@ -88,8 +88,6 @@ def create_delegation(
 
 
 def cancel_delegation(delegation: Delegation, actor: User) -> None:
-    from portal.core.clock import now
-
     delegation.cancelled_at = now()
     audit.record("delegation", delegation.id, "cancel", actor)
     db.session.flush()

@@ -4,7 +4,6 @@ by the access table tests/access/complaints.py."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -106,11 +105,3 @@ class Player:
                 raise AssertionError(f"finished before reaching {step}")
             self.act(complaint, **(override if current == "analysis" else {}))
         raise AssertionError(f"did not reach {step}")
-
-
-def pdftotext(data: bytes) -> str:
-    """The PDF's text with all white space removed (titles are letter-spaced)."""
-    out = subprocess.run(
-        ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
-    ).stdout
-    return "".join(out.decode().split())

@@ -14,7 +14,8 @@ from portal.complaints.demo import load_demo
 from portal.complaints.models import Complaint
 from portal.core import clock
 from portal.extensions import db
-from tests.complaints.helpers import MONDAY_10, pdftotext
+from tests.complaints.helpers import MONDAY_10
+from tests.pdftext import pdftotext
 
 H = timedelta(hours=1)
 

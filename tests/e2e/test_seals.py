@@ -5,7 +5,6 @@ keeper stamps, the register shows the row with 代, and the PDF reads back."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,6 +15,7 @@ from portal.core.clock import local_now
 from portal.procedures import services as procedures
 from portal.seals import demo
 from portal.seals.models import Seal
+from tests.pdftext import pdftotext
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -105,11 +105,6 @@ def stamp(browser, live_server: str, url: str, js: bool) -> Page:
     expect(page.locator(".flash-success")).to_contain_text("已登记用印")
     expect(page.locator("h1")).to_contain_text("已完成")
     return page
-
-
-def pdftotext(path) -> str:
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True)
-    return "".join(out.stdout.decode().split())
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["javascript", "no-javascript"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -19,13 +18,8 @@ from portal.seals import demo, services
 from portal.seals.models import Seal, SealRequest, SealStatus
 from portal.workflow import delegation
 from portal.workflow.models import Instance, Status
+from tests.pdftext import pdftotext
 from tests.seals.test_flow import act
-
-
-def pdftotext(data: bytes) -> str:
-    """The PDF's text with all white space removed (titles are letter-spaced)."""
-    out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
-    return "".join(out.stdout.decode().split())
 
 
 def local_input(delta: timedelta = timedelta(0)) -> str:

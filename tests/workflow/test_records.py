@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.files import services as files
 from portal.workflow import delegation, engine, records
 from portal.workflow.models import Instance
+from tests.pdftext import pdftotext
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -36,14 +37,6 @@ def _approved_by_delegate(make_request, org):
         engine.transition(instance, action, org[who], "同意")
     db.session.commit()
     return instance
-
-
-def pdftotext(data: bytes) -> str:
-    """The PDF's text with all white space removed (titles are letter-spaced)."""
-    out = subprocess.run(
-        ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
-    ).stdout
-    return "".join(out.decode().split())
 
 
 def test_record_pdf_reads_back_in_chinese_with_trail(make_request, org, app):
