@@ -25,12 +25,12 @@ class BenchRequest(db.Model):
 
 
 def _flow():
-    from portal.workflow.flow import ApplicantHead, Flow, Step
+    from portal.workflow.flow import ApplicantHead, Flow, Numbering, Step
 
     return Flow(
         key="bench",
         name="基准",
-        number_prefix="BN",
+        numbering=Numbering("BN"),
         model=BenchRequest,
         steps=(Step("head", "部门负责人审批", ApplicantHead()),),
         detail_endpoint="home.index",

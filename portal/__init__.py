@@ -76,6 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     for module in domains.MODULES:
         module.init_app(app)
 
+    from portal.workflow.pages import check_pages
+
+    check_pages(app)
+
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request

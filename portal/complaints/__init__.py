@@ -6,12 +6,11 @@ verification, closing and follow-up on the approval engine, with returns (退货
 def init_app(app):
     from portal.core.registry import FormType, register_form
     from portal.demo import register_demo_loader
-    from portal.home.services import register_panel
+    from portal.workflow.clocks import DeadlinePanel, register_deadline_panel
     from portal.workflow.flow import register_flow
 
-    from .clocks import deadline_panel
     from .demo import load_demo
-    from .flow import FLOWS
+    from .flow import FLOWS, sees_all
     from .views import bp
 
     app.register_blueprint(bp)
@@ -28,5 +27,9 @@ def init_app(app):
             description="客服部受理登记",
         ),
     )
-    register_panel(app, deadline_panel)
+    panel = DeadlinePanel(
+        "投诉时限预警", tuple(f.key for f in FLOWS), sees_all, "complaints.index",
+        empty="没有超时或即将到期的投诉环节。",
+    )  # fmt: skip
+    register_deadline_panel(app, panel)
     register_demo_loader(app, load_demo)

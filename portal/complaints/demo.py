@@ -76,7 +76,8 @@ class Player:
         with self.at(hours):
             for name, value in fields.items():
                 setattr(self.c, name, now() if value is NOW else value)
-            engine.transition(self.c.instance, "complete", self.u[who], comment)
+            page = engine.current_page(self.c.instance)
+            engine.transition(self.c.instance, "complete", self.u[who], comment, page=page)
 
     def approve(self, who: str, hours: float, comment: str = "同意") -> None:
         with self.at(hours):
@@ -196,10 +197,22 @@ def _subrecords(by_goal: dict[str, Complaint], users) -> None:
             record = services.register_return(done, {"qty_received": 36, "model": done.model,
                 "batch": done.batch, "return_note_no": "TH-C-0091", "reason": "开路不良"}, users["service"])  # fmt: skip
             record.inspection_result, record.disposition = "全数检验，36 片开路。", "rework"
-            engine.transition(record.instance, "complete", users["inspector"], "处置：返工")
+            engine.transition(
+                record.instance,
+                "complete",
+                users["inspector"],
+                "处置：返工",
+                page=engine.current_page(record.instance),
+            )
         with frozen(done.instance.submitted_at + timedelta(hours=40)):
             record.qty_reworked, record.qty_scrapped = 34, 2
-            engine.transition(record.instance, "complete", users["producer"], "返工合格 34，报废 2")
+            engine.transition(
+                record.instance,
+                "complete",
+                users["producer"],
+                "返工合格 34，报废 2",
+                page=engine.current_page(record.instance),
+            )
     if done is not None and not done.claims:
         _written_off_claim(done, users)
     active = by_goal.get("capa_action")
@@ -228,7 +241,13 @@ def _written_off_claim(complaint: Complaint, users) -> None:
     with frozen(start + timedelta(hours=90)):
         record.written_off_fen, record.deduction_ref = 520000, "KK-2026-118"
         record.written_off_on = (start + timedelta(hours=90)).date()
-        engine.transition(record.instance, "complete", users["finance"], "已按扣款单核销")
+        engine.transition(
+            record.instance,
+            "complete",
+            users["finance"],
+            "已按扣款单核销",
+            page=engine.current_page(record.instance),
+        )
 
 
 def load_demo() -> list[str]:

@@ -11,25 +11,31 @@ import hashlib
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.auth.models import Department, RoleCode, User
-from portal.core.calendar import is_workday
-from portal.core.clock import local_zone, now, to_local
+from portal.core.clock import local_zone
 from portal.extensions import db
+from portal.files.services import attachments_of
+from portal.workflow.access import participates, record_visible
 from portal.workflow.flow import (
     ALL,
+    KEEP,
     Deadline,
     DepartmentHead,
     Flow,
     FromRecord,
     HasRole,
+    Numbering,
     Step,
 )
+from portal.workflow.models import Instance, Status
 
 from .models import Complaint, ComplaintClaim, ComplaintReturn
 
 PROCEDURE = "QP-CS-01"
+INTAKE_CLAUSE = "s-4-1-2"
 # The front matter of QP-CS-01 A/0; used as is when the procedure is not loaded.
 FALLBACK_CLOCKS = {
     "initial_analysis": {"hours": 12},
@@ -43,30 +49,7 @@ FALLBACK_CLOCKS = {
 # registration) and 4.8.2 (a score of 2 or less is re-checked within 2 working days).
 TEXT_CLOCKS = {"capa": {"workdays": 5}, "second_follow_up": {"workdays": 2}}
 DUE_SOON = timedelta(hours=4)  # 4.2.3: remind when less than 4 hours are left
-REMIND = timedelta(hours=4)
 SAMPLE_PERCENT = 10  # 4.8.3: the service manager re-visits at least 10 % of closed cases
-
-# The clause of QP-CS-01 behind each step (anchors of the procedure library).
-CLAUSES = {
-    "intake": "s-4-1-2",
-    "analysis": "s-4-3-2",
-    "clarify": "s-4-3-3",
-    "containment": "s-4-4-1",
-    "reply": "s-4-5-1",
-    "reply_approval": "s-4-5-1",
-    "reply_send": "s-4-5-2",
-    "capa": "s-4-6-2",
-    "capa_action": "s-4-6-4",
-    "verify": "s-4-7-1",
-    "close": "s-4-7-3",
-    "follow_up": "s-4-8-1",
-    "second_follow_up": "s-4-8-3",
-    "disposition": "s-4-9-3",
-    "rework": "s-4-9-4",
-    "countersign": "s-4-10-3",
-    "gm": "s-4-10-3",
-    "write_off": "s-4-10-4",
-}
 
 
 # --- clocks -----------------------------------------------------------------------------------
@@ -102,37 +85,21 @@ def read_clocks() -> tuple[dict, str]:
     return clocks, f"{PROCEDURE}（程序未加载，按内置时限）"
 
 
-def add_workdays(start: datetime, count: int) -> datetime:
-    """End of the working day `count` working days after `start`'s day (weekends and the
-    holiday table respected)."""
-    tz = local_zone()
-    day = to_local(start).date()
-    left = count
-    while left > 0:
-        day += timedelta(days=1)
-        if is_workday(day):
-            left -= 1
-    end = time.fromisoformat(current_app.config.get("WORK_END", "17:30"))
-    return datetime.combine(day, end, tz)
-
-
 def _spec(record, key: str) -> dict:
     clocks = record.clocks or {}
     return clocks.get(key) or FALLBACK_CLOCKS.get(key) or TEXT_CLOCKS[key]
 
 
-def clock(key: str, start=None):
-    """A Deadline.resolve for the record's clock `key`. Hours and days go back to the engine
-    (counted from the step's anchor); working days need a start: `start(record)`."""
+def clock(key: str):
+    """A Deadline.resolve for the record's clock `key` (hours, days or working days); the engine
+    counts it from the step's anchor."""
 
     def resolve(record):
         spec = _spec(record, key)
-        if "workdays" in spec:
-            begin = start(record) if start else now()
-            return add_workdays(begin, int(spec["workdays"]))
         return Deadline(
-            hours=spec.get("hours"), days=spec.get("days"), business=bool(spec.get("business"))
-        )
+            hours=spec.get("hours"), days=spec.get("days"), workdays=spec.get("workdays"),
+            business=bool(spec.get("business")),
+        )  # fmt: skip
 
     return resolve
 
@@ -148,16 +115,16 @@ def clock_label(spec: dict | None) -> str:
     return f"{spec['hours']:g} {kind or '自然'}小时"
 
 
-def _registered(record) -> datetime:
-    return record.instance.submitted_at
-
-
 def _capa_due(record) -> datetime | None:
     """The CAPA owner's own due date, at the end of that working day."""
     if record.capa_due is None:
         return None
     end = time.fromisoformat(current_app.config.get("WORK_END", "17:30"))
     return datetime.combine(record.capa_due, end, local_zone())
+
+
+def _deadline(key: str, anchor: str = "submit", pausable: bool = True) -> Deadline:
+    return Deadline(anchor=anchor, resolve=clock(key), remind_before=DUE_SOON, pausable=pausable)
 
 
 # --- who ---------------------------------------------------------------------------------------
@@ -193,7 +160,7 @@ SEES_ALL_DEPARTMENTS = ("CS", "QA")
 
 
 def sees_all(user) -> bool:
-    """客服、品质部 and the GM read every complaint."""
+    """客服、品质部 and the GM read every complaint (and every return)."""
     if not user.is_authenticated:
         return False
     if user.has_role(*SEES_ALL_ROLES, RoleCode.SYSADMIN):
@@ -201,29 +168,32 @@ def sees_all(user) -> bool:
     return user.department is not None and user.department.code in SEES_ALL_DEPARTMENTS
 
 
-def _acts_on(user, instance) -> bool:
-    return instance is not None and any(
-        user.id in (t.assignee_id, t.actor_id, t.on_behalf_of_id) for t in instance.tasks
-    )
-
-
-def assigned(user, complaint: Complaint) -> bool:
+def complaint_readers(user: User, inst):
     """Other departments read a complaint only where they are assigned: the CAPA owner or
     department, or a task on one of its returns or claims (rework, countersign)."""
-    if complaint.capa_person_id == user.id:
-        return True
-    if complaint.capa_department_id and complaint.capa_department_id == user.department_id:
-        return True
-    subs = [*complaint.returns, *complaint.claims]
-    return any(_acts_on(user, sub.instance) for sub in subs)
+    # Aliases throughout: the outer query may select Complaint itself (a register).
+    case = aliased(Complaint)
+    assigned = [case.capa_person_id == user.id]
+    if user.department_id is not None:
+        assigned.append(case.capa_department_id == user.department_id)
+    subs = ((ComplaintReturn, "complaint_returns"), (ComplaintClaim, "complaint_claims"))
+    for model, key in subs:
+        sub, row = aliased(Instance), aliased(model)
+        assigned.append(
+            exists().where(
+                row.complaint_id == case.id,
+                sub.id == row.instance_id,
+                participates(user, key, sub),
+            )
+        )
+    return exists().where(case.instance_id == inst.id, or_(*assigned))
 
 
-def can_view_complaint(user, complaint: Complaint) -> bool:
-    return sees_all(user) or assigned(user, complaint)
-
-
-def can_view_return(user, record: ComplaintReturn) -> bool:
-    return can_view_complaint(user, record.complaint)
+def return_readers(user: User, inst):
+    """A return is read by whoever reads its complaint."""
+    row = aliased(ComplaintReturn)
+    complaint = record_visible(user, "complaints", row.complaint_id)
+    return exists().where(row.instance_id == inst.id, complaint)
 
 
 # --- what each stage page must have recorded before the step can be completed ------------------
@@ -240,8 +210,6 @@ def _needs(*checks):
 
 
 def has_confirmation(record: Complaint) -> bool:
-    from portal.files.services import attachments_of
-
     if record.instance_id is None:
         return False
     return (
@@ -251,8 +219,6 @@ def has_confirmation(record: Complaint) -> bool:
 
 def open_subrecords(record: Complaint) -> list[str]:
     """Numbers of returns and claims still being handled (4.7.3: they block closing)."""
-    from portal.workflow.models import Status
-
     subs = [*record.returns, *record.claims]
     return [
         s.number for s in subs if s.instance is not None and s.instance.status == Status.IN_PROGRESS
@@ -277,7 +243,7 @@ def sampled(number: str) -> bool:
     return int(digest[:8], 16) % 100 < SAMPLE_PERCENT
 
 
-def _second_due(record) -> datetime | None:
+def _second_due(record) -> Deadline | None:
     """4.8.2: a low score is re-checked within 2 working days; the monthly 10 % sample has no
     clock of its own."""
     if record.second_reason != "low_score":
@@ -285,155 +251,168 @@ def _second_due(record) -> datetime | None:
     return clock("second_follow_up")(record)
 
 
-def _valid(record) -> bool:
-    return record.valid is True
+def _valid(record) -> bool | None:
+    return record.valid  # None while the analysis is open: the valid path may still apply
 
 
-def _invalid(record) -> bool:
-    return record.valid is False
-
-
-def _deadline(key: str, anchor: str = "submit", pausable: bool = True, start=None) -> Deadline:
-    return Deadline(
-        anchor=anchor,
-        resolve=clock(key, start),
-        remind_before=REMIND,
-        pausable=pausable,
-    )
+def _invalid(record) -> bool | None:
+    return None if record.valid is None else not record.valid
 
 
 MANAGERS = FromRecord(_managers, "品质部经理、客服部经理")
+QA = HasRole(RoleCode.QUALITY, "品质部")
+CS = HasRole(RoleCode.SERVICE, "客服部")
 
 STEPS = (
-    Step("analysis", "初步分析", HasRole(RoleCode.QUALITY, "品质部"), kind="stage",
-         deadline=_deadline("initial_analysis"), escalate_to=MANAGERS, skip_applicant=False,
-         action_label="填写初步分析", form_endpoint="complaints.analysis", can_send_back=False,
+    Step("analysis", "初步分析", QA, kind="stage", deadline=_deadline("initial_analysis"),
+         escalate_to=MANAGERS, on_applicant=KEEP, action_label="填写初步分析",
+         page="complaints.analysis", can_send_back=False, clause="s-4-3-2",
          requires=_needs((lambda r: r.valid is not None and r.analysis, "请先在“初步分析”页面作出判定。"))),
-    Step("clarify", "澄清确认", HasRole(RoleCode.SERVICE, "客服部"), kind="stage", when=_invalid,
-         skip_applicant=False, action_label="澄清并结案", form_endpoint="complaints.clarify",
+    Step("clarify", "澄清确认", CS, kind="stage", when=_invalid, on_applicant=KEEP,
+         action_label="澄清并结案", page="complaints.clarify", clause="s-4-3-3",
          requires=_needs((has_confirmation, "无效投诉须上传客户的书面确认后才能结案。"),
                          (lambda r: r.clarification, "请填写向客户澄清的内容。"))),
-    Step("containment", "围堵措施", HasRole(RoleCode.QUALITY, "品质部"), kind="stage", when=_valid,
+    Step("containment", "围堵措施", QA, kind="stage", when=_valid,
          deadline=_deadline("containment", pausable=False), escalate_to=MANAGERS,
-         skip_applicant=False, action_label="填写围堵措施", form_endpoint="complaints.containment",
-         requires=_needs((lambda r: r.containment_actions, "请先填写围堵措施。"))),
-    Step("reply", "答复拟定", HasRole(RoleCode.QUALITY, "品质部"), kind="stage", when=_valid,
-         deadline=_deadline("reply"), escalate_to=MANAGERS, skip_applicant=False,
-         action_label="拟定答复", form_endpoint="complaints.reply",
-         requires=_needs((lambda r: r.reply_text, "请先拟定答复内容。"))),
+         on_applicant=KEEP, action_label="填写围堵措施", page="complaints.containment",
+         clause="s-4-4-1", requires=_needs((lambda r: r.containment_actions, "请先填写围堵措施。"))),
+    Step("reply", "答复拟定", QA, kind="stage", when=_valid, deadline=_deadline("reply"),
+         escalate_to=MANAGERS, on_applicant=KEEP, action_label="拟定答复", page="complaints.reply",
+         clause="s-4-5-1", requires=_needs((lambda r: r.reply_text, "请先拟定答复内容。"))),
     Step("reply_approval", "答复审批", DepartmentHead("QA"), when=_valid,
-         deadline=_deadline("reply"), escalate_to=MANAGERS, action_label="批准答复"),
-    Step("reply_send", "答复客户", HasRole(RoleCode.SERVICE, "客服部"), kind="stage", when=_valid,
-         deadline=_deadline("reply"), escalate_to=MANAGERS, skip_applicant=False,
-         action_label="登记答复发送", form_endpoint="complaints.reply_send",
+         deadline=_deadline("reply"), escalate_to=MANAGERS, action_label="批准答复",
+         clause="s-4-5-1"),
+    Step("reply_send", "答复客户", CS, kind="stage", when=_valid, deadline=_deadline("reply"),
+         escalate_to=MANAGERS, on_applicant=KEEP, action_label="登记答复发送",
+         page="complaints.reply_send", clause="s-4-5-2",
          requires=_needs((lambda r: r.reply_sent_at, "请登记答复的发送方式和时间。"))),
-    Step("capa", "原因分析与纠正预防", HasRole(RoleCode.QUALITY, "品质部"), kind="stage",
-         when=_valid, deadline=_deadline("capa", pausable=False, start=_registered),
-         escalate_to=MANAGERS, skip_applicant=False, action_label="填写纠正预防措施",
-         form_endpoint="complaints.capa",
+    Step("capa", "原因分析与纠正预防", QA, kind="stage", when=_valid,
+         deadline=_deadline("capa", pausable=False), escalate_to=MANAGERS, on_applicant=KEEP,
+         action_label="填写纠正预防措施", page="complaints.capa", clause="s-4-6-2",
          requires=_needs((lambda r: r.root_cause and r.corrective_action, "请填写根本原因和纠正措施。"),
                          (lambda r: r.capa_person_id and r.capa_due, "请指定责任人和完成日期。"))),
     Step("capa_action", "措施实施", FromRecord(_capa_owner, "纠正预防责任人"), kind="stage",
-         when=_valid, deadline=Deadline(resolve=_capa_due, remind_before=REMIND, pausable=False),
+         when=_valid, deadline=Deadline(resolve=_capa_due, remind_before=DUE_SOON, pausable=False),
          escalate_to=FromRecord(_capa_escalation, "责任部门负责人、品质部经理、客服部经理"),
-         skip_applicant=False, action_label="措施已完成"),
-    Step("verify", "效果验证", HasRole(RoleCode.QUALITY, "品质部"), kind="stage", when=_valid,
-         skip_applicant=False, action_label="验证效果", form_endpoint="complaints.verify",
+         on_applicant=KEEP, action_label="措施已完成", clause="s-4-6-4"),
+    # 4.7.1: the effect is verified by someone other than the CAPA's owner.
+    Step("verify", "效果验证", QA, kind="stage", when=_valid, on_applicant=KEEP,
+         action_label="验证效果", page="complaints.verify", clause="s-4-7-1",
+         distinct_from=("capa_action",),
          requires=_needs((lambda r: r.effective is True, "效果验证有效后才能进入结案。"))),
-    Step("close", "结案", HasRole(RoleCode.QUALITY, "品质部"), kind="stage", when=_valid,
-         skip_applicant=False, action_label="结案", form_endpoint="complaints.close",
-         requires=_close_blocker),
-    Step("follow_up", "结案回访", HasRole(RoleCode.SERVICE, "客服部"), kind="stage",
+    Step("close", "结案", QA, kind="stage", when=_valid, on_applicant=KEEP, action_label="结案",
+         page="complaints.close", clause="s-4-7-3", requires=_close_blocker),
+    Step("follow_up", "结案回访", CS, kind="stage",
          deadline=_deadline("follow_up", anchor="step", pausable=False), escalate_to=MANAGERS,
-         skip_applicant=False, action_label="登记回访", form_endpoint="complaints.follow_up",
+         on_applicant=KEEP, action_label="登记回访", page="complaints.follow_up", clause="s-4-8-1",
          requires=_needs((lambda r: r.satisfaction, "请登记客户评分。"))),
+    # 4.8.3: the manager's second call checks the first, so it is made by someone else.
+    # When the service manager made the first call, the quality manager makes the second.
     Step("second_follow_up", "经理复访", DepartmentHead("CS"), kind="stage",
-         when=needs_second_follow_up,
-         deadline=Deadline(anchor="step", resolve=_second_due, remind_before=REMIND,
+         when=needs_second_follow_up, escalate_to=DepartmentHead("QA"),
+         deadline=Deadline(anchor="step", resolve=_second_due, remind_before=DUE_SOON,
                            pausable=False),
-         skip_applicant=False, action_label="登记复访", form_endpoint="complaints.second_follow_up",
+         on_applicant=KEEP, action_label="登记复访", page="complaints.second_follow_up",
+         clause="s-4-8-3", distinct_from=("follow_up",),
          requires=_needs((lambda r: r.second_result, "请填写复访结果。"))),
 )  # fmt: skip
 
 
-def _title(record: Complaint) -> str:
-    return f"{record.customer_company} · {record.product}"
+def _plain(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
 
 
-def _canonical(record: Complaint) -> dict:
-    from portal.complaints.services import canonical
+def _fields(record, skip: tuple[str, ...]) -> dict:
+    names = [c.name for c in type(record).__table__.columns if c.name not in skip]
+    data = {name: _plain(getattr(record, name)) for name in names}
+    files = db.session.scalars(attachments_of(record.instance_id)) if record.instance_id else []
+    data["attachments"] = [[a.original_name, a.sha256] for a in files]
+    return data
 
-    return canonical(record)
+
+def canonical(record: Complaint) -> dict:
+    """The record's fields as plain data: what the PDF's hash and /verify cover."""
+    return _fields(record, ("id", "instance_id"))
+
+
+def sub_canonical(record) -> dict:
+    data = _fields(record, ("id", "instance_id", "complaint_id"))
+    data["complaint"] = record.complaint.number
+    return data
 
 
 COMPLAINT_FLOW = Flow(
     key="complaints",
     name="客户投诉",
-    number_prefix="KS",
+    numbering=Numbering("KS"),
     model=Complaint,
     steps=STEPS,
     detail_endpoint="complaints.detail",
-    title=_title,
+    title=lambda r: f"{r.customer_company} · {r.product}",
     viewer_roles=SEES_ALL_ROLES,
-    can_view=can_view_complaint,
+    reads_all=sees_all,
+    readers=complaint_readers,
     pausable=True,
     pause_roles=(RoleCode.SERVICE, RoleCode.QUALITY),
-    canonical=_canonical,
+    canonical=canonical,
+    procedure=PROCEDURE,
+    due_soon=DUE_SOON,
 )
 
 
-def _needs_rework(record: ComplaintReturn) -> bool:
-    return record.disposition in ("rework", "sort")
+def _needs_rework(record: ComplaintReturn) -> bool | None:
+    return record.disposition in ("rework", "sort") if record.disposition else None
 
 
 RETURN_FLOW = Flow(
     key="complaint_returns",
     name="客户退货",
-    number_prefix="TH",
+    numbering=Numbering("TH"),
     model=ComplaintReturn,
     steps=(
-        Step("disposition", "检验与处置", HasRole(RoleCode.QUALITY, "品质部"), kind="stage",
+        Step("disposition", "检验与处置", QA, kind="stage",
              deadline=_deadline("return_disposition", pausable=False), escalate_to=MANAGERS,
-             skip_applicant=False, action_label="出具处置方案",
-             form_endpoint="complaints.return_disposition", can_send_back=False,
+             on_applicant=KEEP, action_label="出具处置方案",
+             page="complaints.return_disposition", can_send_back=False, clause="s-4-9-3",
              requires=_needs((lambda r: r.disposition, "请先出具处置方案。"))),
         Step("rework", "返工", DepartmentHead("PRD"), kind="stage", when=_needs_rework,
              deadline=_deadline("return_rework", anchor="step", pausable=False),
-             escalate_to=MANAGERS, skip_applicant=False, action_label="登记返工结果",
-             form_endpoint="complaints.return_rework",
+             escalate_to=MANAGERS, on_applicant=KEEP, action_label="登记返工结果",
+             page="complaints.return_rework", clause="s-4-9-4",
              requires=_needs((lambda r: r.qty_reworked is not None, "请登记返工数量和报废数量。"))),
     ),
     detail_endpoint="complaints.return_detail",
     title=lambda r: f"{r.complaint.number} 退货 {r.qty_received} 件",
     viewer_roles=SEES_ALL_ROLES,
-    can_view=can_view_return,
-    canonical=lambda r: _sub_canonical(r),
+    reads_all=sees_all,
+    readers=return_readers,
+    canonical=sub_canonical,
+    procedure=PROCEDURE,
+    due_soon=DUE_SOON,
 )  # fmt: skip
 
 CLAIM_FLOW = Flow(
     key="complaint_claims",
     name="客户索赔",
-    number_prefix="SP",
+    numbering=Numbering("SP"),
     model=ComplaintClaim,
     steps=(
         Step("countersign", "相关部门会签", FromRecord(_countersigners, "会签部门负责人"),
-             mode=ALL, action_label="会签同意"),
-        Step("gm", "总经理审批", HasRole(RoleCode.GM, "总经理"), action_label="批准"),
+             mode=ALL, action_label="会签同意", clause="s-4-10-3"),
+        Step("gm", "总经理审批", HasRole(RoleCode.GM, "总经理"), action_label="批准",
+             clause="s-4-10-3"),
         Step("write_off", "财务核销", HasRole(RoleCode.FINANCE, "财务部"), kind="stage",
-             action_label="登记核销", form_endpoint="complaints.claim_write_off",
-             requires=_needs((lambda r: r.written_off_on, "请登记核销金额和日期。"))),
+             action_label="登记核销", page="complaints.claim_write_off", clause="s-4-10-4",
+             execution=True, requires=_needs((lambda r: r.written_off_on, "请登记核销金额和日期。"))),
     ),
     detail_endpoint="complaints.claim_detail",
     title=lambda r: f"{r.complaint.number} 索赔",
     viewer_roles=(*SEES_ALL_ROLES, RoleCode.FINANCE),
-    canonical=lambda r: _sub_canonical(r),
+    canonical=sub_canonical,
+    procedure=PROCEDURE,
+    due_soon=DUE_SOON,
 )  # fmt: skip
-
-
-def _sub_canonical(record) -> dict:
-    from portal.complaints.services import sub_canonical
-
-    return sub_canonical(record)
-
 
 FLOWS = (COMPLAINT_FLOW, RETURN_FLOW, CLAIM_FLOW)

@@ -9,20 +9,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import request
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
-    DecimalField,
     IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -35,7 +29,15 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.clock import local_now, local_zone
+from portal.core.forms import (
+    LocalDateField,
+    LocalDateTimeField,
+    MoneyField,
+    PortalForm,
+    clean,
+    line,
+    text,
+)
 from portal.files.forms import CheckedUploads
 
 from .models import (
@@ -50,40 +52,9 @@ from .models import (
 )
 
 PHONE = re.compile(r"^[0-9+()\- 转]{5,40}$")
-GRACE = timedelta(minutes=1)  # a browser clock slightly ahead of ours is not "the future"
 FILES_HELP = "照片、邮件（另存为 PDF 或截图）等，PDF、图片或 Office 文档，单个不超过 20 MB。"
-
-
-def initial(data: dict) -> dict | None:
-    """Values for a form's first display. A POST is read only from what was posted, so a field
-    missing from the request is missing, not quietly taken from the record."""
-    return None if request.method == "POST" else data
-
-
-def clean(field) -> str:
-    """A text field's value without surrounding spaces ("" when it was not posted)."""
-    return (field.data or "").strip()
-
-
-def text(label: str, required: str | None = None, max_len: int = 4000, **kw) -> TextAreaField:
-    validators = [DataRequired(required)] if required else []
-    return TextAreaField(
-        label, validators=[*validators, Length(max=max_len, message=f"最多 {max_len} 字。")], **kw
-    )
-
-
-def line(label: str, required: str | None = None, max_len: int = 120, **kw) -> StringField:
-    validators = [DataRequired(required)] if required else []
-    return StringField(
-        label, validators=[*validators, Length(max=max_len, message=f"最多 {max_len} 字。")], **kw
-    )
-
-
-def not_future(field) -> None:
-    if field.data is not None and field.data.replace(tzinfo=local_zone()) > local_now() + GRACE:
-        raise ValidationError(
-            f"时间不能晚于现在（{local_now():%Y-%m-%d %H:%M}），请核对日期和时间。"
-        )
+NOW = timedelta(0)
+A_YEAR = timedelta(days=366)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -91,13 +62,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(PortalForm):
     channel = SelectField(
         "投诉渠道", choices=dict(CHANNELS), validators=[DataRequired("请选择投诉渠道。")]
     )
-    received_at = DateTimeLocalField(
-        "接收时间", format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired("请填写接收时间（格式 YYYY-MM-DD HH:MM）。")],
+    received_at = LocalDateTimeField(
+        "接收时间", [DataRequired("请填写接收时间（格式 YYYY-MM-DD HH:MM）。")],
+        earliest=-A_YEAR, latest=NOW,
         description="客户提出投诉的时间；时限从登记时刻起算（QP-CS-01 4.2.1）。",
     )  # fmt: skip
     customer_company = line("客户名称", "请填写客户名称。")
@@ -135,9 +106,6 @@ class ComplaintForm(FlaskForm):
     attachments = MultipleFileField("附件", validators=[CheckedUploads(10)], description=FILES_HELP)
     confirm_duplicate = BooleanField("我已核对上述未结投诉，确认这是另一问题，仍然登记")
 
-    def validate_received_at(self, field):
-        not_future(field)
-
     def validate_phone(self, field):
         phone = (field.data or "").strip()
         if phone and not PHONE.match(phone):
@@ -151,7 +119,7 @@ class ComplaintForm(FlaskForm):
             raise ValidationError(f"不良数量（{field.data}）不能大于交付数量（{delivered}）。")
 
 
-class AnalysisForm(FlaskForm):
+class AnalysisForm(PortalForm):
     valid = RadioField(
         "判定", choices={"yes": "有效投诉", "no": "无效投诉"},
         validators=[DataRequired("请判定投诉是否有效。")],
@@ -160,7 +128,7 @@ class AnalysisForm(FlaskForm):
     analysis = text("分析与判定依据", "请写明分析过程和判定依据。")
 
 
-class ClarifyForm(FlaskForm):
+class ClarifyForm(PortalForm):
     clarification = text("向客户澄清的内容", "请填写向客户澄清的内容和证据。")
     confirmation = MultipleFileField(
         "客户书面确认",
@@ -173,7 +141,7 @@ class ClarifyForm(FlaskForm):
         self.confirmed = confirmed  # a confirmation is already on file
 
 
-class ContainmentForm(FlaskForm):
+class ContainmentForm(PortalForm):
     containment_actions = text(
         "围堵措施", "请填写围堵措施。",
         description="隔离可疑品、追溯在途和已发货产品、通知相关岗位等（4.4.1）。",
@@ -192,24 +160,21 @@ class ContainmentForm(FlaskForm):
             raise ValidationError("停线时请写明停线的工序或产线。")
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     reply_text = text(
         "答复内容", "请拟定答复内容。", max_len=8000,
         description="问题确认、已采取的临时措施、原因分析的初步结论、后续改善计划及完成日期（4.5.1）。",
     )  # fmt: skip
 
 
-class ReplySendForm(FlaskForm):
+class ReplySendForm(PortalForm):
     reply_method = SelectField("发送方式", choices=dict(REPLY_METHODS))
-    reply_sent_at = DateTimeLocalField(
-        "发送时间", format="%Y-%m-%dT%H:%M", validators=[DataRequired("请填写发送时间。")]
+    reply_sent_at = LocalDateTimeField(
+        "发送时间", [DataRequired("请填写发送时间。")], earliest=-A_YEAR, latest=NOW
     )
 
-    def validate_reply_sent_at(self, field):
-        not_future(field)
 
-
-class CapaForm(FlaskForm):
+class CapaForm(PortalForm):
     root_cause = text(
         "根本原因", "请填写根本原因。", description="可用“五个为什么”、鱼骨图等方法（4.6.2）。"
     )
@@ -221,7 +186,10 @@ class CapaForm(FlaskForm):
         "责任部门", coerce=int, validators=[DataRequired("请选择责任部门。")]
     )
     capa_person_id = SelectField("责任人", coerce=int, validators=[DataRequired("请选择责任人。")])
-    capa_due = DateField("完成日期", validators=[DataRequired("请填写完成日期（YYYY-MM-DD）。")])
+    capa_due = LocalDateField(
+        "完成日期", [DataRequired("请填写完成日期（YYYY-MM-DD）。")], earliest=NOW,
+        latest=A_YEAR, future_message="完成日期不能早于今天。",
+    )  # fmt: skip
 
     def __init__(self, *args, members: dict[int, set[int]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,12 +200,9 @@ class CapaForm(FlaskForm):
         if department and field.data not in self.members.get(department, set()):
             raise ValidationError("责任人应属于所选的责任部门。")
 
-    def validate_capa_due(self, field):
-        if field.data is not None and field.data < local_now().date():
-            raise ValidationError("完成日期不能早于今天。")
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PortalForm):
     effective = RadioField(
         "验证结论", choices={"yes": "有效", "no": "无效，退回责任人重新整改"},
         validators=[DataRequired("请选择验证结论。")],
@@ -246,14 +211,14 @@ class VerifyForm(FlaskForm):
     verification = text("验证记录", "请填写验证依据。")
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PortalForm):
     closing_note = text(
         "结案意见", "请填写结案意见。",
         description="已正式答复客户、措施验证有效、相关退货和索赔已处理完毕、客户无异议（4.7.3）。",
     )  # fmt: skip
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(PortalForm):
     satisfaction = RadioField(
         "客户评分", choices=dict(SATISFACTION), coerce=int,
         validators=[InputRequired("请选择客户评分（1–5 分）。")],
@@ -262,13 +227,13 @@ class FollowUpForm(FlaskForm):
     follow_up_comment = text("客户意见", max_len=2000)
 
 
-class SecondFollowUpForm(FlaskForm):
+class SecondFollowUpForm(PortalForm):
     second_result = text(
         "复访结果", "请填写复访结果。", description="核实回访记录的真实性和客户评价（4.8.3）。"
     )
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     model = line("型号", max_len=80)
     batch = line("批号", max_len=80)
     qty_received = IntegerField(
@@ -283,14 +248,14 @@ class ReturnForm(FlaskForm):
     replacement_needed = BooleanField("需要补货")
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(PortalForm):
     inspection_result = text("检验分析结果", "请填写检验分析结果。")
     disposition = SelectField("处置方式", choices={"": "请选择", **dict(DISPOSITIONS)},
                               validators=[DataRequired("请选择处置方式。")])  # fmt: skip
     disposition_note = text("处置要求", description="返工要求、责任工序、全数检验要求等。")
 
 
-class ReworkForm(FlaskForm):
+class ReworkForm(PortalForm):
     qty_reworked = IntegerField(
         "返工合格数量",
         validators=[
@@ -320,12 +285,9 @@ class ReworkForm(FlaskForm):
             )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(PortalForm):
     claim_type = SelectField("索赔类型", choices=dict(CLAIM_TYPES))
-    amount = DecimalField(
-        "索赔金额（元）", places=2,
-        validators=[InputRequired("请填写索赔金额。"), NumberRange(min=0.01, message="金额必须大于 0。")],
-    )  # fmt: skip
+    amount = MoneyField("索赔金额（元）", [InputRequired("请填写索赔金额。")])
     customer_ref = line("客户索赔函编号", max_len=60)
     items = text("索赔项目及依据", "请填写索赔项目及依据。")
     countersign = MultiCheckboxField(
@@ -335,11 +297,10 @@ class ClaimForm(FlaskForm):
     attachments = MultipleFileField("附件", validators=[CheckedUploads(10)], description=FILES_HELP)
 
 
-class WriteOffForm(FlaskForm):
-    written_off_amount = DecimalField(
-        "核销金额（元）", places=2,
-        validators=[InputRequired("请填写核销金额。"), NumberRange(min=0, message="金额不能为负数。")],
-    )  # fmt: skip
+class WriteOffForm(PortalForm):
+    written_off_amount = MoneyField("核销金额（元）", [InputRequired("请填写核销金额。")], minimum="0")
     deduction_ref = line("扣款通知/扣款单号", "请填写客户扣款通知或扣款单号。", max_len=60)
-    written_off_on = DateField("核销日期", validators=[DataRequired("请填写核销日期。")])
+    written_off_on = LocalDateField(
+        "核销日期", [DataRequired("请填写核销日期。")], earliest=-A_YEAR, latest=NOW
+    )
     write_off_note = text("说明", max_len=2000)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import Department, User
 from portal.core.types import UTCDateTime
 from portal.extensions import db
-from portal.workflow.models import Instance
+from portal.workflow.models import Instance, RecordMixin
 
 CHANNELS = [
     ("phone", "电话"),
@@ -49,7 +49,7 @@ def label(choices, value) -> str:
     return dict(choices).get(value, value or "")
 
 
-class Complaint(db.Model):
+class Complaint(RecordMixin, db.Model):
     __tablename__ = "complaints"
     __table_args__ = (Index("ix_complaints_customer_product", "customer_company", "product"),)
 
@@ -124,10 +124,6 @@ class Complaint(db.Model):
     )
 
     @property
-    def number(self) -> str:
-        return (self.instance.number if self.instance else None) or "未编号"
-
-    @property
     def defect_rate(self) -> float | None:
         """Defective / delivered in per cent, when both are known."""
         if not self.qty_delivered or self.qty_defective is None:
@@ -143,7 +139,7 @@ class Complaint(db.Model):
         return bool(self.second_reason)
 
 
-class ComplaintReturn(db.Model):
+class ComplaintReturn(RecordMixin, db.Model):
     """退货: goods sent back under a complaint; registered when they arrive (the 12 h clock)."""
 
     __tablename__ = "complaint_returns"
@@ -171,12 +167,8 @@ class ComplaintReturn(db.Model):
     instance: Mapped[Instance | None] = relationship()
     complaint: Mapped[Complaint] = relationship(back_populates="returns")
 
-    @property
-    def number(self) -> str:
-        return (self.instance.number if self.instance else None) or "未编号"
 
-
-class ComplaintClaim(db.Model):
+class ComplaintClaim(RecordMixin, db.Model):
     """索赔: a quality or delivery claim; related departments countersign, the GM approves,
     finance writes it off. Amounts are kept in fen (分) to stay exact on every database."""
 
@@ -197,10 +189,6 @@ class ComplaintClaim(db.Model):
 
     instance: Mapped[Instance | None] = relationship()
     complaint: Mapped[Complaint] = relationship(back_populates="claims")
-
-    @property
-    def number(self) -> str:
-        return (self.instance.number if self.instance else None) or "未编号"
 
     @property
     def countersign_codes(self) -> list[str]:

@@ -10,11 +10,11 @@ from flask import url_for
 
 from portal.core.registers import Column, Register
 from portal.core.registers import render as core_render
+from portal.workflow.clocks import stage_map
 from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
 
 from . import services
-from .clocks import stage_map
 from .models import (
     CATEGORIES,
     CLAIM_TYPES,

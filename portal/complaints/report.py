@@ -10,17 +10,18 @@ more complaints in the three months ending with it (4.11.3).
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal.core import xlsx as xlsx_writer
+from portal.core.charts import bar_chart
 from portal.core.clock import format_local, local_now, local_zone, now
 from portal.extensions import db
 from portal.workflow.flow import get_flow
@@ -287,55 +288,6 @@ def duration(hours: float | None) -> str:
     return f"{int(days)} 天 {rest:.1f} 小时" if days else f"{hours:.1f} 小时"
 
 
-def bar_chart(
-    rows: list[tuple[str, float | None]],
-    title: str,
-    *,
-    unit: str = "",
-    scale: float | None = None,
-    target: float | None = None,
-    color: str = "#1d5fbf",
-    mark: str = "#b42318",
-    width: int = 560,
-) -> Markup:
-    """A horizontal bar chart as inline SVG (no script): one bar per (label, value)."""
-    label_w, value_w, bar_h, gap, top = 150, 70, 20, 10, 34
-    plot_w = width - label_w - value_w
-    height = top + len(rows) * (bar_h + gap) + (18 if target is not None else 4)
-    biggest = max([v or 0 for _, v in rows] + [target or 0, 1])
-    scale = scale or biggest
-    font = 'font-family="Portal Sans SC, Noto Sans CJK SC, sans-serif"'
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="chart" role="img" aria-label="{escape(title)}" {font}>',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="18" font-size="15" font-weight="700" fill="#111">{escape(title)}</text>',
-    ]
-    for index, (name, value) in enumerate(rows):
-        y = top + index * (bar_h + gap)
-        w = plot_w * (value or 0) / scale
-        text = "无数据" if value is None else f"{value:g}{unit}" if unit != "%" else f"{value:.1f}%"
-        parts += [
-            f'<text x="{label_w - 8}" y="{y + 15}" font-size="13" text-anchor="end" fill="#111">'
-            f"{escape(name)}</text>",
-            f'<rect x="{label_w}" y="{y}" width="{plot_w}" height="{bar_h}" fill="#eef1f5"/>',
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>',
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" font-size="13" fill="#111">'
-            f"{escape(text)}</text>",
-        ]
-    if target is not None:
-        x = label_w + plot_w * target / scale
-        bottom = top + len(rows) * (bar_h + gap)
-        parts += [
-            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{bottom}" stroke="{mark}" '
-            f'stroke-width="1.5" stroke-dasharray="4 3"/>',
-            f'<text x="{x:.1f}" y="{bottom + 14}" font-size="12" text-anchor="middle" '
-            f'fill="{mark}">目标 {target:g}{unit}</text>',
-        ]
-    parts.append("</svg>")
-    return Markup("".join(parts))
-
-
 def charts(report: Report, color: str = "#1d5fbf", mark: str = "#b42318") -> list[Markup]:
     return [
         bar_chart(report.by_category, "按类别统计（件）", color=color),
@@ -394,14 +346,7 @@ def _plain(report: Report) -> dict:
 
 
 def xlsx(report: Report) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "汇总"
-    sheet.append([report.title])
-    sheet["A1"].font = Font(bold=True, size=13)
+    preamble: list[tuple[list, bool]] = [([report.title], True)]
     sections = [
         ("关键指标", ["指标", "数值"], summary(report)),
         ("按类别", ["类别", "件数"], report.by_category),
@@ -413,33 +358,11 @@ def xlsx(report: Report) -> bytes:
          [(r["customer"], r["count"], r["numbers"], r["same_product"]) for r in report.repeat_customers]),
     ]  # fmt: skip
     for title, header, rows in sections:
-        sheet.append([])
-        sheet.append([title])
-        sheet.cell(sheet.max_row, 1).font = Font(bold=True)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(list(row))
-    sheet.column_dimensions["A"].width = 34
-    sheet.column_dimensions["B"].width = 22
-    sheet.column_dimensions["C"].width = 40
-    detail = book.create_sheet("明细")
-    columns = [
-        "投诉编号",
-        "受理时间",
-        "客户",
-        "产品",
-        "类别",
-        "判定",
-        "责任部门",
-        "状态",
-        "结案时间",
-        "评分",
-    ]
-    detail.append(columns)
-    for row in report.rows:
-        detail.append(list(row.values()))
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        preamble += [([], False), ([title], True), (header, True)]
+        preamble += [(list(row), False) for row in rows]
+    columns = ["投诉编号", "受理时间", "客户", "产品", "类别", "判定", "责任部门", "状态",
+               "结案时间", "评分"]  # fmt: skip
+    return xlsx_writer.write([
+        xlsx_writer.Sheet("汇总", preamble=preamble, widths=[34, 22, 40]),
+        xlsx_writer.Sheet("明细", columns, [list(row.values()) for row in report.rows]),
+    ])  # fmt: skip

@@ -1,5 +1,5 @@
 """Complaint services: permission predicates, loaders, named queries, intake, returns and
-claims. Stage pages live in `stages.py`, clocks in `clocks.py`, registers in `registers.py`.
+claims. Step pages and the record PDFs live in `pages.py`, registers in `registers.py`.
 
 Services flush; the view (or the demo loader) commits once.
 """
@@ -7,20 +7,17 @@ Services flush; the view (or the demo loader) commits once.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
-from flask import abort
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Department, RoleCode, User
 from portal.core.clock import local_zone
+from portal.core.forms import to_fen
 from portal.extensions import db
 from portal.files import services as files
-from portal.workflow import delegation, engine
-from portal.workflow import services as workflow
-from portal.workflow.flow import get_flow
-from portal.workflow.models import Instance, Status, Task, Watcher
+from portal.workflow import access, engine
+from portal.workflow.models import Instance, Status
 
 from .flow import read_clocks, sees_all
 from .models import (
@@ -39,14 +36,6 @@ INTAKE_DEPARTMENTS = ("CS", "SAL")  # 客服部 and the sales/marketing departme
 SUB_ROLES = (RoleCode.SERVICE, RoleCode.QUALITY, RoleCode.SYSADMIN)
 
 
-class StageRefused(Exception):
-    """A stage page refuses to go on; the message goes beside `field` (or above the form)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 # --- predicates (views and templates share them) -----------------------------------------------
 
 
@@ -57,25 +46,6 @@ def can_register(user) -> bool:
     if user.has_role(RoleCode.SERVICE, RoleCode.SYSADMIN):
         return True
     return user.department is not None and user.department.code in INTAKE_DEPARTMENTS
-
-
-def can_view(user, record) -> bool:
-    return record.instance is not None and workflow.can_view(user, record.instance)
-
-
-def can_edit(user, record) -> bool:
-    return record.instance is not None and workflow.can_edit(user, record.instance)
-
-
-def can_act(user, record, step_key: str) -> bool:
-    """May `user` carry out step `step_key` of this record now (themselves or as a delegate)?"""
-    instance = record.instance
-    if not user.is_authenticated or instance is None:
-        return False
-    if instance.status != Status.IN_PROGRESS or instance.step_key != step_key:
-        return False
-    flow = get_flow(instance.form_type)
-    return engine.acting_task(engine.Ctx(flow, instance, record, user)) is not None
 
 
 def can_add_subrecord(user, complaint: Complaint) -> bool:
@@ -97,98 +67,46 @@ def can_view_report(user) -> bool:
 # --- loaders -----------------------------------------------------------------------------------
 
 
-def get_record_or_404(model, record_id: int):
-    record = db.get_or_404(model, record_id)
-    if record.instance is None:
-        abort(404)
-    return record
-
-
 def get_complaint_or_404(complaint_id: int) -> Complaint:
-    return get_record_or_404(Complaint, complaint_id)
+    return access.get_record_or_404(Complaint, complaint_id)
 
 
 def get_return_or_404(return_id: int) -> ComplaintReturn:
-    return get_record_or_404(ComplaintReturn, return_id)
+    return access.get_record_or_404(ComplaintReturn, return_id)
 
 
 def get_claim_or_404(claim_id: int) -> ComplaintClaim:
-    return get_record_or_404(ComplaintClaim, claim_id)
+    return access.get_record_or_404(ComplaintClaim, claim_id)
 
 
-# --- named queries -----------------------------------------------------------------------------
+# --- named queries: what the registers list, by the one visibility rule ---------------------------
 
 
-def _touches(user: User, instance_id_column):
-    """The user has (or had) a task on that instance, or acts for someone who has one."""
-    people = [Task.assignee_id == user.id, Task.actor_id == user.id]
-    principals = [pid for pid, _ in delegation.principals_of(user)]
-    if principals:
-        people.append(Task.assignee_id.in_(principals))
-    return exists().where(Task.instance_id == instance_id_column, or_(*people))
+def _submitted(form_type: str, user: User):
+    return access.visible_records(user, form_type).where(Instance.status != Status.DRAFT)
 
 
 def visible_complaints(user: User):
-    """Complaints `user` may read (the same rule as Flow.can_view, in SQL), registered first."""
-    query = (
-        select(Complaint)
-        .join(Instance, Complaint.instance_id == Instance.id)
-        .where(Instance.form_type == "complaints", Instance.status != Status.DRAFT)
-        .options(
-            selectinload(Complaint.instance).selectinload(Instance.tasks),
-            selectinload(Complaint.capa_department),
-        )
+    """Complaints `user` may read, with what the register rows show loaded in bulk."""
+    return _submitted("complaints", user).options(
+        selectinload(Complaint.instance).selectinload(Instance.tasks),
+        selectinload(Complaint.capa_department),
     )
-    if sees_all(user):
-        return query
-    headed = select(Department.id).where(Department.head_id == user.id)
-    conditions = [
-        Instance.applicant_id == user.id,
-        Instance.department_id.in_(headed),
-        exists().where(Watcher.instance_id == Instance.id, Watcher.user_id == user.id),
-        _touches(user, Instance.id),
-        Complaint.capa_person_id == user.id,
-        exists().where(
-            ComplaintReturn.complaint_id == Complaint.id,
-            _touches(user, ComplaintReturn.instance_id),
-        ),
-        exists().where(
-            ComplaintClaim.complaint_id == Complaint.id,
-            _touches(user, ComplaintClaim.instance_id),
-        ),
-    ]
-    if user.department_id is not None:
-        conditions.append(Complaint.capa_department_id == user.department_id)
-    return query.where(or_(*conditions))
 
 
-def _sub_query(model, flow_key: str, user: User, roles: tuple[str, ...]):
-    query = (
-        select(model)
-        .join(Instance, model.instance_id == Instance.id)
-        .where(Instance.form_type == flow_key, Instance.status != Status.DRAFT)
-        .options(
-            selectinload(model.instance).selectinload(Instance.tasks),
-            selectinload(model.complaint).selectinload(Complaint.instance),
-        )
+def _sub_options(model):
+    return (
+        selectinload(model.instance).selectinload(Instance.tasks),
+        selectinload(model.complaint).selectinload(Complaint.instance),
     )
-    if user.has_role(*roles, RoleCode.SYSADMIN) or (model is ComplaintReturn and sees_all(user)):
-        return query
-    conditions = [Instance.applicant_id == user.id, _touches(user, Instance.id)]
-    if model is ComplaintReturn:
-        visible = visible_complaints(user).with_only_columns(Complaint.id).order_by(None)
-        conditions.append(model.complaint_id.in_(visible))
-    return query.where(or_(*conditions))
 
 
 def visible_returns(user: User):
-    roles = (RoleCode.SERVICE, RoleCode.QUALITY, RoleCode.GM)
-    return _sub_query(ComplaintReturn, "complaint_returns", user, roles)
+    return _submitted("complaint_returns", user).options(*_sub_options(ComplaintReturn))
 
 
 def visible_claims(user: User):
-    roles = (RoleCode.SERVICE, RoleCode.QUALITY, RoleCode.GM, RoleCode.FINANCE)
-    return _sub_query(ComplaintClaim, "complaint_claims", user, roles)
+    return _submitted("complaint_claims", user).options(*_sub_options(ComplaintClaim))
 
 
 def _normal(value: str) -> str:
@@ -314,15 +232,9 @@ def register_return(complaint: Complaint, data: dict, user: User) -> ComplaintRe
     return record
 
 
-def fen(amount: Decimal | None) -> int | None:
-    if amount is None:
-        return None
-    return int((Decimal(amount) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-
 def _apply_claim(record: ComplaintClaim, data: dict) -> None:
     record.claim_type = data["claim_type"]
-    record.amount_fen = fen(data["amount"])
+    record.amount_fen = to_fen(data["amount"])
     record.customer_ref = (data.get("customer_ref") or "").strip()
     record.items = (data.get("items") or "").strip()
     record.countersign = ",".join(data.get("countersign") or [])
@@ -351,33 +263,6 @@ def default_countersign(claim_type: str) -> list[str]:
     """4.10.2–4.10.3: 品质部 (quality) or 生产部 (delivery), 销售部 and 财务部."""
     first = "PRD" if claim_type == "delivery" else "QA"
     return [first, "SAL", "FIN"]
-
-
-# --- canonical data for the printed hash -------------------------------------------------------
-
-
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def canonical(record: Complaint) -> dict:
-    names = [c.name for c in Complaint.__table__.columns if c.name not in ("id", "instance_id")]
-    data = {name: _plain(getattr(record, name)) for name in names}
-    data["attachments"] = [[a.original_name, a.sha256] for a in attachments(record)]
-    return data
-
-
-def sub_canonical(record) -> dict:
-    table = type(record).__table__
-    names = [c.name for c in table.columns if c.name not in ("id", "instance_id", "complaint_id")]
-    data = {name: _plain(getattr(record, name)) for name in names}
-    data["complaint"] = record.complaint.number
-    data["attachments"] = [[a.original_name, a.sha256] for a in attachments(record)]
-    return data
 
 
 # --- labels for templates ----------------------------------------------------------------------

@@ -7,17 +7,17 @@ from flask_login import current_user
 
 from portal.auth.permissions import require
 from portal.core import registers as core_registers
-from portal.core.clock import local_now
+from portal.core.forms import csrf_in_form, initial, local_now_minute
 from portal.core.htmx import see_other
 from portal.extensions import db
-from portal.workflow.engine import WorkflowError
+from portal.workflow.access import can_edit_record, can_view_record
+from portal.workflow.pages import add_step_pages
 
 from . import pages, registers, report, services
-from .forms import ClaimForm, ComplaintForm, ReturnForm, initial
-from .services import StageRefused
-from .stages import PAGES
+from .forms import ClaimForm, ComplaintForm, ReturnForm
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+add_step_pages(bp, pages.STEP_PAGES)
 
 
 # --- registers and report ------------------------------------------------------------------------
@@ -74,9 +74,10 @@ def monthly_report(fmt: str | None = None):
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@csrf_in_form
 def new():
     require(services.can_register)
-    form = ComplaintForm(data=initial({"received_at": local_now().replace(tzinfo=None, second=0)}))
+    form = ComplaintForm(data=initial({"received_at": local_now_minute()}))
     if "_validate" in request.form:
         form.validate()
         return pages.render_intake(form, None, inline=True)
@@ -92,14 +93,15 @@ def new():
 @bp.route("/<int:id>")
 def detail(id: int):
     complaint = services.get_complaint_or_404(id)
-    require(services.can_view, complaint)
+    require(can_view_record, complaint)
     return render_template("complaints/detail.html", **pages.complaint_context(complaint))
 
 
 @bp.route("/<int:id>/edit", methods=["GET", "POST"])
+@csrf_in_form
 def edit(id: int):
     complaint = services.get_complaint_or_404(id)
-    require(services.can_edit, complaint)
+    require(can_edit_record, complaint)
     form = ComplaintForm(data=initial(pages.intake_data(complaint)))
     if "_validate" in request.form:
         form.validate()
@@ -115,61 +117,15 @@ def edit(id: int):
 @bp.route("/<int:id>/pdf")
 def pdf(id: int):
     complaint = services.get_complaint_or_404(id)
-    require(services.can_view, complaint)
+    require(can_view_record, complaint)
     return pages.pdf_response(complaint, pages.complaint_pdf(complaint))
-
-
-# --- stage pages: one view, registered once per stage endpoint ------------------------------------
-
-
-STAGE_RULES = {
-    "analysis": "/<int:id>/analysis",
-    "clarify": "/<int:id>/clarify",
-    "containment": "/<int:id>/containment",
-    "reply": "/<int:id>/reply",
-    "reply_send": "/<int:id>/reply-send",
-    "capa": "/<int:id>/capa",
-    "verify": "/<int:id>/verify",
-    "close": "/<int:id>/close",
-    "follow_up": "/<int:id>/follow-up",
-    "second_follow_up": "/<int:id>/second-follow-up",
-    "return_disposition": "/returns/<int:id>/disposition",
-    "return_rework": "/returns/<int:id>/rework",
-    "claim_write_off": "/claims/<int:id>/write-off",
-}
-
-
-def stage(id: int, page_key: str):
-    page = PAGES[page_key]
-    record = services.get_record_or_404(page.model, id)
-    require(services.can_act, record, page.step)
-    form = page.form(record)
-    if form.validate_on_submit():
-        try:
-            message = page.save(record, form, current_user, request.form.get("button", "complete"))
-        except (StageRefused, WorkflowError) as exc:
-            db.session.rollback()
-            pages.attach_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"{record.number}：{message}", "success")
-            return see_other(pages.record_url(record))
-    status = 422 if form.is_submitted() else 200
-    return render_template(
-        "complaints/stage.html", **pages.stage_context(page, record, form)
-    ), status
-
-
-for _key, _rule in STAGE_RULES.items():
-    bp.add_url_rule(
-        _rule, endpoint=_key, view_func=stage, methods=["GET", "POST"], defaults={"page_key": _key}
-    )
 
 
 # --- returns -------------------------------------------------------------------------------------
 
 
 @bp.route("/<int:id>/returns/new", methods=["GET", "POST"])
+@csrf_in_form
 def return_new(id: int):
     complaint = services.get_complaint_or_404(id)
     require(services.can_add_subrecord, complaint)
@@ -190,14 +146,14 @@ def return_new(id: int):
 @bp.route("/returns/<int:id>")
 def return_detail(id: int):
     record = services.get_return_or_404(id)
-    require(services.can_view, record)
+    require(can_view_record, record)
     return render_template("complaints/return_detail.html", **pages.sub_context(record))
 
 
 @bp.route("/returns/<int:id>/pdf")
 def return_pdf(id: int):
     record = services.get_return_or_404(id)
-    require(services.can_view, record)
+    require(can_view_record, record)
     return pages.pdf_response(record, pages.return_pdf(record))
 
 
@@ -205,6 +161,7 @@ def return_pdf(id: int):
 
 
 @bp.route("/<int:id>/claims/new", methods=["GET", "POST"])
+@csrf_in_form
 def claim_new(id: int):
     complaint = services.get_complaint_or_404(id)
     require(services.can_add_subrecord, complaint)
@@ -225,14 +182,15 @@ def claim_new(id: int):
 @bp.route("/claims/<int:id>")
 def claim_detail(id: int):
     record = services.get_claim_or_404(id)
-    require(services.can_view, record)
+    require(can_view_record, record)
     return render_template("complaints/claim_detail.html", **pages.sub_context(record))
 
 
 @bp.route("/claims/<int:id>/edit", methods=["GET", "POST"])
+@csrf_in_form
 def claim_edit(id: int):
     record = services.get_claim_or_404(id)
-    require(services.can_edit, record)
+    require(can_edit_record, record)
     form = pages.claim_form(ClaimForm, record.complaint, record)
     if form.validate_on_submit():
         services.update_claim(record, form.data, form.attachments.checked, current_user)
@@ -252,5 +210,5 @@ def claim_edit(id: int):
 @bp.route("/claims/<int:id>/pdf")
 def claim_pdf(id: int):
     record = services.get_claim_or_404(id)
-    require(services.can_view, record)
+    require(can_view_record, record)
     return pages.pdf_response(record, pages.claim_pdf(record))

@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "pause": "暂停计时",
     "resume": "恢复计时",
     "skip": "自动跳过",
+    "unapproved": "无独立审批",
     "fallback": "转系统管理员",
     "finish": "办结",
     "overdue": "超时",

@@ -80,6 +80,23 @@ def business_time_between(start: datetime, end: datetime) -> timedelta:
     return total
 
 
+def add_workdays(start: datetime, count: int) -> datetime:
+    """The end of the working day `count` working days after `start`'s day (weekends and the
+    holiday table respected): "within 5 working days" of a Monday registration is next Monday
+    at the end of the day."""
+    tz = local_zone()
+    day = start.astimezone(tz).date()
+    overrides = _overrides()
+    left = count
+    for _ in range(MAX_DAYS):
+        if left <= 0:
+            return datetime.combine(day, _hours()[1], tz)
+        day += timedelta(days=1)
+        if is_workday(day, overrides):
+            left -= 1
+    raise ValueError("deadline out of range")
+
+
 def add_time(start: datetime, delta: timedelta, business: bool) -> datetime:
     return add_business_time(start, delta) if business else start + delta
 

@@ -1,4 +1,5 @@
-"""Gapless record numbers: PREFIX-YYYYMM-NNNN, assigned inside the caller's transaction.
+"""Gapless record numbers (PREFIX-YYYYMM-NNNN, PREFIX-YYYY-CAT-NNNN, PREFIX-NNNN), assigned inside
+the caller's transaction.
 
 The increment is one UPDATE ... RETURNING on the series row, so concurrent submits serialise on
 that row (PostgreSQL row lock, SQLite's write lock) and a rolled-back submit gives its number back.
@@ -27,14 +28,30 @@ def _ensure_series(prefix: str, period: str) -> None:
     db.session.execute(stmt)
 
 
-def next_number(prefix: str, period: str | None = None, width: int = 4) -> str:
-    """Take the next number of the series; the caller's commit makes it final."""
-    period = period or local_now().strftime("%Y%m")
-    _ensure_series(prefix, period)
-    value = db.session.execute(
+PERIODS = {"month": "%Y%m", "year": "%Y", "none": ""}
+
+
+def _take(series: str, period: str) -> int:
+    _ensure_series(series, period)
+    return db.session.execute(
         update(NumberSeries)
-        .where(NumberSeries.prefix == prefix, NumberSeries.period == period)
+        .where(NumberSeries.prefix == series, NumberSeries.period == period)
         .values(last_value=NumberSeries.last_value + 1)
         .returning(NumberSeries.last_value)
     ).scalar_one()
-    return f"{prefix}-{period}-{value:0{width}d}"
+
+
+def next_number(prefix: str, period: str | None = None, width: int = 4) -> str:
+    """Take the next number of the monthly series; the caller's commit makes it final."""
+    period = period or local_now().strftime("%Y%m")
+    return f"{prefix}-{period}-{_take(prefix, period):0{width}d}"
+
+
+def next_in_series(prefix: str, period: str = "month", category: str = "", width: int = 4) -> str:
+    """The next number of the series `prefix` (+ `category`, a series of its own) in the current
+    period: "month" -> DA-202611-0001, "year" -> DA-2026-HT-0001, "none" -> GD-0001."""
+    stamp = PERIODS[period]
+    current = local_now().strftime(stamp) if stamp else ""
+    series = f"{prefix}-{category}" if category else prefix
+    value = _take(series, current)
+    return "-".join(part for part in (prefix, current, category, f"{value:0{width}d}") if part)

@@ -18,7 +18,9 @@ from flask import Response, current_app
 from flask_login import current_user
 from sqlalchemy import Select, or_
 
+from portal.core import xlsx
 from portal.core.clock import format_local, local_now, local_zone
+from portal.core.downloads import CSV, PDF, XLSX, download
 from portal.core.htmx import page_or_partial
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -171,20 +173,12 @@ def rows_for_export(register: Register, args) -> tuple[list[list[str]], Filters]
 
 def export(register: Register, fmt: str, args) -> Response:
     rows, filters = rows_for_export(register, args)
-    stamp = local_now().strftime("%Y%m%d-%H%M")
-    name = f"{register.key}-register-{stamp}"
+    name = f"{register.key}-register-{local_now():%Y%m%d-%H%M}"
     if fmt == "csv":
-        return _download(_csv(register, rows), "text/csv; charset=utf-8", f"{name}.csv")
+        return download(_csv(register, rows), CSV, f"{name}.csv")
     if fmt == "xlsx":
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return _download(_xlsx(register, rows), mimetype, f"{name}.xlsx")
-    return _download(_pdf(register, rows, filters), "application/pdf", f"{name}.pdf")
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        return download(_xlsx(register, rows), XLSX, f"{name}.xlsx")
+    return download(_pdf(register, rows, filters), PDF, f"{name}.pdf")
 
 
 def _csv(register: Register, rows: list[list[str]]) -> bytes:
@@ -197,25 +191,9 @@ def _csv(register: Register, rows: list[list[str]]) -> bytes:
 
 
 def _xlsx(register: Register, rows: list[list[str]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = register.title[:31]
-    sheet.append([c.label for c in register.columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE3EA")
-    for row in rows:
-        sheet.append(row)
-    for index, column in enumerate(register.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    header = [c.label for c in register.columns]
+    widths = [c.width for c in register.columns]
+    return xlsx.write([xlsx.Sheet(register.title, header, rows, widths)])
 
 
 def _pdf(register: Register, rows: list[list[str]], filters: Filters) -> bytes:

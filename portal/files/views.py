@@ -8,8 +8,8 @@ from flask_login import current_user
 from portal.extensions import db
 from portal.files import services
 from portal.files.models import Attachment
+from portal.workflow.access import can_view
 from portal.workflow.models import Instance
-from portal.workflow.services import can_view
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 

@@ -6,27 +6,29 @@ single field, so the three can never disagree about what is valid.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import request
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    IntegerField,
     MultipleFileField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields import DateTimeLocalField
-from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import ROLE_NAMES
-from portal.core.clock import local_now, local_zone, now
+from portal.core.forms import (
+    CLOCK_SLACK,
+    CountField,
+    LocalDateTimeField,
+    PortalForm,
+    local_now_minute,
+)
 from portal.files.forms import CheckedUploads
 from portal.seals import services
 from portal.seals.models import (
@@ -39,68 +41,9 @@ from portal.seals.models import (
     SealStatus,
 )
 
-CSRF_MESSAGE = "页面已过期或缺少安全令牌，未保存。请检查内容后重新提交（附件需重新选择）。"
-# Leeway for clocks: "now" typed into a form is a little in the past by the time it arrives.
-CLOCK_SLACK = timedelta(minutes=5)
-
-
-class PortalForm(FlaskForm):
-    """WTForms' own messages in Chinese, and a Chinese CSRF message."""
-
-    class Meta:
-        def get_translations(self, form):
-            return get_translations(["zh"])
-
-    def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.meta.csrf and self.csrf_token.errors:
-            self.csrf_token.errors = [CSRF_MESSAGE]
-        return ok
-
-
-class CountField(IntegerField):
-    """An integer that may be left blank (None) and complains in Chinese."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError("请填写整数。") from exc
-
-
-class LocalDateTimeField(DateTimeLocalField):
-    """`<input type=datetime-local>` in the business time zone; data is an aware datetime."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
-        kwargs.setdefault("invalid_value_message", "时间格式应为 年-月-日 时:分。")
-        super().__init__(label, validators, **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            self.data = self.data.replace(tzinfo=local_zone())
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.astimezone(local_zone()).strftime(self.format[0]) if self.data else ""
-
-
-def local_now_minute() -> datetime:
-    return local_now().replace(second=0, microsecond=0)
-
-
-def _not_in_future(field) -> None:
-    if field.data is not None and field.data > now() + CLOCK_SLACK:
-        raise ValidationError("时间不能晚于现在。")
+NOW = timedelta(0)
+# How far ahead a take-out may be planned: the procedure names no limit, so a month.
+TAKE_OUT_LIMIT = timedelta(days=30)
 
 
 class SealRequestForm(PortalForm):
@@ -129,7 +72,11 @@ class SealRequestForm(PortalForm):
     carrier = StringField(
         "携带人", [Length(max=60, message="携带人最多 60 字。")], description="留空即申请人本人。"
     )
-    expected_return_at = LocalDateTimeField("预计归还时间")
+    expected_return_at = LocalDateTimeField(
+        "预计归还时间", earliest=NOW, latest=TAKE_OUT_LIMIT,
+        future_message="预计归还时间必须晚于现在。",
+        description="携带外出最长 30 天；逾期未还将提醒保管人并上报行政办主任。",
+    )  # fmt: skip
     attachments = MultipleFileField(
         "待盖章文件",
         [CheckedUploads()],
@@ -176,12 +123,8 @@ class SealRequestForm(PortalForm):
     def validate_expected_return_at(self, field):
         if not self.take_out.data:
             return
-        if field.data is None:
-            if self.submitting:
-                raise ValidationError("携带外出须填写预计归还时间。")
-            return
-        if field.data <= now():
-            raise ValidationError("预计归还时间必须晚于现在。")
+        if field.data is None and self.submitting:
+            raise ValidationError("携带外出须填写预计归还时间。")
 
     def request_data(self) -> dict:
         """The record's fields as plain values for the service."""
@@ -220,24 +163,44 @@ def _stamped_copies(form, field):
 
 
 class StampForm(PortalForm):
+    """The keeper's page: stamp (copies per seal, when, hand-over) or refuse with a reason; the
+    two halves post to the same page, each validated on its own."""
+
     copies = FieldList(CountField("实盖份数", [_stamped_copies]), min_entries=0)
-    stamped_at = LocalDateTimeField("用印时间", [DataRequired("请填写用印时间。")])
-    handed_over_at = LocalDateTimeField("交出时间（携带外出）")
+    stamped_at = LocalDateTimeField(
+        "用印时间", [DataRequired("请填写用印时间。")], earliest=-timedelta(days=7), latest=NOW
+    )
+    handed_over_at = LocalDateTimeField(
+        "交出时间（携带外出）", earliest=-timedelta(days=7), latest=NOW
+    )
     comment = TextAreaField("备注", [Length(max=1000, message="备注最多 1000 字。")])
+    reason = TextAreaField(
+        "拒绝原因",
+        [DataRequired("请写明拒绝用印的原因。"), Length(max=1000, message="原因最多 1000 字。")],
+        description="例如：待盖章文件的名称、份数或内容与申请不一致（QP-ADM-01 第十七条）。",
+    )
 
     def __init__(self, *args, items=(), requested: int = 0, take_out: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
         self.requested = requested
         self.take_out = take_out
+        self.refusing = request.form.get("button") == "refuse"
         if not self.is_submitted():
             self.stamped_at.data = local_now_minute()
             self.handed_over_at.data = local_now_minute() if take_out else None
+        if not self.copies.entries:
             for _ in self.items:
                 self.copies.append_entry(requested)
         for entry, item in zip(self.copies, self.items, strict=False):
             entry.label.text = f"{item.seal.name} 实盖份数"
             entry.flags.required = True
+
+    def validate(self, extra_validators=None) -> bool:
+        if self.refusing:
+            return self.validate_only("reason")
+        self.reason.validators = []  # the refusal's reason is not asked for when stamping
+        return super().validate(extra_validators)
 
     def validate_copies(self, field):
         if len(field.entries) != len(self.items):
@@ -246,27 +209,16 @@ class StampForm(PortalForm):
     def stamped_copies(self) -> list[int]:
         return [entry.data for entry in self.copies]
 
-    def validate_stamped_at(self, field):
-        _not_in_future(field)
-
     def validate_handed_over_at(self, field):
-        if not self.take_out:
-            return
-        if field.data is None:
+        if self.take_out and field.data is None:
             raise ValidationError("携带外出须填写交出时间。")
-        _not_in_future(field)
-
-
-class RefuseForm(PortalForm):
-    reason = TextAreaField(
-        "拒绝原因",
-        [DataRequired("请写明拒绝用印的原因。"), Length(max=1000, message="原因最多 1000 字。")],
-        description="例如：待盖章文件的名称、份数或内容与申请不一致（QP-ADM-01 第十七条）。",
-    )
 
 
 class ReturnForm(PortalForm):
-    returned_at = LocalDateTimeField("实际归还时间", [DataRequired("请填写归还时间。")])
+    returned_at = LocalDateTimeField(
+        "实际归还时间", [DataRequired("请填写归还时间。")], earliest=-timedelta(days=60),
+        latest=NOW,
+    )  # fmt: skip
     intact = BooleanField("印章完好", [DataRequired("请检查印章完好后勾选。")])
     comment = TextAreaField(
         "外出期间用印情况",
@@ -281,7 +233,6 @@ class ReturnForm(PortalForm):
             self.returned_at.data = local_now_minute()
 
     def validate_returned_at(self, field):
-        _not_in_future(field)
         if self.handed_over_at is not None and field.data < self.handed_over_at - CLOCK_SLACK:
             raise ValidationError("归还时间不能早于交出时间。")
 

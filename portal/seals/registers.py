@@ -9,7 +9,7 @@ requests, their seals and approvals in three more queries.
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
@@ -22,27 +22,24 @@ from portal.seals.services import (
     FORM_TYPE,
     approver_label,
     keeper_label,
-    kept_by,
-    reads_everything,
+    keeps_a_seal,
     seals_out,
-    visible_clause,
 )
+from portal.workflow import access
+from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
 
 
 def register_query(user: User):
     """Submitted seal requests the user may read, with what the rows show loaded in bulk."""
     # Submitted (drafts never are): a range of the register index, cheaper than status != draft.
-    query = select(Instance).where(
-        Instance.form_type == FORM_TYPE, Instance.submitted_at.is_not(None)
-    )
+    query = access.visible_instances(user, FORM_TYPE).where(Instance.submitted_at.is_not(None))
     # Users, departments and seals are few: after the first row they come from the session's
     # identity map, so only the per-row collections are loaded eagerly.
-    query = query.options(
+    return query.options(
         selectinload(Instance.seal_request).selectinload(SealRequest.items),
         selectinload(Instance.tasks),
     )
-    return query if reads_everything(user) else query.where(visible_clause(user))
 
 
 def _record_text(column):
@@ -99,13 +96,9 @@ REGISTER = Register(
 )
 
 
-def keeps_a_seal(user: User) -> bool:
-    return bool(db.session.scalar(select(exists().where(kept_by(user)))))
-
-
 def seals_out_panel(user: User) -> Panel | None:
     """Home page: the seals 外借中, for the admin office, the GM and the keepers."""
-    if not (reads_everything(user) or keeps_a_seal(user)):
+    if not (access.reads_all(user, get_flow(FORM_TYPE)) or keeps_a_seal(user)):
         return None
     rows = db.session.scalars(seals_out().limit(8)).all()
     items = [

@@ -1,5 +1,6 @@
-"""Seal-use request pages (申请、详情、PDF), the keeper's pages (用印、归还), the GM's take-out
-approval, the register (印章使用登记表) and the seal catalogue.
+"""Seal-use request pages (申请、详情、PDF), the register (印章使用登记表) and the seal
+catalogue; the GM's take-out approval and the keeper's stamping and return pages are step pages
+(declared in pages.py, served by the kit's generic view).
 
 Each view loads (404), checks a predicate (403), validates a form, calls one service and then
 commits once and redirects (303), or renders the form again with the user's values (422).
@@ -7,53 +8,33 @@ commits once and redirects (303), or renders the form again with the user's valu
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth import services as auth_services
 from portal.auth.permissions import require
 from portal.core import registers
+from portal.core.downloads import pdf_response
+from portal.core.forms import csrf_in_form
 from portal.core.htmx import see_other
-from portal.extensions import csrf, db
+from portal.extensions import db
 from portal.files.models import Attachment
-from portal.seals import services
-from portal.seals.forms import (
-    RefuseForm,
-    ReturnForm,
-    SealForm,
-    SealRequestForm,
-    StampForm,
-    TakeOutApprovalForm,
-)
+from portal.seals import pages, services
+from portal.seals.forms import SealForm, SealRequestForm
 from portal.seals.models import SEAL_STATUSES
 from portal.seals.registers import REGISTER
+from portal.workflow.access import can_edit_record, can_view_record
 from portal.workflow.engine import WorkflowError
+from portal.workflow.pages import add_step_pages
 
 bp = Blueprint("seals", __name__, url_prefix="/seals")
-
-
-def csrf_in_form(view):
-    """Let the view's FlaskForm check the CSRF token instead of the global check before the
-    request, so a stale or missing token comes back beside the form with the user's values
-    kept. Only for views that validate their form before they change anything."""
-    csrf.exempt(view)
-    return view
+add_step_pages(bp, pages.STEP_PAGES)
 
 
 def _done(record, message: str):
     db.session.commit()
     flash(message, "success")
     return see_other(url_for("seals.detail", id=record.id))
-
-
-def _attempt(action, *args) -> str | None:
-    """Run one service call; on a refusal roll back and return the message to show."""
-    try:
-        action(*args)
-    except WorkflowError as exc:
-        db.session.rollback()
-        return str(exc)
-    return None
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -96,7 +77,7 @@ def _save(form: SealRequestForm, record):
             error = str(exc)
         else:
             return _done(record, "已提交审批。" if form.submitting else "草稿已保存。")
-    context = services.form_page(record)
+    context = pages.form_page(record)
     status = 422 if form.errors or error else 200
     return render_template("seals/form.html", form=form, error=error, **context), status
 
@@ -111,14 +92,14 @@ def new():
 @csrf_in_form
 def edit(id: int):
     record = services.get_request_or_404(id)
-    require(services.can_edit, record)
+    require(can_edit_record, record)
     return _save(_request_form(record), record)
 
 
 @bp.route("/<int:id>/attachments/<int:attachment_id>/remove", methods=["POST"])
 def remove_attachment(id: int, attachment_id: int):
     record = services.get_request_or_404(id)
-    require(services.can_edit, record)
+    require(can_edit_record, record)
     services.remove_attachment(record, db.get_or_404(Attachment, attachment_id), current_user)
     db.session.commit()
     flash("附件已删除。", "success")
@@ -131,95 +112,15 @@ def remove_attachment(id: int, attachment_id: int):
 @bp.route("/<int:id>")
 def detail(id: int):
     record = services.get_request_or_404(id)
-    require(services.can_view, record)
-    return render_template("seals/detail.html", **services.detail_page(record, current_user))
+    require(can_view_record, record)
+    return render_template("seals/detail.html", **pages.detail_page(record, current_user))
 
 
 @bp.route("/<int:id>/pdf")
 def pdf(id: int):
     record = services.get_request_or_404(id)
-    require(services.can_view, record)
-    data, filename = services.request_pdf(record)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-# --- the GM's take-out approval, the keeper's stamping, refusal and return ---------------------
-
-
-@bp.route("/<int:id>/approve", methods=["GET", "POST"])
-def approve(id: int):
-    record = services.get_request_or_404(id)
-    require(services.can_approve_take_out, record)
-    form = TakeOutApprovalForm()
-    error = None
-    if form.validate_on_submit():
-        error = _attempt(services.approve_take_out, record, current_user, form.comment.data or "")
-        if error is None:
-            return _done(record, "已特批携带外出。")
-    page = services.step_page(record, current_user)
-    status = 422 if form.errors or error else 200
-    return render_template("seals/approve.html", form=form, error=error, **page), status
-
-
-def _stamp_options(record) -> dict:
-    items = services.stamping_items(record, current_user)
-    return {"items": items, "requested": record.copies or 0, "take_out": record.take_out}
-
-
-@bp.route("/<int:id>/stamp", methods=["GET", "POST"])
-def stamp(id: int):
-    record = services.get_request_or_404(id)
-    require(services.can_stamp, record)
-    form, error = StampForm(**_stamp_options(record)), None
-    if form.validate_on_submit():
-        data = (form.stamped_copies(), form.stamped_at.data, form.handed_over_at.data)
-        error = _attempt(services.stamp, record, current_user, *data, form.comment.data or "")
-        if error is None:
-            return _done(record, "已登记用印。")
-    return _stamp_page(record, form, RefuseForm(formdata=None), error)
-
-
-@bp.route("/<int:id>/refuse", methods=["POST"])
-def refuse(id: int):
-    record = services.get_request_or_404(id)
-    require(services.can_stamp, record)
-    form = RefuseForm()
-    if form.validate_on_submit():
-        error = _attempt(services.refuse, record, current_user, form.reason.data)
-        if error is None:
-            return _done(record, "已拒绝用印，申请已退回申请人。")
-        form.reason.errors = [error]
-    return _stamp_page(record, StampForm(formdata=None, **_stamp_options(record)), form, None)
-
-
-def _stamp_page(record, form: StampForm, refuse_form: RefuseForm, error: str | None):
-    page = services.step_page(record, current_user)
-    status = 422 if form.errors or refuse_form.errors or error else 200
-    return render_template(
-        "seals/stamp.html", form=form, refuse_form=refuse_form, error=error, **page
-    ), status
-
-
-@bp.route("/<int:id>/return", methods=["GET", "POST"])
-def return_seal(id: int):
-    record = services.get_request_or_404(id)
-    require(services.can_record_return, record)
-    form, error = ReturnForm(handed_over_at=record.handed_over_at), None
-    if form.validate_on_submit():
-        error = _attempt(
-            services.record_return,
-            record,
-            current_user,
-            form.returned_at.data,
-            form.comment.data or "",
-        )
-        if error is None:
-            return _done(record, "已登记归还，印章在库。")
-    page = services.step_page(record, current_user)
-    status = 422 if form.errors or error else 200
-    return render_template("seals/return.html", form=form, error=error, **page), status
+    require(can_view_record, record)
+    return pdf_response(*pages.request_pdf(record))
 
 
 # --- the seal catalogue ------------------------------------------------------------------------

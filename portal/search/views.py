@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.core.htmx import is_htmx
 from portal.procedures import search
 from portal.search.forms import SearchForm
+from portal.workflow import access
 from portal.workflow import services as workflow
 from portal.workflow.engine import record_url
 
@@ -18,7 +19,8 @@ bp = Blueprint("search", __name__, url_prefix="/search")
 
 PAGE_LIMIT = 100
 DROPDOWN_LIMIT = 8
-RECORD_NUMBER = re.compile(r"^[A-Z]{1,10}-\d{6}-\d{1,8}$")
+# YY-202611-0001, DA-2026-HT-0001, GD-0001: a prefix, optional period and category, a serial.
+RECORD_NUMBER = re.compile(r"^[A-Z]{1,10}(?:-[A-Z0-9]{2,10}){0,2}-\d{1,8}$")
 
 
 def record_for(q: str):
@@ -27,7 +29,7 @@ def record_for(q: str):
     if not RECORD_NUMBER.match(number):
         return None
     instance = workflow.get_by_number(number)
-    if instance is None or not workflow.can_view(current_user, instance):
+    if instance is None or not access.can_view(current_user, instance):
         return None
     return {"number": instance.number, "title": instance.title, "url": record_url(instance)}
 

@@ -48,6 +48,24 @@ def principals_of(delegate: User) -> list[tuple[int, str | None]]:
     return [(row.principal_id, row.form_type) for row in rows]
 
 
+def principals_by_form(delegate: User, form_types) -> dict[str, list[int]]:
+    """form type -> the principals `delegate` acts for today on that form type: the same answer
+    as `delegate_for` (a principal's newest delegation covering the form type wins), in one
+    query, for the SQL side of visibility and the inbox."""
+    theirs = select(Delegation.principal_id).where(Delegation.delegate_id == delegate.id)
+    rows = db.session.scalars(
+        _active().where(Delegation.principal_id.in_(theirs)).order_by(Delegation.id.desc())
+    ).all()
+    found: dict[str, list[int]] = {}
+    for form_type in form_types:
+        newest: dict[int, Delegation] = {}
+        for row in rows:  # newest first
+            if row.form_type in (None, form_type):
+                newest.setdefault(row.principal_id, row)
+        found[form_type] = [p for p, row in newest.items() if row.delegate_id == delegate.id]
+    return found
+
+
 def create_delegation(
     principal: User,
     delegate: User,

@@ -3,25 +3,47 @@ writes an audit event (who, for whom, from, to, step, comment, when, IP) and not
 
 Actions: submit, approve, complete, reject (back to the applicant), send_back (one step),
 withdraw (applicant, before the last step), void (作废, reason required; the number stays used),
-pause and resume (the clock of a pausable flow).
+pause and resume (the clock of a pausable flow); more are registered with `register_action`
+(the engine's own) or declared on a flow (`Flow.actions`, a domain's).
+
+Every transition first takes the instance's row lock (`lock()`), then re-reads the instance and
+its tasks, so concurrent actions on one record serialise and the later one is refused cleanly.
+Nobody approves a step of a record they applied for, directly or as a delegate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from portal.auth.models import RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.calendar import add_time, time_between
 from portal.core.clock import now
 from portal.core.htmx import path_for
-from portal.core.numbering import next_number
+from portal.core.numbering import next_in_series
 from portal.extensions import db
 from portal.notifications.services import notify
 from portal.workflow import delegation
-from portal.workflow.flow import ANY, Context, Deadline, Flow, Step, get_flow
-from portal.workflow.models import EDITABLE, Instance, Status, Task, TaskStatus, Watcher
+from portal.workflow.deadlines import due_at
+from portal.workflow.flow import ANY, KEEP, SKIP, Context, Flow, Step, get_flow
+from portal.workflow.models import (
+    DECIDED,
+    EDITABLE,
+    Instance,
+    Status,
+    Task,
+    TaskStatus,
+    Watcher,
+)
+
+BUSY = "该记录刚被他人处理，请刷新页面后再试。"
+SELF_SKIP = "申请人即审批人，自动跳过"
+_LOCKED = "portal_locked_instances"
 
 
 class WorkflowError(Exception):
@@ -73,18 +95,79 @@ def refresh_title(instance: Instance, record) -> None:
     instance.title = get_flow(instance.form_type).title(record)[:200]
 
 
+# --- the row lock -----------------------------------------------------------------------------
+
+
+def lock(instance: Instance) -> None:
+    """Take the instance's row lock for the rest of the transaction and re-read it, its tasks,
+    watchers and record, so that what the caller checks next is current.
+
+    PostgreSQL: SELECT ... FOR UPDATE (a concurrent transition waits, then sees this one's
+    result). SQLite: the version bump takes the database's write lock; a transaction whose
+    snapshot is already stale fails at once, which is turned into a clean refusal. Taken once per
+    transaction; step pages take it before they write the record.
+    """
+    locked = db.session.info.setdefault(_LOCKED, set())
+    if instance.id is None or instance.id in locked:
+        return
+    db.session.flush()
+    query = select(Instance).where(Instance.id == instance.id)
+    try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(query.with_for_update())
+        db.session.execute(
+            update(Instance)
+            .where(Instance.id == instance.id)
+            .values(version=Instance.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    except OperationalError as exc:  # SQLite: another writer got there first
+        raise WorkflowError(BUSY) from exc
+    _reload(instance)
+    locked.add(instance.id)
+
+
+def _reload(instance: Instance) -> None:
+    fresh = {"populate_existing": True}
+    db.session.execute(
+        select(Instance).where(Instance.id == instance.id).execution_options(**fresh)
+    )
+    for model in (Task, Watcher):
+        rows = select(model).where(model.instance_id == instance.id).execution_options(**fresh)
+        db.session.execute(rows).all()
+    db.session.expire(instance, ["tasks", "watchers"])
+    flow = get_flow(instance.form_type)
+    db.session.execute(
+        select(flow.model).where(flow.model.id == instance.record_id).execution_options(**fresh)
+    ).all()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+
 def transition(
-    instance: Instance, action: str, actor: User, comment: str = "", **kwargs
+    instance: Instance, action: str, actor: User, comment: str = "", *, page=None, **kwargs
 ) -> Instance:
-    """Apply `action` by `actor`, or raise WorkflowError. The caller commits."""
+    """Apply `action` by `actor`, or raise WorkflowError. The caller commits. A step with a page
+    is approved or completed only with `page=` naming that page (the kit's step-page runner)."""
+    lock(instance)
     flow = get_flow(instance.form_type)
     ctx = Ctx(flow, instance, load_record(flow, instance), actor)
-    spec = ACTIONS.get(action)
+    spec = action_spec(flow, action)
     if spec is None:
         raise WorkflowError("未知的操作。")
     reason = spec.refusal(ctx)
     if reason:
         raise WorkflowError(reason)
+    step = ctx.step
+    if action in ("approve", "complete") and step is not None and step.page and page != step.page:
+        raise WorkflowError("请在该步骤的办理页面完成此操作。")
     if spec.needs_comment and not comment.strip():
         raise WorkflowError(f"请填写{spec.comment_label}。")
     spec.apply(ctx, comment.strip(), **kwargs)
@@ -92,30 +175,81 @@ def transition(
     return instance
 
 
+def current_page(instance: Instance) -> str | None:
+    """The page of the open step (for the demo loader, which plays what a page would record)."""
+    return get_flow(instance.form_type).step(instance.step_key).page if instance.step_key else None
+
+
 # --- who may act -------------------------------------------------------------------------------
 
 
+def _decided_by(instance: Instance, step_keys, user: User) -> bool:
+    return any(
+        t.step_key in step_keys
+        and t.round == instance.round
+        and t.status in DECIDED
+        and user.id in (t.actor_id, t.on_behalf_of_id)
+        for t in instance.tasks
+    )
+
+
 def acting_task(ctx: Ctx, user: User | None = None) -> tuple[Task, User | None] | None:
-    """The open task of the current step that `user` may decide, and for whom (delegation)."""
+    """The open task of the current step that `user` may decide, and for whom (delegation).
+
+    A delegate never acts on a record they applied for (the task stays with the principal), and
+    nobody acts on a step that must be decided by someone other than an earlier step's decider.
+    """
     user = user or ctx.actor
-    for task in ctx.instance.open_tasks:
-        if task.step_key != ctx.instance.step_key:
-            continue
+    step = ctx.step
+    if step is None or ctx.instance.status != Status.IN_PROGRESS:
+        return None
+    if step.distinct_from and _decided_by(ctx.instance, step.distinct_from, user):
+        return None
+    tasks = [t for t in ctx.instance.open_tasks if t.step_key == step.key]
+    for task in tasks:
         if task.assignee_id == user.id:
             return task, None
-    for task in ctx.instance.open_tasks:
-        if task.step_key != ctx.instance.step_key:
-            continue
+    if user.id == ctx.instance.applicant_id:
+        return None
+    for task in tasks:
         delegate = delegation.delegate_for(task.assignee, ctx.instance.form_type)
         if delegate is not None and delegate.id == user.id:
             return task, task.assignee
     return None
 
 
+def why_not(ctx: Ctx, user: User) -> str:
+    """Why `user`, who holds a delegation or took part earlier, may not act on the open step
+    (shown on the record page), or "" when there is nothing to explain."""
+    step = ctx.step
+    if step is None or ctx.instance.status != Status.IN_PROGRESS or acting_task(ctx, user):
+        return ""
+    tasks = [t for t in ctx.instance.open_tasks if t.step_key == step.key]
+    holds = any(t.assignee_id == user.id for t in tasks) or _delegated_to(tasks, ctx, user)
+    if holds and step.distinct_from and _decided_by(ctx.instance, step.distinct_from, user):
+        earlier = "、".join(ctx.flow.step(k).name for k in step.distinct_from)
+        return f"“{step.name}”须由未办理“{earlier}”的其他人员处理。"
+    if user.id == ctx.instance.applicant_id:
+        principals = _delegated_to(tasks, ctx, user)
+        if principals:
+            names = "、".join(p.display_name for p in principals)
+            return f"您是申请人，不能代 {names} 审批自己的申请；该任务仍由 {names} 处理。"
+    return ""
+
+
+def _delegated_to(tasks: list[Task], ctx: Ctx, user: User) -> list[User]:
+    people = []
+    for task in tasks:
+        delegate = delegation.delegate_for(task.assignee, ctx.instance.form_type)
+        if delegate is not None and delegate.id == user.id:
+            people.append(task.assignee)
+    return people
+
+
 def _require_task(ctx: Ctx) -> tuple[Task, User | None]:
     found = acting_task(ctx)
     if found is None:
-        raise WorkflowError("您不是当前步骤的审批人。")
+        raise WorkflowError(why_not(ctx, ctx.actor) or "您不是当前步骤的审批人。")
     return found
 
 
@@ -124,13 +258,36 @@ def _require_task(ctx: Ctx) -> tuple[Task, User | None]:
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """One action: who may take it in which states (`refusal` says why not, or None), what it
+    does (`apply`), and what the trail calls it (`trail`, default the button label)."""
+
     key: str
     label: str
-    refusal: object  # (ctx) -> str | None: why not, or None when allowed
-    apply: object  # (ctx, comment, **kwargs) -> None
+    refusal: Callable[[Ctx], str | None]
+    apply: Callable[..., None]  # (ctx, comment, **kwargs) -> None
     needs_comment: bool = False
     comment_label: str = "意见"
     style: str = ""
+    trail: str = ""
+
+
+def register_action(spec: ActionSpec) -> None:
+    """Add an engine action (every flow has it); its trail label joins the audit labels."""
+    ACTIONS[spec.key] = spec
+    audit.ACTION_LABELS.setdefault(spec.key, spec.trail or spec.label)
+
+
+def action_spec(flow: Flow, key: str) -> ActionSpec | None:
+    for spec in flow.actions:
+        if spec.key == key:
+            return spec
+    return ACTIONS.get(key)
+
+
+def actions_of(flow: Flow) -> list[ActionSpec]:
+    """The engine's actions, then the flow's own, in display order."""
+    own = {spec.key for spec in flow.actions}
+    return [s for s in ACTIONS.values() if s.key not in own] + list(flow.actions)
 
 
 def _refuse_submit(ctx: Ctx) -> str | None:
@@ -141,11 +298,20 @@ def _refuse_submit(ctx: Ctx) -> str | None:
     return ctx.flow.submit_check(ctx.record) if ctx.flow.submit_check else None
 
 
+def assign_number(ctx: Ctx) -> None:
+    """Give the record its number now (once; a voided record keeps it)."""
+    if ctx.instance.number is not None:
+        return
+    spec = ctx.flow.numbering
+    category = spec.category(ctx.record) if spec.category else ""
+    ctx.instance.number = next_in_series(spec.prefix, spec.period, category, spec.width)
+
+
 def _apply_submit(ctx: Ctx, comment: str, **_) -> None:
     instance = ctx.instance
     before = instance.status
-    if instance.number is None:
-        instance.number = next_number(ctx.flow.number_prefix)
+    if ctx.flow.numbering.at == "submit":
+        assign_number(ctx)
     instance.status = Status.IN_PROGRESS
     instance.submitted_at = now()
     instance.round += 1
@@ -161,7 +327,7 @@ def _refuse_decide(kind: str):
         if ctx.instance.status != Status.IN_PROGRESS:
             return "该申请当前不在审批中。"
         if acting_task(ctx) is None:
-            return "您不是当前步骤的审批人。"
+            return why_not(ctx, ctx.actor) or "您不是当前步骤的审批人。"
         step_kind = ctx.step.kind if ctx.step else ""
         if kind == "approval" and step_kind != "approval":
             return "当前步骤需要办理完成，而不是审批。"
@@ -187,6 +353,8 @@ def _apply_decide(status: str):
         if step.mode == ANY:
             _cancel_open(ctx.instance)
         if not ctx.instance.open_tasks:
+            if ctx.flow.numbering.at == step.key:
+                assign_number(ctx)
             _advance(ctx, ctx.flow.index(step.key) + 1)
 
     return apply
@@ -199,7 +367,7 @@ def _apply_reject(ctx: Ctx, comment: str, **_) -> None:
     ctx.instance.status = Status.RETURNED
     _audit(ctx, "reject", Status.IN_PROGRESS, Status.RETURNED, comment, principal)
     ctx.instance.step_key = None
-    _notify_applicant(ctx, f"您的{ctx.flow.name}已被退回：{comment}", "result")
+    _notify_applicant(ctx, f"您的{_what(ctx)}已被退回：{comment}", "result")
 
 
 def _previous_step(ctx: Ctx) -> Step | None:
@@ -208,7 +376,7 @@ def _previous_step(ctx: Ctx) -> Step | None:
         t
         for t in ctx.instance.tasks
         if t.round == ctx.instance.round
-        and t.status != TaskStatus.CANCELLED
+        and t.status in DECIDED
         and ctx.flow.index(t.step_key) < current
     ]
     if not earlier:
@@ -231,9 +399,7 @@ def _apply_send_back(ctx: Ctx, comment: str, **_) -> None:
     people = [
         t.assignee
         for t in ctx.instance.tasks
-        if t.step_key == previous.key
-        and t.round == ctx.instance.round
-        and t.status != TaskStatus.CANCELLED
+        if t.step_key == previous.key and t.round == ctx.instance.round and t.status in DECIDED
     ]
     _close_task(task, TaskStatus.SENT_BACK, ctx.actor, principal, comment)
     _cancel_open(ctx.instance)
@@ -243,7 +409,8 @@ def _apply_send_back(ctx: Ctx, comment: str, **_) -> None:
 
 def _later_steps_apply(ctx: Ctx) -> bool:
     index = ctx.flow.index(ctx.instance.step_key)
-    return any(s.when is None or s.when(ctx.record) for s in ctx.flow.steps[index + 1 :])
+    later = ctx.flow.steps[index + 1 :]
+    return any(s.when is None or s.when(ctx.record) is not False for s in later)
 
 
 def _refuse_withdraw(ctx: Ctx) -> str | None:
@@ -281,7 +448,7 @@ def _apply_void(ctx: Ctx, comment: str, **_) -> None:
     _audit(ctx, "void", before, Status.VOIDED, comment)
     ctx.instance.step_key = None
     if ctx.actor.id != ctx.instance.applicant_id:
-        _notify_applicant(ctx, f"您的{ctx.flow.name}已被作废：{comment}", "result")
+        _notify_applicant(ctx, f"您的{_what(ctx)}已被作废：{comment}", "result")
 
 
 def _may_pause(ctx: Ctx) -> bool:
@@ -315,23 +482,50 @@ def _apply_resume(ctx: Ctx, comment: str, **_) -> None:
     _audit(ctx, "resume", Status.IN_PROGRESS, Status.IN_PROGRESS, comment)
 
 
-ACTIONS = {
-    spec.key: spec
-    for spec in (
-        ActionSpec("submit", "提交", _refuse_submit, _apply_submit, style="primary"),
-        ActionSpec("approve", "同意", _refuse_decide("approval"), _apply_decide(TaskStatus.APPROVED), style="primary"),
-        ActionSpec("complete", "完成", _refuse_decide("stage"), _apply_decide(TaskStatus.COMPLETED), style="primary"),
-        ActionSpec("send_back", "退回上一步", _refuse_send_back, _apply_send_back, needs_comment=True),
-        ActionSpec("reject", "退回申请人", _refuse_decide("approval"), _apply_reject, needs_comment=True, style="danger"),
-        ActionSpec("withdraw", "撤回", _refuse_withdraw, _apply_withdraw),
-        ActionSpec("pause", "暂停计时", _refuse_pause, _apply_pause, needs_comment=True, comment_label="暂停原因"),
-        ActionSpec("resume", "恢复计时", _refuse_resume, _apply_resume),
-        ActionSpec("void", "作废", _refuse_void, _apply_void, needs_comment=True, comment_label="作废原因", style="danger"),
-    )
-}  # fmt: skip
+ACTIONS: dict[str, ActionSpec] = {}
+for _spec in (
+    ActionSpec("submit", "提交", _refuse_submit, _apply_submit, style="primary"),
+    ActionSpec("approve", "同意", _refuse_decide("approval"), _apply_decide(TaskStatus.APPROVED), style="primary"),
+    ActionSpec("complete", "完成", _refuse_decide("stage"), _apply_decide(TaskStatus.COMPLETED), style="primary"),
+    ActionSpec("send_back", "退回上一步", _refuse_send_back, _apply_send_back, needs_comment=True),
+    ActionSpec("reject", "退回申请人", _refuse_decide("approval"), _apply_reject, needs_comment=True, style="danger"),
+    ActionSpec("withdraw", "撤回", _refuse_withdraw, _apply_withdraw),
+    ActionSpec("pause", "暂停计时", _refuse_pause, _apply_pause, needs_comment=True, comment_label="暂停原因"),
+    ActionSpec("resume", "恢复计时", _refuse_resume, _apply_resume),
+    ActionSpec("void", "作废", _refuse_void, _apply_void, needs_comment=True, comment_label="作废原因", style="danger"),
+):  # fmt: skip
+    register_action(_spec)
 
 
 # --- steps, tasks, clocks ---------------------------------------------------------------------
+
+
+def independent_approvals(instance: Instance) -> int:
+    """Approvals in this round, before any execution step, by someone other than the applicant
+    (as themselves or for someone else): what an execution step needs at least one of."""
+    flow = get_flow(instance.form_type)
+    executing = {s.key for s in flow.steps if s.execution}
+    applicant = instance.applicant_id
+    return sum(
+        1
+        for t in instance.tasks
+        if t.round == instance.round
+        and t.status == TaskStatus.APPROVED
+        and t.step_key not in executing
+        and applicant not in (t.actor_id, t.on_behalf_of_id)
+    )
+
+
+def _check_independent(ctx: Ctx, step: Step) -> None:
+    if not step.execution or independent_approvals(ctx.instance):
+        return
+    note = ctx.flow.unapproved_note(ctx.record) if ctx.flow.unapproved_note else None
+    if not note:
+        raise WorkflowError(
+            f"本申请没有经过任何独立审批（各审批步骤的审批人都是申请人本人），"
+            f"按流程不能进入“{step.name}”。请联系系统管理员调整审批人。"
+        )
+    _audit(ctx, "unapproved", Status.IN_PROGRESS, Status.IN_PROGRESS, note, step=step)
 
 
 def _advance(ctx: Ctx, start: int) -> None:
@@ -341,34 +535,45 @@ def _advance(ctx: Ctx, start: int) -> None:
             continue
         people, fallback = _resolve(ctx, step)
         if not people:
-            _audit(
-                ctx,
-                "skip",
-                Status.IN_PROGRESS,
-                Status.IN_PROGRESS,
-                "申请人即本步骤审批人，自动跳过",
-                step=step,
-            )
+            _skip(ctx, step)
             continue
+        _check_independent(ctx, step)
         _open_step(ctx, step, people, fallback)
         return
     ctx.instance.status = Status.COMPLETED
     ctx.instance.completed_at = now()
     ctx.instance.step_key = None
     _audit(ctx, "finish", Status.IN_PROGRESS, Status.COMPLETED)
-    _notify_applicant(ctx, f"您的{ctx.flow.name}已办结。", "result")
+    _notify_applicant(ctx, f"您的{_what(ctx)}已办结。", "result")
+
+
+def _skip(ctx: Ctx, step: Step) -> None:
+    """The applicant was the step's only approver: a decided row in the trail says so."""
+    current = now()
+    ctx.instance.tasks.append(
+        Task(
+            step_key=step.key, step_name=step.name, round=ctx.instance.round,
+            assignee_id=ctx.instance.applicant_id, status=TaskStatus.SKIPPED, comment=SELF_SKIP,
+            created_at=current, decided_at=current,
+        )
+    )  # fmt: skip
+    _audit(ctx, "skip", Status.IN_PROGRESS, Status.IN_PROGRESS, SELF_SKIP, step=step)
 
 
 def _resolve(ctx: Ctx, step: Step) -> tuple[list[User], bool]:
-    """Assignees of a step; ([], False) means skip; no one found means the sysadmins (fallback)."""
+    """Assignees of a step; ([], False) means skip (the applicant was the only approver); no one
+    found means the system administrators (fallback, with a visible warning)."""
     people = list(dict.fromkeys(step.assignee.resolve(ctx.context())))
     applicant_id = ctx.instance.applicant_id
-    if step.skip_applicant and any(u.id == applicant_id for u in people):
-        if step.mode == ANY:
+    if step.on_applicant != KEEP and any(u.id == applicant_id for u in people):
+        people = [u for u in people if u.id != applicant_id]  # the others carry on
+        if not people and step.on_applicant == SKIP:
             return [], False
-        people = [u for u in people if u.id != applicant_id]
-        if not people:
-            return [], False
+        if not people:  # go up to the people the flow names
+            up = step.on_applicant.resolve(ctx.context())
+            people = [u for u in dict.fromkeys(up) if u.id != applicant_id]
+    if step.distinct_from:
+        people = _distinct(ctx, step, people)
     if people:
         return people, False
     admins = list(db.session.scalars(users_with_role(RoleCode.SYSADMIN)))
@@ -378,9 +583,23 @@ def _resolve(ctx: Ctx, step: Step) -> tuple[list[User], bool]:
     return admins, True
 
 
+def _distinct(ctx: Ctx, step: Step, people: list[User]) -> list[User]:
+    """Leave out who decided the steps this one must be independent of; when nobody is left,
+    the step goes to its escalation people (then, like any empty step, the administrators)."""
+
+    def allowed(users):
+        return [u for u in users if not _decided_by(ctx.instance, step.distinct_from, u)]
+
+    kept = allowed(people)
+    if kept or step.escalate_to is None:
+        return kept
+    return allowed(dict.fromkeys(step.escalate_to.resolve(ctx.context())))
+
+
 def _open_step(ctx: Ctx, step: Step, people: list[User], fallback: bool) -> None:
     ctx.instance.step_key = step.key
-    due = _due(ctx, step)
+    opened = now()
+    due = due_at(step, ctx.record, ctx.instance, opened)
     for user in people:
         task = Task(
             instance=ctx.instance,
@@ -392,47 +611,10 @@ def _open_step(ctx: Ctx, step: Step, people: list[User], fallback: bool) -> None
             fallback=fallback,
         )
         db.session.add(task)
-        _notify_assignee(
-            ctx,
-            user,
-            f"待您处理：{ctx.flow.name} {ctx.instance.number or ''} {ctx.instance.title}（{step.name}）",
-            "task",
-        )
+        _notify_assignee(ctx, user, f"待您处理：{_what(ctx)}（{step.name}）", "task")
     if step.cc is not None:
         add_watchers(ctx.instance, step.cc.resolve(ctx.context()), source=f"step:{step.key}")
     db.session.flush()
-
-
-def _due(ctx: Ctx, step: Step) -> datetime | None:
-    deadline = step.deadline
-    if deadline is None:
-        return None
-    if deadline.resolve is not None:
-        resolved = deadline.resolve(ctx.record)
-        if isinstance(resolved, datetime):
-            return resolved
-        if isinstance(resolved, Deadline):
-            deadline = Deadline(
-                hours=resolved.hours,
-                days=resolved.days,
-                business=resolved.business,
-                anchor=deadline.anchor,
-                remind_before=deadline.remind_before,
-                pausable=deadline.pausable,
-            )
-    if deadline.duration <= timedelta(0):
-        return None
-    if deadline.anchor == "submit":
-        paused = (
-            ctx.instance.paused_business_seconds
-            if deadline.business
-            else ctx.instance.paused_seconds
-        )
-        if not deadline.pausable:
-            paused = 0
-        base = ctx.instance.submitted_at
-        return add_time(base, deadline.duration + timedelta(seconds=paused), deadline.business)
-    return add_time(now(), deadline.duration, deadline.business)
 
 
 def _resume_clock(ctx: Ctx) -> None:
@@ -471,6 +653,7 @@ def _cancel_open(instance: Instance) -> None:
 
 def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
     existing = {w.user_id for w in instance.watchers}
+    flow = get_flow(instance.form_type)
     for user in users:
         if user is None or user.id in existing:
             continue
@@ -478,7 +661,7 @@ def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
         existing.add(user.id)
         notify(
             [user],
-            f"抄送：{get_flow(instance.form_type).name} {instance.number or ''} {instance.title}",
+            f"抄送：{flow.name} {instance.number or ''} {instance.title}",
             kind="cc",
             url=record_url(instance),
             instance_id=instance.id,
@@ -486,6 +669,12 @@ def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
 
 
 # --- audit and notifications ------------------------------------------------------------------
+
+
+def _what(ctx: Ctx) -> str:
+    """ "用印申请 YY-202611-0001 年度经销合同": which record a message is about."""
+    parts = [ctx.flow.name, ctx.instance.number or "", ctx.instance.title]
+    return " ".join(p for p in parts if p)
 
 
 def _audit(ctx, action, before, after, comment="", principal=None, data=None, step=None) -> None:
@@ -504,13 +693,17 @@ def _audit(ctx, action, before, after, comment="", principal=None, data=None, st
     )
 
 
+log = _audit  # for actions a domain or a later engine module declares
+
+
 def _notify_assignee(
     ctx: Ctx, user: User, message: str, kind: str, dedupe_key: str | None = None
 ) -> None:
-    """The assignee, and their delegate while a delegation is active."""
+    """The assignee, and their delegate while a delegation is active (not when the delegate is
+    the applicant, who may not act on their own record)."""
     people = [user]
     delegate = delegation.delegate_for(user, ctx.instance.form_type)
-    if delegate is not None:
+    if delegate is not None and delegate.id != ctx.instance.applicant_id:
         people.append(delegate)
     notify(
         people,

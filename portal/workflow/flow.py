@@ -109,6 +109,7 @@ class Deadline:
     hours: float | None = None
     days: float | None = None
     business: bool = False
+    workdays: int | None = None  # to the end of the Nth working day after the start's day
     anchor: str = "step"  # "step": counted from when the step opens; "submit": from submission
     resolve: Callable[[Any], Deadline | datetime | None] | None = None
     # How long before the deadline to remind; a callable `(record) -> timedelta | None` reads it
@@ -121,10 +122,34 @@ class Deadline:
         return timedelta(hours=self.hours or 0, days=self.days or 0)
 
 
+# --- numbering --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """How a flow's records are numbered: `YY-202611-0001`, `DA-2026-HT-0001`, `GD-0001`.
+
+    `period` is "month" (YYYYMM), "year" (YYYY) or "none"; `category(record)` adds a code taken
+    from the record (its own series); `at` is "submit" or the key of the step whose completion
+    assigns the number (an archive number when the archivist acknowledges receipt). Numbers are
+    gapless and unique per series; a voided record keeps its number.
+    """
+
+    prefix: str
+    period: str = "month"
+    category: Callable[[Any], str] | None = None
+    at: str = "submit"
+    width: int = 4
+
+
 # --- steps and flows --------------------------------------------------------------------------
 
 ANY = "any"  # 或签: the first decision settles the step
 ALL = "all"  # 会签: every assignee must approve
+# When the applicant is among a step's approvers (the others, if any, carry on either way):
+SKIP = "skip"  # skip the step, written in the trail as 申请人即审批人，自动跳过
+KEEP = "keep"  # the applicant acts too (a keeper stamping their own seal: an execution step)
+# ... or an AssigneeRule: the step goes up to those people instead.
 
 
 @dataclass(frozen=True)
@@ -134,35 +159,52 @@ class Step:
     assignee: AssigneeRule
     mode: str = ANY
     kind: str = "approval"  # approval (同意/退回) or stage/task (完成)
-    when: Callable[[Any], bool] | None = None
+    # (record) -> whether the step applies: True, False, or None while still undecided (the
+    # step is then shown as "not started" and skipped if the record reaches it undecided)
+    when: Callable[[Any], bool | None] | None = None
     deadline: Deadline | None = None
     cc: AssigneeRule | None = None
     escalate_to: AssigneeRule | None = None
-    skip_applicant: bool = True
+    on_applicant: str | AssigneeRule = SKIP
     action_label: str = "同意"
-    form_endpoint: str | None = None  # a domain page that completes this step with its own data
+    page: str | None = None  # endpoint of the step page that alone may complete this step
     # (record) -> why the step cannot be approved/completed yet (e.g. its page's data is missing)
     requires: Callable[[Any], str | None] | None = None
     can_send_back: bool = True
+    # Steps whose decider may not act here (a CAPA verified by someone other than its owner).
+    distinct_from: tuple[str, ...] = ()
+    # An execution step (stamp, issue goods, destroy an archive): reached only after at least
+    # one independent approval, unless the flow names why not (`Flow.unapproved_note`).
+    execution: bool = False
+    clause: str = ""  # anchor of the governing clause in the flow's procedure, if any
 
 
 @dataclass(frozen=True)
 class Flow:
     key: str  # the form type, also the blueprint name of its domain
     name: str
-    number_prefix: str
+    numbering: Numbering
     model: type
     steps: tuple[Step, ...]
     detail_endpoint: str  # url_for(detail_endpoint, id=record.id)
     title: Callable[[Any], str] = lambda record: ""
     viewer_roles: tuple[str, ...] = ("sysadmin",)  # roles that may read every record
-    can_view: Callable[[User, Any], bool] | None = None  # extra, domain-specific readers
+    # Domain readers beyond the engine's rule (see workflow/access.py): `reads_all(user)` for
+    # people who read every record, `readers(user, instance_table)` an SQL condition on one row.
+    reads_all: Callable[[User], bool] | None = None
+    readers: Callable[[User, Any], Any] | None = None
     void_roles: tuple[str, ...] = ("sysadmin",)
     pause_roles: tuple[str, ...] = ()  # who may pause the clock (besides the open step's assignees)
     pausable: bool = False
     canonical: Callable[[Any], dict] | None = None  # the record's fields, for the printed hash
     # (record) -> why it cannot be submitted yet (a draft may be saved incomplete), or None
     submit_check: Callable[[Any], str | None] | None = None
+    # (record) -> why this record may reach an execution step without an independent approval
+    # (shown in the trail and on the PDF), or None: then it may not.
+    unapproved_note: Callable[[Any], str | None] | None = None
+    actions: tuple = ()  # domain actions (engine.ActionSpec) besides the engine's own
+    procedure: str = ""  # code of the governing procedure, for clause links
+    due_soon: timedelta = timedelta(hours=4)  # a running clock turns "due soon" this close
     extra: dict = field(default_factory=dict)
 
     def step(self, key: str) -> Step:

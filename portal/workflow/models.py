@@ -41,6 +41,11 @@ class TaskStatus:
     REJECTED = "rejected"
     SENT_BACK = "sent_back"
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"  # the applicant was the step's only approver (申请人即审批人，自动跳过)
+
+
+# A task someone decided: it appears in the trail and counts as taking part.
+DECIDED = {TaskStatus.APPROVED, TaskStatus.COMPLETED, TaskStatus.REJECTED, TaskStatus.SENT_BACK}
 
 
 TASK_LABELS = {
@@ -50,6 +55,7 @@ TASK_LABELS = {
     TaskStatus.REJECTED: "退回申请人",
     TaskStatus.SENT_BACK: "退回上一步",
     TaskStatus.CANCELLED: "已取消",
+    TaskStatus.SKIPPED: "自动跳过",
 }
 
 
@@ -77,6 +83,9 @@ class Instance(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     step_key: Mapped[str | None] = mapped_column(String(40))
     round: Mapped[int] = mapped_column(default=0)
+    # Bumped by every transition under the row lock (engine.lock): concurrent actions on one
+    # record serialise on it, on PostgreSQL and SQLite alike.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
     warning: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -186,3 +195,11 @@ class Delegation(db.Model):
     principal: Mapped[User] = relationship(foreign_keys=[principal_id])
     delegate: Mapped[User] = relationship(foreign_keys=[delegate_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+
+
+class RecordMixin:
+    """What a form's record shows through its workflow instance (the model has `instance`)."""
+
+    @property
+    def number(self) -> str:
+        return (self.instance.number if self.instance else None) or "未编号"

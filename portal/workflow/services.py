@@ -4,45 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
 from sqlalchemy import and_, exists, false, func, or_, select
 
-from portal.auth.models import RoleCode, User
+from portal.auth.models import User
 from portal.core import audit
 from portal.core.clock import now
 from portal.extensions import db
 from portal.workflow import delegation
-from portal.workflow.engine import ACTIONS, Ctx, acting_task, load_record
-from portal.workflow.flow import get_flow
-from portal.workflow.models import EDITABLE, Instance, Status, Task, TaskStatus, Watcher
+from portal.workflow.access import acting_principals
+from portal.workflow.engine import (
+    Ctx,
+    acting_task,
+    actions_of,
+    independent_approvals,
+    load_record,
+    why_not,
+)
+from portal.workflow.flow import all_flows, get_flow
+from portal.workflow.models import DECIDED, Instance, Status, Task, TaskStatus, Watcher
 
-# --- predicates (views and templates use the same ones) ---------------------------------------
-
-
-def can_view(user: User, instance: Instance) -> bool:
-    if not user.is_authenticated:
-        return False
-    flow = get_flow(instance.form_type)
-    if user.id == instance.applicant_id or user.has_role(*flow.viewer_roles, RoleCode.SYSADMIN):
-        return True
-    department = instance.department
-    if department is not None and department.head_id == user.id:
-        return True
-    if any(w.user_id == user.id for w in instance.watchers):
-        return True
-    for task in instance.tasks:
-        if user.id in (task.assignee_id, task.actor_id, task.on_behalf_of_id):
-            return True
-        if task.status == TaskStatus.OPEN:
-            delegate = delegation.delegate_for(task.assignee, instance.form_type)
-            if delegate is not None and delegate.id == user.id:
-                return True
-    return bool(flow.can_view and flow.can_view(user, load_record(flow, instance)))
-
-
-def can_edit(user: User, instance: Instance) -> bool:
-    return (
-        user.is_authenticated and user.id == instance.applicant_id and instance.status in EDITABLE
-    )
+# --- actions (views and templates use the same predicates) ---------------------------------
 
 
 @dataclass(frozen=True)
@@ -52,7 +34,7 @@ class ActionButton:
     style: str = ""
     needs_comment: bool = False
     comment_label: str = "意见"
-    endpoint: str | None = None  # a domain page that carries out this step instead
+    url: str | None = None  # the step page that carries out this step instead
 
 
 def available_actions(instance: Instance, user: User) -> list[ActionButton]:
@@ -63,18 +45,15 @@ def available_actions(instance: Instance, user: User) -> list[ActionButton]:
     ctx = Ctx(flow, instance, load_record(flow, instance), user)
     step = ctx.step
     buttons = []
-    for spec in ACTIONS.values():
+    for spec in actions_of(flow):
         if spec.refusal(ctx) is not None:
             continue
-        label = spec.label
-        endpoint = None
+        label, url = spec.label, None
         if spec.key in ("approve", "complete") and step is not None:
             label = step.action_label
-            endpoint = step.form_endpoint
+            url = url_for(step.page, id=instance.record_id) if step.page else None
         buttons.append(
-            ActionButton(
-                spec.key, label, spec.style, spec.needs_comment, spec.comment_label, endpoint
-            )
+            ActionButton(spec.key, label, spec.style, spec.needs_comment, spec.comment_label, url)
         )
     return buttons
 
@@ -90,14 +69,18 @@ def acting_for(instance: Instance, user: User) -> User | None:
 
 
 def _delegated_clause(user: User):
-    """Tasks assigned to people who delegate to `user` today (all forms or one form type)."""
+    """Tasks of people `user` acts for today on that form type, on records `user` did not apply
+    for (nobody approves their own request as a delegate)."""
     clauses = []
-    for principal_id, form_type in delegation.principals_of(user):
-        clause = Task.assignee_id == principal_id
-        if form_type is not None:
-            clause = and_(clause, Instance.form_type == form_type)
-        clauses.append(clause)
-    return or_(*clauses) if clauses else false()
+    for flow in all_flows():
+        principals = acting_principals(user, flow.key)
+        if principals:
+            clauses.append(
+                and_(Instance.form_type == flow.key, Task.assignee_id.in_(principals))
+            )
+    if not clauses:
+        return false()
+    return and_(Instance.applicant_id != user.id, or_(*clauses))
 
 
 def awaiting(user: User, form_type: str | None = None):
@@ -145,9 +128,7 @@ def copied_to(user: User):
 def handled_by(user: User):
     """已办: instances where `user` decided a task (themselves or as a delegate)."""
     decided = exists().where(
-        Task.instance_id == Instance.id,
-        Task.actor_id == user.id,
-        Task.status.notin_([TaskStatus.OPEN, TaskStatus.CANCELLED]),
+        Task.instance_id == Instance.id, Task.actor_id == user.id, Task.status.in_(DECIDED)
     )
     return (
         select(Instance).where(decided).order_by(Instance.submitted_at.desc(), Instance.id.desc())
@@ -193,7 +174,7 @@ def trail(instance: Instance) -> list[dict]:
     """The approval trail as plain data (screen and PDF): decided tasks in order."""
     rows = []
     for task in instance.tasks:
-        if task.status in (TaskStatus.OPEN, TaskStatus.CANCELLED):
+        if task.status not in DECIDED and task.status != TaskStatus.SKIPPED:
             continue
         rows.append(
             {
@@ -217,7 +198,7 @@ def pending(instance: Instance) -> list[dict]:
         {
             "step": t.step_name,
             "assignee": t.assignee.display_name,
-            "delegate": _delegate_name(t, instance.form_type),
+            "delegate": _delegate_name(t, instance),
             "due_at": t.due_at,
             "overdue": t.due_at is not None and t.due_at < current,
             "fallback": t.fallback,
@@ -226,9 +207,22 @@ def pending(instance: Instance) -> list[dict]:
     ]
 
 
-def _delegate_name(task: Task, form_type: str) -> str:
-    delegate = delegation.delegate_for(task.assignee, form_type)
-    return delegate.display_name if delegate else ""
+def _delegate_name(task: Task, instance: Instance) -> str:
+    delegate = delegation.delegate_for(task.assignee, instance.form_type)
+    if delegate is None or delegate.id == instance.applicant_id:
+        return ""  # the applicant may not act for anyone on their own record
+    return delegate.display_name
+
+
+def unapproved_note(instance: Instance) -> str:
+    """Why a record reached an execution step without any independent approval (its flow
+    allows that only with a reason, shown on screen and on the PDF), else ""."""
+    flow = get_flow(instance.form_type)
+    reached = {t.step_key for t in instance.tasks if t.round == instance.round}
+    executed = any(s.execution and s.key in reached for s in flow.steps)
+    if not executed or independent_approvals(instance) or flow.unapproved_note is None:
+        return ""
+    return flow.unapproved_note(load_record(flow, instance)) or ""
 
 
 def timeline(instance: Instance):
@@ -238,12 +232,15 @@ def timeline(instance: Instance):
 def panel(instance: Instance, user: User) -> dict:
     """Everything the shared workflow panel on a record page shows, as plain data."""
     flow = get_flow(instance.form_type)
+    ctx = Ctx(flow, instance, load_record(flow, instance), user)
     return {
         "instance": instance,
         "flow_name": flow.name,
         "steps": [{"key": s.key, "name": s.name, "who": s.assignee.describe()} for s in flow.steps],
         "actions": available_actions(instance, user),
         "acting_for": acting_for(instance, user),
+        "why_not": why_not(ctx, user),
+        "unapproved": unapproved_note(instance),
         "pending": pending(instance),
         "trail": trail(instance),
         "timeline": timeline(instance),

@@ -53,8 +53,11 @@ def _open_with_deadlines():
 
 
 def _people(task: Task, form_type: str) -> list:
+    """The assignee and their delegate (not when the delegate applied: they may not act)."""
     delegate = delegation.delegate_for(task.assignee, form_type)
-    return [task.assignee, delegate] if delegate else [task.assignee]
+    if delegate is None or delegate.id == task.instance.applicant_id:
+        return [task.assignee]
+    return [task.assignee, delegate]
 
 
 def tick() -> TickResult:

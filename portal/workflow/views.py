@@ -10,7 +10,7 @@ from portal.auth.models import User
 from portal.core.htmx import is_htmx, see_other
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.workflow import delegation, engine, services
+from portal.workflow import access, delegation, engine, services
 from portal.workflow.flow import all_flows, get_flow
 from portal.workflow.forms import ActionForm, CCForm, DelegationForm
 from portal.workflow.models import STATUS_LABELS, Delegation, Instance
@@ -52,16 +52,9 @@ def done():
 
 def _get_visible_instance(instance_id: int) -> Instance:
     instance = db.get_or_404(Instance, instance_id)
-    if not services.can_view(current_user, instance):
+    if not access.can_view(current_user, instance):
         abort(403)
     return instance
-
-
-def _refuse_own_page_step(instance: Instance, action: str) -> None:
-    """A step with a `form_endpoint` is approved/completed on that page, which records its data."""
-    step = get_flow(instance.form_type).step(instance.step_key) if instance.step_key else None
-    if action in ("approve", "complete") and step is not None and step.form_endpoint:
-        raise engine.WorkflowError("请在该步骤的办理页面完成此操作。")
 
 
 @bp.route("/workflow/<int:instance_id>/act", methods=["POST"])
@@ -70,7 +63,6 @@ def act(instance_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            _refuse_own_page_step(instance, form.action.data)
             engine.transition(instance, form.action.data, current_user, form.comment.data or "")
         except engine.WorkflowError as exc:
             db.session.rollback()
@@ -78,7 +70,8 @@ def act(instance_id: int):
         else:
             db.session.commit()
             flash(
-                f"已{engine.ACTIONS[form.action.data].label}：{instance.number or instance.title}",
+                f"已{engine.action_spec(get_flow(instance.form_type), form.action.data).label}："
+                f"{instance.number or instance.title}",
                 "success",
             )
             return see_other(engine.record_url(instance))

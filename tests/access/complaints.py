@@ -49,7 +49,13 @@ def world(org):
     )
     rework = services.register_return(capa, {"qty_received": 8, "reason": "短路"}, org["service"])
     rework.disposition = "rework"
-    engine.transition(rework.instance, "complete", org["inspector"], "返工")
+    engine.transition(
+        rework.instance,
+        "complete",
+        org["inspector"],
+        "返工",
+        page=engine.current_page(rework.instance),
+    )
     data = {
         "claim_type": "quality",
         "amount": 100,
@@ -72,6 +78,8 @@ def world(org):
         "claim_write_off": write_off.id,
         "claim_returned": rejected.id,
     }
+
+QA_MANAGER = {**ANON, "quality": 200, "*": 403}
 
 
 def _stage(path: str, key: str, expect: dict) -> list[dict]:
@@ -114,7 +122,8 @@ ROUTES = {
     "complaints.verify": _stage("verify", "c_verify", QA_STAFF),
     "complaints.close": _stage("close", "c_close", QA_STAFF),
     "complaints.follow_up": _stage("follow-up", "c_follow_up", SERVICE),
-    "complaints.second_follow_up": _stage("second-follow-up", "c_second", SERVICE),
+    # The service manager made the first call, so the quality manager makes the second.
+    "complaints.second_follow_up": _stage("second-follow-up", "c_second", QA_MANAGER),
     "complaints.return_disposition": [
         {"url": "/complaints/returns/{r_disposition}/disposition", "expect": QA_STAFF},
         {"url": "/complaints/returns/{r_rework}/disposition", "expect": NOBODY},

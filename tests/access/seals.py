@@ -105,15 +105,13 @@ ROUTES = {
             "data": {},
             "expect": {**ANON, "adminoffice": 422, "*": 403},
         },
-        {"url": "/seals/{at_head}/stamp", "expect": NOBODY},
-    ],
-    "seals.refuse": [
         {
-            "url": "/seals/{at_stamp}/refuse",
+            "url": "/seals/{at_stamp}/stamp",
             "method": "POST",
-            "data": {"reason": ""},
+            "data": {"button": "refuse", "reason": ""},
             "expect": {**ANON, "adminoffice": 422, "*": 403},
         },
+        {"url": "/seals/{at_head}/stamp", "expect": NOBODY},
     ],
     "seals.return_seal": [
         {"url": "/seals/{at_return}/return", "expect": {**ANON, "adminoffice": 200, "*": 403}},

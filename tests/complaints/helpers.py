@@ -12,6 +12,7 @@ from portal.core import clock
 from portal.extensions import db
 from portal.files import services as files
 from portal.workflow import engine
+from portal.workflow.flow import get_flow
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 REPO_PROCEDURE = Path(__file__).resolve().parents[2] / "docs" / "procedures" / "qp-cs-01.md"
@@ -92,7 +93,8 @@ class Player:
             engine.transition(complaint.instance, "approve", user, "同意")
         else:
             self.fill(complaint, step, **override)
-            engine.transition(complaint.instance, "complete", user, "完成")
+            page = get_flow(complaint.instance.form_type).step(step).page
+            engine.transition(complaint.instance, "complete", user, "完成", page=page)
         db.session.commit()
 
     def to(self, complaint: Complaint, step: str, **override) -> Complaint:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.complaints.clocks import stage_map
+from portal.workflow.clocks import stage_map
 from portal.complaints.flow import read_clocks
 from portal.core import clock
 from portal.core.calendar import save_holiday

@@ -5,11 +5,13 @@ closes only with the customer's written confirmation, open returns and claims bl
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
 from portal.complaints.flow import sampled
 from portal.complaints.models import ComplaintClaim, ComplaintReturn
+from portal.core import clock
 from portal.extensions import db
 from portal.workflow import engine
 from portal.workflow.engine import WorkflowError
@@ -89,9 +91,15 @@ def test_invalid_complaint_cannot_close_without_written_confirmation(
     # Neither the generic “完成” of the panel nor the engine itself can skip the page.
     response = client.post(f"/workflow/{complaint.instance.id}/act", data={"action": "complete"})
     assert response.status_code == 422 and complaint.instance.step_key == "clarify"
+    with pytest.raises(WorkflowError, match="办理页面"):
+        engine.transition(complaint.instance, "complete", player.org["service"], "结案")
+    db.session.rollback()
+    # Even through its page, the step's own check wants the letter.
     complaint.clarification = "已澄清"
     with pytest.raises(WorkflowError, match="书面确认"):
-        engine.transition(complaint.instance, "complete", player.org["service"], "结案")
+        engine.transition(
+            complaint.instance, "complete", player.org["service"], "结案", page="complaints.clarify"
+        )
     db.session.rollback()
     # Saving without closing keeps the text; closing with the letter attached closes the case.
     response = client.post(url(complaint, "clarify"), data={**data, "button": "save"})
@@ -111,7 +119,7 @@ def test_capa_owner_must_belong_to_the_department_and_gets_the_task(
     login("quality")
     data = {"root_cause": "参数漂移", "corrective_action": "调整", "preventive_action": "监控",
             "capa_department_id": org["producer"].department_id, "capa_person_id": org["employee"].id,
-            "capa_due": "2099-01-31"}  # fmt: skip
+            "capa_due": f"{clock.local_now() + timedelta(days=30):%Y-%m-%d}"}  # fmt: skip
     response = client.post(url(complaint, "capa"), data=data)
     assert response.status_code == 422 and "责任人应属于所选的责任部门" in response.text
     response = client.post(
@@ -192,6 +200,11 @@ def test_follow_up_low_score_goes_to_the_service_manager(client, login, make_com
     assert response.status_code == 303
     assert complaint.second_reason == "low_score"
     assert complaint.instance.step_key == "second_follow_up"
+    # The service manager made the first call: someone else makes the second (4.8.3).
+    response = client.post(url(complaint, "second-follow-up"), data={"second_result": "已复查"})
+    assert response.status_code == 403
+    assert [t.assignee.username for t in complaint.instance.open_tasks] == ["quality"]
+    login("quality")
     response = client.post(url(complaint, "second-follow-up"), data={"second_result": "已复查"})
     assert response.status_code == 303 and complaint.instance.status == Status.COMPLETED
 

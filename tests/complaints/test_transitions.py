@@ -33,7 +33,8 @@ OWNERS = {
     "analysis": QA_STAFF, "paused": QA_STAFF, "clarify": ("service",), "containment": QA_STAFF,
     "reply": QA_STAFF, "reply_send": ("service",), "capa": QA_STAFF, "capa_action": ("producer",),
     "verify": QA_STAFF, "close": QA_STAFF, "follow_up": ("service",),
-    "second_follow_up": ("service",), "reply_approval": ("quality",),
+    # the service manager made the first call, so the quality manager makes the second (4.8.3)
+    "second_follow_up": ("quality",), "reply_approval": ("quality",),
 }  # fmt: skip
 PREVIOUS = {
     "clarify": "analysis", "containment": "analysis", "reply": "containment",
@@ -97,7 +98,8 @@ def bring_to(state: str, make_complaint, player):
 def _act(complaint, state, action, username, player):
     if action == "complete":
         player.fill(complaint, "analysis" if state == "paused" else complaint.instance.step_key)
-    engine.transition(complaint.instance, action, player.org[username], "意见")
+    page = engine.current_page(complaint.instance)  # as the stage page does
+    engine.transition(complaint.instance, action, player.org[username], "意见", page=page)
     db.session.commit()
 
 
@@ -116,7 +118,8 @@ def test_transition_cell(state, action, make_complaint, player):
         with pytest.raises(engine.WorkflowError):
             if action == "complete" and instance.step_key:
                 player.fill(complaint, "analysis" if state == "paused" else instance.step_key)
-            engine.transition(instance, action, player.org[username], "意见")
+            page = engine.current_page(instance)
+            engine.transition(instance, action, player.org[username], "意见", page=page)
         db.session.rollback()
         assert (instance.status, instance.step_key, instance.paused_at) == before, username
     for username, outcome in expected.items():
@@ -135,9 +138,15 @@ def test_table_only_names_known_cells():
 
 
 def test_stage_needs_its_page(make_complaint, org):
-    """The generic “完成” cannot skip a stage page: without its data the engine refuses."""
+    """The generic “完成” cannot skip a stage page, and the page itself cannot complete the
+    step without its data."""
     complaint = make_complaint()
-    with pytest.raises(engine.WorkflowError, match="初步分析"):
+    with pytest.raises(engine.WorkflowError, match="办理页面"):
         engine.transition(complaint.instance, "complete", org["quality"], "完成")
+    db.session.rollback()
+    with pytest.raises(engine.WorkflowError, match="初步分析"):
+        engine.transition(
+            complaint.instance, "complete", org["quality"], "完成", page="complaints.analysis"
+        )
     db.session.rollback()
     assert complaint.instance.step_key == "analysis"

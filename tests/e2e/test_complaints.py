@@ -51,11 +51,11 @@ def open_complaint(page, live_server, number: str) -> None:
 
 def stage(page, link: str, button: str = "提交并完成本环节") -> None:
     page.locator("#wf-actions").get_by_role("link", name=link).click()
-    expect(page.locator("#stage-form")).to_be_visible()
+    expect(page.locator("#step-form")).to_be_visible()
 
 
 def submit_stage(page, button: str = "提交并完成本环节") -> None:
-    page.locator("#stage-form").get_by_role("button", name=button).click()
+    page.locator("#step-form").get_by_role("button", name=button).click()
     expect(page.locator(".flash-success")).to_be_visible()
 
 

@@ -15,7 +15,8 @@ from portal.notifications.models import Notification
 from portal.seals import services
 from portal.seals.models import SealStatus
 from portal.seals.registers import REGISTER
-from portal.workflow import delegation, engine
+from portal.workflow import access, delegation, engine
+from portal.workflow import services as workflow
 from portal.workflow.models import Status
 from portal.workflow.tick import tick
 
@@ -104,7 +105,7 @@ def test_keeper_refuses_with_reason_back_to_applicant(make_request, org):
     instance = record.instance
     assert instance.status == Status.RETURNED
     assert "拒绝用印：文件份数与申请不符" in [
-        t["comment"] for t in services.workflow.trail(instance)
+        t["comment"] for t in workflow.trail(instance)
     ]
     services.save_request(record, org["employee"], _same(record, copies=2), submit=True)
     db.session.commit()
@@ -121,10 +122,10 @@ def test_only_the_keeper_stamps(make_request, org):
     act(record, "head", org["head"])
     act(record, "gm", org["gm"])
     for username in ["employee", "head", "gm", "admin", "finance", "adminhead"]:
-        assert not services.can_stamp(org[username], record)
+        assert not access.can_act(org[username], record.instance, "stamp")
         with pytest.raises(engine.WorkflowError):
             services.stamp(record, org[username], [3], now())
-    assert services.can_stamp(org["adminoffice"], record)
+    assert access.can_act(org["adminoffice"], record.instance, "stamp")
 
 
 def test_deputy_approves_for_the_gm(make_request, org):
@@ -135,7 +136,7 @@ def test_deputy_approves_for_the_gm(make_request, org):
     act(record, "gm", org["deputy"])
     act(record, "stamp", org["adminoffice"])
     assert services.approver_label(record) == "李副总（代 王总）"
-    assert "李副总（代 王总）" in [row["actor"] for row in services.workflow.trail(record.instance)]
+    assert "李副总（代 王总）" in [row["actor"] for row in workflow.trail(record.instance)]
 
 
 def test_the_generic_action_cannot_skip_the_stamping_page(make_request, org, login, client):
@@ -152,7 +153,7 @@ def test_an_incomplete_draft_cannot_be_submitted(make_request, org):
     record = make_request(submit=False, document_name="", copies=None)
     with pytest.raises(engine.WorkflowError, match="请填写文件名称"):
         engine.transition(record.instance, "submit", org["employee"])
-    actions = services.workflow.available_actions(record.instance, org["employee"])
+    actions = workflow.available_actions(record.instance, org["employee"])
     assert "submit" not in [a.action for a in actions]
 
 

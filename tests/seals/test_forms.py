@@ -228,5 +228,5 @@ def test_missing_csrf_token_keeps_values(seals, org, csrf_client):
     assert response.status_code == 303 and requests_count() == 1
     # Pages without a form of their own keep the global check (400 before the view runs).
     record = db.session.scalar(select(SealRequest))
-    response = client.post(f"/seals/{record.id}/refuse", data={"reason": "x"})
+    response = client.post(f"/seals/{record.id}/attachments/1/remove")
     assert response.status_code == 400 and "CSRF" in response.text

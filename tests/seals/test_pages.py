@@ -15,6 +15,8 @@ from portal.core import clock
 from portal.core.clock import local_now
 from portal.extensions import db
 from portal.seals import demo, services
+from portal.workflow import records
+from portal.workflow.access import can_view_record
 from portal.seals.models import Seal, SealRequest, SealStatus
 from portal.workflow import delegation
 from portal.workflow.models import Instance, Status
@@ -57,9 +59,11 @@ def test_keeper_stamps_on_the_stamping_page(client, login, make_request, org):
 def test_keeper_refuses_on_the_stamping_page(client, login, make_request, org):
     record = at_stamp(make_request, org)
     login("adminoffice")
-    empty = client.post(f"/seals/{record.id}/refuse", data={"reason": " "})
+    refuse = {"button": "refuse"}
+    empty = client.post(f"/seals/{record.id}/stamp", data={**refuse, "reason": " "})
     assert empty.status_code == 422 and "请写明拒绝用印的原因" in empty.text
-    done = client.post(f"/seals/{record.id}/refuse", data={"reason": "文件内容与申请不一致"})
+    assert "请填写实盖份数" not in empty.text  # the stamping half is not checked
+    done = client.post(f"/seals/{record.id}/stamp", data={**refuse, "reason": "文件内容与申请不一致"})
     assert done.status_code == 303 and record.instance.status == Status.RETURNED
     login("employee")
     assert "拒绝用印：文件内容与申请不一致" in client.get(f"/seals/{record.id}").text
@@ -179,7 +183,7 @@ def test_register_scope_follows_who_may_read(client, login, make_request, org):
         page = client.get("/seals/").text
         for record in (mine, quality, finance):
             assert (record.instance.number in page) == (record in visible), (username, record.id)
-            assert services.can_view(org[username], record) == (record in visible)
+            assert can_view_record(org[username], record) == (record in visible)
 
 
 def test_record_pdf_reads_like_the_paper_form(client, login, make_request, org):
@@ -198,7 +202,7 @@ def test_record_pdf_reads_like_the_paper_form(client, login, make_request, org):
         assert expected in text, expected
     assert "（代王总）（代王总）" not in text
     verify = client.get(
-        f"/verify/{record.instance.number}?h={services.records.record_hash(record.instance)}"
+        f"/verify/{record.instance.number}?h={records.record_hash(record.instance)}"
     )
     assert "一致" in verify.text and "不一致" not in verify.text
 

@@ -16,6 +16,7 @@ from portal.workflow.flow import (
     FromRecord,
     HasRole,
     NamedUser,
+    Numbering,
     Step,
 )
 
@@ -39,7 +40,7 @@ def _board(record: DemoRequest) -> list[User]:
 DEMO_FLOW = Flow(
     key="demo",
     name="测试申请",
-    number_prefix="TS",
+    numbering=Numbering("TS"),
     model=DemoRequest,
     steps=(
         Step("head", "部门负责人审批", ApplicantHead(),

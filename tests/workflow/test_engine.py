@@ -12,7 +12,7 @@ from portal.core import clock
 from portal.core.models import AuditEvent, AuditImmutableError
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.workflow import delegation, engine, services
+from portal.workflow import access, delegation, engine, services
 from portal.workflow.models import Status, TaskStatus
 from portal.workflow.tick import tick
 from tests import factories
@@ -104,7 +104,7 @@ def test_delegation_routes_open_and_new_tasks_and_shows_daiqian(make_request, or
     act(first, "approve", org["deputy"])
     trail = services.trail(first)
     assert trail[-1]["actor"] == "李副总（代 王总）"
-    assert services.can_view(org["deputy"], second)
+    assert access.can_view(org["deputy"], second)
 
 
 def test_delegation_ends_and_tasks_return(make_request, org):
@@ -142,11 +142,11 @@ def test_cc_per_step_and_by_applicant_can_read(make_request, org):
     instance = make_request()
     for action, who in [("submit", "employee"), ("approve", "head")]:
         act(instance, action, org[who])
-    assert services.can_view(org["adminhead"], instance)  # CC'd by the gm step
-    assert not services.can_view(org["archivist"], instance)
+    assert access.can_view(org["adminhead"], instance)  # CC'd by the gm step
+    assert not access.can_view(org["archivist"], instance)
     engine.add_watchers(instance, [org["archivist"]])
     db.session.commit()
-    assert services.can_view(org["archivist"], instance)
+    assert access.can_view(org["archivist"], instance)
     assert instance in db.session.scalars(services.copied_to(org["archivist"])).all()
 
 
@@ -154,9 +154,9 @@ def test_visibility_other_department_cannot_see(make_request, org):
     instance = make_request()
     act(instance, "submit", org["employee"])
     other = factories.user("outsider", dept=org["quality"].department)
-    assert services.can_view(org["head"], instance)
-    assert not services.can_view(other, instance)
-    assert not services.can_edit(org["employee"], instance)
+    assert access.can_view(org["head"], instance)
+    assert not access.can_view(other, instance)
+    assert not access.can_edit(org["employee"], instance)
 
 
 def test_void_keeps_number_and_requires_reason(make_request, org):

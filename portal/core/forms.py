@@ -1,0 +1,357 @@
+"""Form primitives every domain shares: the form base (Chinese messages, a stale CSRF token
+answered beside the form with the user's values kept), date and date-time fields with one clock
+slack and sane bounds, whole numbers that may be blank, money, text helpers, and line items
+(rows added and removed with htmx, or with plain submit buttons without JavaScript).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from flask import request
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import DateTimeLocalField
+from wtforms.i18n import get_translations
+from wtforms.validators import DataRequired, Length
+
+from portal.core.clock import local_now, local_zone, now
+from portal.extensions import csrf
+
+CSRF_MESSAGE = "页面已过期或缺少安全令牌，未保存。请检查内容后重新提交（附件需重新选择）。"
+# Leeway for clocks: "now" typed into a form is a little in the past by the time it arrives,
+# and a browser's clock may run a little ahead of ours.
+CLOCK_SLACK = timedelta(minutes=5)
+# No date before or after these is a real date in this portal (typos such as 0202 or 9999).
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+
+
+class PortalForm(FlaskForm):
+    """WTForms' own messages in Chinese, and a Chinese CSRF message shown above the form."""
+
+    class Meta:
+        def get_translations(self, form):
+            return get_translations(["zh"])
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        self._translate_csrf()
+        return ok
+
+    def validate_only(self, *names: str) -> bool:
+        """Validate the CSRF token and the named fields only (a page with two forms: e.g. the
+        keeper's stamping and refusal post to one URL, each with its own fields)."""
+        ok = True
+        wanted = [*names, "csrf_token"] if self.meta.csrf else list(names)
+        for name in wanted:
+            field = self[name]
+            inline = getattr(self, f"validate_{name}", None)
+            ok = field.validate(self, [inline] if inline else []) and ok
+        self._translate_csrf()
+        return ok
+
+    def _translate_csrf(self) -> None:
+        if self.meta.csrf and self.csrf_token.errors:
+            self.csrf_token.errors = [CSRF_MESSAGE]
+
+    @property
+    def messages(self) -> list[str]:
+        """Errors that belong to no visible field (CSRF, a refusal from the service)."""
+        found = list(self.form_errors)
+        if self.meta.csrf:
+            found += list(self.csrf_token.errors)
+        return found
+
+
+def csrf_in_form(view):
+    """Let the view's PortalForm check the CSRF token instead of the global check before the
+    request, so that a stale or missing token comes back beside the form with the user's values
+    kept. Only for views that validate a PortalForm before they change anything."""
+    csrf.exempt(view)
+    return view
+
+
+def initial(data: dict) -> dict | None:
+    """Values for a form's first display. A POST is read only from what was posted, so a field
+    missing from the request is missing, not quietly taken from the record."""
+    return None if request.method == "POST" else data
+
+
+def clean(field) -> str:
+    """A text field's value without surrounding spaces ("" when it was not posted)."""
+    return (field.data or "").strip()
+
+
+def text(label: str, required: str | None = None, max_len: int = 4000, **kw) -> TextAreaField:
+    validators = [DataRequired(required)] if required else []
+    return TextAreaField(
+        label, validators=[*validators, Length(max=max_len, message=f"最多 {max_len} 字。")], **kw
+    )
+
+
+def line(label: str, required: str | None = None, max_len: int = 120, **kw) -> StringField:
+    validators = [DataRequired(required)] if required else []
+    return StringField(
+        label, validators=[*validators, Length(max=max_len, message=f"最多 {max_len} 字。")], **kw
+    )
+
+
+class CountField(IntegerField):
+    """A whole number that may be left blank (data None); `required` names the message for a
+    blank value ("请填写份数。"), `minimum`/`maximum` bound it."""
+
+    def __init__(self, label=None, validators=None, *, required=None, minimum=None,
+                 maximum=None, **kwargs):  # fmt: skip
+        super().__init__(label, validators, **kwargs)
+        self.required_message, self.minimum, self.maximum = required, minimum, maximum
+        if required:
+            self.flags.required = True
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError("请填写整数。") from exc
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors:
+            return
+        if self.data is None:
+            if self.required_message:
+                self.errors.append(self.required_message)
+            return
+        low, high = self.minimum, self.maximum
+        if (low is not None and self.data < low) or (high is not None and self.data > high):
+            self.errors.append(_range_message(self.label.text, low, high))
+
+
+def _range_message(label: str, low, high) -> str:
+    if low is not None and high is not None:
+        return f"{label}应在 {low} 到 {high} 之间。"
+    return f"{label}不能小于 {low}。" if low is not None else f"{label}不能大于 {high}。"
+
+
+def local_now_minute() -> datetime:
+    return local_now().replace(second=0, microsecond=0)
+
+
+def _span(delta: timedelta) -> str:
+    days = abs(delta).days
+    return f"{days} 天" if days else f"{int(abs(delta).total_seconds() // 3600)} 小时"
+
+
+class _Bounded:
+    """Bounds relative to now: `earliest`/`latest` are offsets (timedelta(0) = now; a negative
+    offset is in the past); None leaves that side open, except for the portal's year range."""
+
+    def _bound_errors(self, value: datetime, show: str) -> str | None:
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            return f"年份应在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间，请核对日期。"
+        current = now()
+        if self.latest is not None and value > current + self.latest + CLOCK_SLACK:
+            if self.latest == timedelta(0):
+                return "时间不能晚于现在。"
+            limit = (current + self.latest).astimezone(local_zone()).strftime(show)
+            return f"不能晚于 {limit}（{_span(self.latest)}以内）。"
+        if self.earliest is not None and value < current + self.earliest - CLOCK_SLACK:
+            if self.earliest == timedelta(0):
+                return self.future_message
+            limit = (current + self.earliest).astimezone(local_zone()).strftime(show)
+            return f"不能早于 {limit}。"
+        return None
+
+
+class LocalDateTimeField(_Bounded, DateTimeLocalField):
+    """`<input type=datetime-local>` in the business time zone; data is an aware datetime."""
+
+    def __init__(self, label=None, validators=None, *, earliest: timedelta | None = None,
+                 latest: timedelta | None = None, future_message: str = "时间必须晚于现在。",
+                 **kwargs):  # fmt: skip
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        kwargs.setdefault("invalid_value_message", "时间格式应为 年-月-日 时:分。")
+        super().__init__(label, validators, **kwargs)
+        self.earliest, self.latest, self.future_message = earliest, latest, future_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = self.data.replace(tzinfo=local_zone())
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.astimezone(local_zone()).strftime(self.format[0]) if self.data else ""
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors or self.data is None:
+            return
+        message = self._bound_errors(self.data, "%Y-%m-%d %H:%M")
+        if message:
+            self.errors.append(message)
+
+
+class LocalDateField(_Bounded, DateField):
+    """A date (`<input type=date>`), bounded like LocalDateTimeField (a date counts as its whole
+    day: "not before today" accepts today)."""
+
+    def __init__(self, label=None, validators=None, *, earliest: timedelta | None = None,
+                 latest: timedelta | None = None, future_message: str = "日期不能早于今天。",
+                 **kwargs):  # fmt: skip
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(label, validators, **kwargs)
+        self.earliest, self.latest, self.future_message = earliest, latest, future_message
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError("日期格式应为 年-月-日。") from exc
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors or self.data is None:
+            return
+        tz = local_zone()
+        start = datetime.combine(self.data, time(0), tz)
+        # Compare whole days: the day's end against "earliest", its start against "latest".
+        message = None
+        if self.latest is not None:
+            message = self._bound_errors(start, "%Y-%m-%d")
+        if message is None and self.earliest is not None:
+            end = datetime.combine(self.data, time(23, 59), tz)
+            message = self._bound_errors(end, "%Y-%m-%d")
+        if message is None and not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
+            message = f"年份应在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间，请核对日期。"
+        if message:
+            self.errors.append(message)
+
+
+def today() -> date:
+    return local_now().date()
+
+
+class MoneyField(DecimalField):
+    """An amount in 元 with two decimals; `fen` gives it in 分 (what the models store)."""
+
+    def __init__(self, label=None, validators=None, *, minimum: str = "0.01",
+                 maximum: str = "99999999.99", **kwargs):  # fmt: skip
+        kwargs.setdefault("places", 2)
+        super().__init__(label, validators, **kwargs)
+        self.minimum, self.maximum = Decimal(minimum), Decimal(maximum)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        raw = valuelist[0].strip().replace(",", "").replace("，", "").removeprefix("¥")
+        try:
+            self.data = Decimal(raw)
+        except InvalidOperation as exc:
+            self.data = None
+            raise ValueError("金额格式不正确，请填写数字，例如 1280.50。") from exc
+        if self.data != self.data.quantize(Decimal("0.01")):
+            self.data = None
+            raise ValueError("金额最多两位小数。")
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped or self.errors or self.data is None:
+            return
+        if not self.minimum <= self.data <= self.maximum:
+            self.errors.append(f"金额应在 {self.minimum} 到 {self.maximum} 元之间。")
+
+    @property
+    def fen(self) -> int | None:
+        return to_fen(self.data)
+
+
+def to_fen(amount) -> int | None:
+    if amount is None:
+        return None
+    return int((Decimal(amount) * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+# --- line items --------------------------------------------------------------------------------
+
+
+class RowForm(PortalForm):
+    """One row of a line-items field (no CSRF token of its own)."""
+
+    class Meta:
+        csrf = False
+
+
+class LineItemsField(FieldList):
+    """Rows of a sub-form (明细): `LineItemsField(RowFormClass, "明细", min_rows=1, max_rows=50)`.
+
+    The page's add and remove buttons post `_rows=<field>:add` or `_rows=<field>:remove:<row
+    name>` (htmx swaps just the table; without JavaScript the whole form comes back); the view
+    calls `change_rows(form)` first and shows the form again when it returns True. Each filled
+    row is validated with its own messages, shown in its cells; blank rows are ignored.
+    """
+
+    def __init__(self, row_form, label=None, *, min_rows: int = 1, max_rows: int = 50, **kw):
+        super().__init__(FormField(row_form), label, min_entries=max(min_rows, 1),
+                         max_entries=max_rows, **kw)  # fmt: skip
+        self.min_rows, self.max_rows, self.row_form = min_rows, max_rows, row_form
+
+    def validate(self, form, extra_validators=()):
+        self.errors = []
+        rows = [entry for entry in self.entries if not _blank(entry)]
+        for entry in self.entries:
+            if entry in rows:
+                entry.validate(form)
+        if len(rows) < self.min_rows:
+            self.errors.append(f"请至少填写 {self.min_rows} 行。")
+        elif any(entry.errors for entry in rows):
+            self.errors.append("明细中有需要修改的内容，请查看标红的行。")
+        self._run_validation_chain(form, [*self.validators, *extra_validators])
+        return not self.errors
+
+    @property
+    def columns(self):
+        """The row form's fields, for the table's header."""
+        return [f for f in self.row_form(formdata=None) if f.type != "CSRFTokenField"]
+
+    def filled(self) -> list[dict]:
+        """The rows' data, blank rows left out."""
+        return [entry.data for entry in self.entries if not _blank(entry)]
+
+
+def _blank(entry) -> bool:
+    return all(f.data in (None, "", [], False) for f in entry.form if f.type != "CSRFTokenField")
+
+
+def change_rows(form) -> bool:
+    """Apply an add/remove-row button of `form`'s line items; True when one was pressed (the
+    view then shows the form again, without validating or saving)."""
+    command = request.form.get("_rows", "") if request.method == "POST" else ""
+    name, _, rest = command.partition(":")
+    field = form._fields.get(name)
+    if not isinstance(field, LineItemsField):
+        return False
+    verb, _, row = rest.partition(":")
+    if verb == "add" and len(field.entries) < field.max_rows:
+        field.append_entry()
+    elif verb == "remove":
+        field.entries = [e for e in field.entries if e.name != row] or field.entries
+        if len(field.entries) == 0:
+            field.append_entry()
+    return True
