@@ -201,7 +201,6 @@ class CapaForm(PortalForm):
             raise ValidationError("责任人应属于所选的责任部门。")
 
 
-
 class VerifyForm(PortalForm):
     effective = RadioField(
         "验证结论", choices={"yes": "有效", "no": "无效，退回责任人重新整改"},
@@ -298,7 +297,9 @@ class ClaimForm(PortalForm):
 
 
 class WriteOffForm(PortalForm):
-    written_off_amount = MoneyField("核销金额（元）", [InputRequired("请填写核销金额。")], minimum="0")
+    written_off_amount = MoneyField(
+        "核销金额（元）", [InputRequired("请填写核销金额。")], minimum="0"
+    )
     deduction_ref = line("扣款通知/扣款单号", "请填写客户扣款通知或扣款单号。", max_len=60)
     written_off_on = LocalDateField(
         "核销日期", [DataRequired("请填写核销日期。")], earliest=-A_YEAR, latest=NOW

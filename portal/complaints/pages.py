@@ -467,9 +467,7 @@ def _save_reply(record: Complaint, form, user, button) -> str:
 def _reply_send_form(record: Complaint, user=None) -> PortalForm:
     sent = record.reply_sent_at or now()
     return forms.ReplySendForm(
-        data=initial(
-            {"reply_method": record.reply_method or "email", "reply_sent_at": sent}
-        )
+        data=initial({"reply_method": record.reply_method or "email", "reply_sent_at": sent})
     )
 
 

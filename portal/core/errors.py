@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 
@@ -12,6 +14,10 @@ MESSAGES = {
     403: ("无权访问", "您没有权限查看此页面或执行此操作。"),
     404: ("页面不存在", "您要找的页面不存在，可能已被移动或删除。"),
     405: ("请求方法不允许", "此页面不支持该操作。"),
+    409: (
+        "记录已被他人修改",
+        "该记录刚被他人修改或正在处理，您的操作没有保存。请刷新页面查看最新内容后重试。",
+    ),
     413: ("文件过大", "上传的内容超过了允许的大小。"),
     500: ("服务器错误", "服务器出现了问题，我们已记录此错误。请稍后再试。"),
 }
@@ -31,6 +37,17 @@ def register_error_handlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda error, code=code: _render(code))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(StaleDataError)
+    def write_conflict(error):
+        """Two writers on one row (SQLite's lock, a stale update): nothing was saved; say so
+        instead of a 500. Other database errors stay 500s."""
+        db.session.rollback()
+        text = str(getattr(error, "orig", error)).lower()
+        if isinstance(error, StaleDataError) or "locked" in text or "could not serialize" in text:
+            return _render(409)
+        raise error
 
     @app.errorhandler(500)
     def server_error(error):

@@ -340,13 +340,10 @@ def approver_label(record: SealRequest) -> str:
 
 def keeper_label(record: SealRequest) -> str:
     """Who stamped (李四（代 张三）when acting for the keeper), else who is to stamp."""
-    stamped = [
-        actor_label(i.stamped_by, i.on_behalf_of) for i in record.items if i.stamped_by
-    ]
+    stamped = [actor_label(i.stamped_by, i.on_behalf_of) for i in record.items if i.stamped_by]
     if stamped:
         return "、".join(dict.fromkeys(stamped))
     return "、".join(dict.fromkeys(i.seal.keeper_label for i in record.items))
-
 
 
 # --- the seal catalogue -----------------------------------------------------------------------
@@ -400,5 +397,3 @@ def seal_name_taken(name: str, seal: Seal | None) -> bool:
     if seal is not None:
         query = query.where(Seal.id != seal.id)
     return db.session.scalar(query) is not None
-
-

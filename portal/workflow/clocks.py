@@ -131,7 +131,9 @@ def _clock(flow: Flow, instance: Instance, step: Step, record, current) -> Stage
         return StageClock(**base, owner="", due_at=None, done_at=None, actor="", state="none")
     projected = _projected(step, record, instance)
     owner = step.assignee.describe()
-    return StageClock(**base, owner=owner, due_at=projected, done_at=None, actor="", state="waiting")
+    return StageClock(
+        **base, owner=owner, due_at=projected, done_at=None, actor="", state="waiting"
+    )
 
 
 def _projected(step: Step, record, instance: Instance) -> datetime | None:

@@ -111,10 +111,10 @@ def lock(instance: Instance) -> None:
     if instance.id is None or instance.id in locked:
         return
     db.session.flush()
-    query = select(Instance).where(Instance.id == instance.id)
     try:
         if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(query.with_for_update())
+            rows = select(Instance.id).where(Instance.id == instance.id).with_for_update()
+            db.session.execute(rows).all()
         db.session.execute(
             update(Instance)
             .where(Instance.id == instance.id)
@@ -129,9 +129,8 @@ def lock(instance: Instance) -> None:
 
 def _reload(instance: Instance) -> None:
     fresh = {"populate_existing": True}
-    db.session.execute(
-        select(Instance).where(Instance.id == instance.id).execution_options(**fresh)
-    )
+    query = select(Instance).where(Instance.id == instance.id).execution_options(**fresh)
+    db.session.execute(query).scalar_one()
     for model in (Task, Watcher):
         rows = select(model).where(model.instance_id == instance.id).execution_options(**fresh)
         db.session.execute(rows).all()

@@ -61,6 +61,7 @@ def pdf_data(instance: Instance, title: str, fields: list, **extra) -> dict:
         "fields": fields,
         "sections": extra.pop("sections", []),
         "trail": trail,
+        "unapproved": services.unapproved_note(instance),
         "signatures": extra.pop("signatures", ["申请人签字"]),
         "verify_url": url,
         "qr": qr_svg_data_uri(url) if url else "",

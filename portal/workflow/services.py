@@ -75,9 +75,7 @@ def _delegated_clause(user: User):
     for flow in all_flows():
         principals = acting_principals(user, flow.key)
         if principals:
-            clauses.append(
-                and_(Instance.form_type == flow.key, Task.assignee_id.in_(principals))
-            )
+            clauses.append(and_(Instance.form_type == flow.key, Task.assignee_id.in_(principals)))
     if not clauses:
         return false()
     return and_(Instance.applicant_id != user.id, or_(*clauses))

@@ -79,6 +79,7 @@ def world(org):
         "claim_returned": rejected.id,
     }
 
+
 QA_MANAGER = {**ANON, "quality": 200, "*": 403}
 
 

@@ -104,9 +104,7 @@ def test_keeper_refuses_with_reason_back_to_applicant(make_request, org):
     db.session.commit()
     instance = record.instance
     assert instance.status == Status.RETURNED
-    assert "拒绝用印：文件份数与申请不符" in [
-        t["comment"] for t in workflow.trail(instance)
-    ]
+    assert "拒绝用印：文件份数与申请不符" in [t["comment"] for t in workflow.trail(instance)]
     services.save_request(record, org["employee"], _same(record, copies=2), submit=True)
     db.session.commit()
     assert instance.status == Status.IN_PROGRESS and instance.step_key == "head"

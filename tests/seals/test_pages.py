@@ -63,7 +63,9 @@ def test_keeper_refuses_on_the_stamping_page(client, login, make_request, org):
     empty = client.post(f"/seals/{record.id}/stamp", data={**refuse, "reason": " "})
     assert empty.status_code == 422 and "请写明拒绝用印的原因" in empty.text
     assert "请填写实盖份数" not in empty.text  # the stamping half is not checked
-    done = client.post(f"/seals/{record.id}/stamp", data={**refuse, "reason": "文件内容与申请不一致"})
+    done = client.post(
+        f"/seals/{record.id}/stamp", data={**refuse, "reason": "文件内容与申请不一致"}
+    )
     assert done.status_code == 303 and record.instance.status == Status.RETURNED
     login("employee")
     assert "拒绝用印：文件内容与申请不一致" in client.get(f"/seals/{record.id}").text
