@@ -336,7 +336,16 @@ class LineItemsField(FieldList):
 
 
 def _blank(entry) -> bool:
-    return all(f.data in (None, "", [], False) for f in entry.form if f.type != "CSRFTokenField")
+    """Nothing typed in the row (what was posted, not the parsed values: 0 is not blank)."""
+    for field in entry.form:
+        if field.type == "CSRFTokenField":
+            continue
+        typed = field.raw_data if field.raw_data is not None else []
+        if any(str(v).strip() for v in typed if v is not None):
+            return False
+        if field.raw_data is None and field.data not in (None, "", [], False):
+            return False  # a row filled from the record, not from the post
+    return True
 
 
 def change_rows(form) -> bool:

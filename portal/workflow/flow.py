@@ -218,7 +218,11 @@ class Flow:
 
 
 def register_flow(app, flow: Flow) -> None:
+    from portal.core.audit import ACTION_LABELS
+
     app.extensions.setdefault("portal_flows", {})[flow.key] = flow
+    for spec in flow.actions:  # what the trail calls the flow's own actions
+        ACTION_LABELS.setdefault(spec.key, spec.trail or spec.label)
 
 
 def get_flow(key: str) -> Flow:
