@@ -6,7 +6,7 @@ slack and sane bounds, whole numbers that may be blank, money, text helpers, and
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import request
@@ -229,17 +229,16 @@ class LocalDateField(_Bounded, DateField):
     def post_validate(self, form, validation_stopped):
         if validation_stopped or self.errors or self.data is None:
             return
-        tz = local_zone()
-        start = datetime.combine(self.data, time(0), tz)
-        # Compare whole days: the day's end against "earliest", its start against "latest".
         message = None
-        if self.latest is not None:
-            message = self._bound_errors(start, "%Y-%m-%d")
-        if message is None and self.earliest is not None:
-            end = datetime.combine(self.data, time(23, 59), tz)
-            message = self._bound_errors(end, "%Y-%m-%d")
-        if message is None and not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
+        current = now().astimezone(local_zone())
+        if not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
             message = f"年份应在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间，请核对日期。"
+        elif self.latest is not None and self.data > (current + self.latest).date():
+            limit = (current + self.latest).date()
+            message = "日期不能晚于今天。" if self.latest == timedelta(0) else f"不能晚于 {limit}。"
+        elif self.earliest is not None and self.data < (current + self.earliest).date():
+            limit = (current + self.earliest).date()
+            message = self.future_message if self.earliest == timedelta(0) else f"不能早于 {limit}。"
         if message:
             self.errors.append(message)
 
@@ -330,9 +329,13 @@ class LineItemsField(FieldList):
         """The row form's fields, for the table's header."""
         return [f for f in self.row_form(formdata=None) if f.type != "CSRFTokenField"]
 
-    def filled(self) -> list[dict]:
-        """The rows' data, blank rows left out."""
+    @property
+    def data(self) -> list[dict]:
+        """The rows' data, blank rows left out (so `form.data` never carries them)."""
         return [entry.data for entry in self.entries if not _blank(entry)]
+
+    def filled(self) -> list[dict]:
+        return self.data
 
 
 def _blank(entry) -> bool:

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from portal.workflow.clocks import stage_map
 from portal.complaints.flow import read_clocks
 from portal.core import clock
 from portal.core.calendar import save_holiday
@@ -16,6 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.procedures import services as procedures
 from portal.workflow import engine
+from portal.workflow.clocks import stage_map
 from portal.workflow.tick import tick
 from tests.complaints.helpers import MONDAY_10, REPO_PROCEDURE
 

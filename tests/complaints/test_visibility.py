@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from portal.complaints import services
-from portal.workflow.access import can_view_record
 from portal.extensions import db
+from portal.workflow.access import can_view_record
 
 
 @pytest.fixture

@@ -15,10 +15,9 @@ from portal.core import clock
 from portal.core.clock import local_now
 from portal.extensions import db
 from portal.seals import demo, services
-from portal.workflow import records
-from portal.workflow.access import can_view_record
 from portal.seals.models import Seal, SealRequest, SealStatus
-from portal.workflow import delegation
+from portal.workflow import delegation, records
+from portal.workflow.access import can_view_record
 from portal.workflow.models import Instance, Status
 from tests.pdftext import pdftotext
 from tests.seals.test_flow import act
