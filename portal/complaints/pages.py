@@ -14,11 +14,12 @@ from portal.core import downloads
 from portal.core.clock import format_local, local_now, now
 from portal.core.forms import PortalForm, clean, initial
 from portal.extensions import db
-from portal.workflow import access, records
+from portal.files import services as files
+from portal.workflow import records
 from portal.workflow import services as workflow
 from portal.workflow.clocks import StageClock, stage_clocks, submitted_clock
 from portal.workflow.flow import get_flow
-from portal.workflow.pages import Outcome, StepPage, StepRefused
+from portal.workflow.pages import Outcome, StepPage, StepRefused, clause_urls
 
 from . import forms, services
 from . import report as monthly
@@ -37,7 +38,7 @@ from .models import (
     label,
     yuan,
 )
-from .services import active_users, aware, departments, store_uploads
+from .services import active_users, aware, departments
 
 PURPOSES = {"evidence": "投诉资料", "confirmation": "客户书面确认", "claim": "索赔依据"}
 
@@ -53,17 +54,10 @@ def record_url(record) -> str:
 
 def clause_links() -> dict[str, str]:
     """Step key -> link to its clause of QP-CS-01, when the procedure is in the library."""
-    from portal.procedures import services as procedures
-
     anchors = {"submit": INTAKE_CLAUSE}
     for key in ("complaints", "complaint_returns", "complaint_claims"):
         anchors.update({s.key: s.clause for s in get_flow(key).steps if s.clause})
-    present = {c.anchor for c in procedures.find_clauses(PROCEDURE, *set(anchors.values()))}
-    return {
-        key: procedures.clause_url(PROCEDURE, anchor)
-        for key, anchor in anchors.items()
-        if anchor in present
-    }
+    return clause_urls(PROCEDURE, anchors)
 
 
 def clause_number(anchor: str) -> str:
@@ -123,7 +117,7 @@ def intake_clock(instance) -> StageClock:
 
 def _attachments(record) -> dict[str, list]:
     grouped: dict[str, list] = {}
-    for attachment in services.attachments(record):
+    for attachment in files.of_record(record):
         grouped.setdefault(PURPOSES.get(attachment.purpose, "附件"), []).append(attachment)
     return grouped
 
@@ -132,12 +126,11 @@ def complaint_context(complaint: Complaint) -> dict:
     instance = complaint.instance
     return {
         "complaint": complaint,
-        "panel": workflow.panel(instance, current_user),
+        **workflow.record_context(complaint, current_user),
         "clocks": [intake_clock(instance), *stage_clocks(instance, complaint)],
         "attachments": _attachments(complaint),
         "clauses": clause_links(),
         "can_add_sub": services.can_add_subrecord(current_user, complaint),
-        "can_edit": access.can_edit_record(current_user, complaint),
         "open_subs": open_subrecords(complaint),
         "confirmed": has_confirmation(complaint),
         "clock_rows": _clock_rows(complaint),
@@ -150,11 +143,10 @@ def sub_context(record) -> dict:
     return {
         "record": record,
         "complaint": record.complaint,
-        "panel": workflow.panel(instance, current_user),
+        **workflow.record_context(record, current_user),
         "clocks": stage_clocks(instance, record),
         "attachments": _attachments(record),
         "clauses": clause_links(),
-        "can_edit": access.can_edit_record(current_user, record),
         "labels": LABELS,
     }
 
@@ -331,7 +323,7 @@ def _attachment_table(record) -> dict:
             a.uploaded_by.display_name,
             format_local(a.uploaded_at),
         ]
-        for a in services.attachments(record)
+        for a in files.of_record(record)
     ]
     return {"title": "附件", "columns": ["文件名", "用途", "上传人", "时间"], "rows": rows}  # fmt: skip
 
@@ -440,7 +432,7 @@ def _save_clarify(record: Complaint, form, user, button) -> str:
             "请上传客户的书面确认（签字回函或邮件确认），否则无效投诉不能结案。", "confirmation"
         )
     record.clarification = clean(form.clarification)
-    store_uploads(uploads, record.instance_id, user, "confirmation")
+    files.store_all(uploads, record.instance_id, user, "confirmation")
     if button != "complete":
         db.session.flush()
         return Outcome("已保存澄清内容。", action=None)

@@ -176,10 +176,6 @@ def _apply_intake(complaint: Complaint, data: dict) -> None:
     complaint.received_at = aware(data["received_at"])
 
 
-def store_uploads(uploads, instance_id: int, user: User, purpose: str) -> list:
-    return [files.store(checked, instance_id, user, purpose) for checked in uploads or []]
-
-
 def register_complaint(data: dict, uploads, user: User) -> Complaint:
     """Record the complaint and register it at once: the KS number is given and the clocks of
     QP-CS-01 start now (4.1.3, 4.2.1). Major complaints are copied to the GM and the quality
@@ -193,7 +189,7 @@ def register_complaint(data: dict, uploads, user: User) -> Complaint:
     db.session.flush()
     instance = engine.start("complaints", complaint, user)
     complaint.instance = instance
-    store_uploads(uploads, instance.id, user, "evidence")
+    files.store_all(uploads, instance.id, user, "evidence")
     engine.transition(instance, "submit", user, "登记受理")
     if complaint.severity == "major":
         managers = [d.head for d in departments() if d.code in ("GMO", "QA") and d.head]
@@ -205,12 +201,8 @@ def update_complaint(complaint: Complaint, data: dict, uploads, user: User) -> N
     """Correct a returned or withdrawn complaint before it is submitted again."""
     _apply_intake(complaint, data)
     engine.refresh_title(complaint.instance, complaint)
-    store_uploads(uploads, complaint.instance_id, user, "evidence")
+    files.store_all(uploads, complaint.instance_id, user, "evidence")
     db.session.flush()
-
-
-def attachments(record, purpose: str | None = None) -> list:
-    return list(db.session.scalars(files.attachments_of(record.instance_id, purpose)))
 
 
 # --- returns and claims ------------------------------------------------------------------------
@@ -248,14 +240,14 @@ def register_claim(complaint: Complaint, data: dict, uploads, user: User) -> Com
     db.session.flush()
     instance = engine.start("complaint_claims", record, user)
     record.instance = instance
-    store_uploads(uploads, instance.id, user, "claim")
+    files.store_all(uploads, instance.id, user, "claim")
     engine.transition(instance, "submit", user, "提交会签")
     return record
 
 
 def update_claim(record: ComplaintClaim, data: dict, uploads, user: User) -> None:
     _apply_claim(record, data)
-    store_uploads(uploads, record.instance_id, user, "claim")
+    files.store_all(uploads, record.instance_id, user, "claim")
     db.session.flush()
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
 from portal.core import registers as core_registers
-from portal.core.forms import csrf_in_form, initial, local_now_minute
-from portal.core.htmx import see_other
-from portal.extensions import db
+from portal.core.forms import checked_field, csrf_in_form, initial, local_now_minute
+from portal.core.htmx import done
 from portal.workflow.access import can_edit_record, can_view_record
 from portal.workflow.pages import add_step_pages
 
@@ -78,15 +77,15 @@ def monthly_report(fmt: str | None = None):
 def new():
     require(services.can_register)
     form = ComplaintForm(data=initial({"received_at": local_now_minute()}))
-    if "_validate" in request.form:
-        form.validate()
+    if checked_field(form):
         return pages.render_intake(form, None, inline=True)
     duplicates = pages.duplicates_for(form) if form.is_submitted() else []
     if form.validate_on_submit() and (not duplicates or form.confirm_duplicate.data):
         complaint = services.register_complaint(form.data, form.attachments.checked, current_user)
-        db.session.commit()
-        flash(f"投诉已登记，编号 {complaint.number}，已通知品质部初步分析。", "success")
-        return see_other(url_for("complaints.detail", id=complaint.id))
+        return done(
+            f"投诉已登记，编号 {complaint.number}，已通知品质部初步分析。",
+            url_for("complaints.detail", id=complaint.id),
+        )
     return pages.render_intake(form, None, duplicates=duplicates)
 
 
@@ -103,14 +102,11 @@ def edit(id: int):
     complaint = services.get_complaint_or_404(id)
     require(can_edit_record, complaint)
     form = ComplaintForm(data=initial(pages.intake_data(complaint)))
-    if "_validate" in request.form:
-        form.validate()
+    if checked_field(form):
         return pages.render_intake(form, complaint, inline=True)
     if form.validate_on_submit():
         services.update_complaint(complaint, form.data, form.attachments.checked, current_user)
-        db.session.commit()
-        flash("已保存。请在页面下方重新提交。", "success")
-        return see_other(url_for("complaints.detail", id=complaint.id))
+        return done("已保存。请在页面下方重新提交。", url_for("complaints.detail", id=complaint.id))
     return pages.render_intake(form, complaint)
 
 
@@ -132,11 +128,10 @@ def return_new(id: int):
     form = ReturnForm(data=initial({"model": complaint.model, "batch": complaint.batch}))
     if form.validate_on_submit():
         record = services.register_return(complaint, form.data, current_user)
-        db.session.commit()
-        flash(
-            f"退货已签收登记，编号 {record.number}；品质部须在 12 小时内出具处置方案。", "success"
+        return done(
+            f"退货已签收登记，编号 {record.number}；品质部须在 12 小时内出具处置方案。",
+            url_for("complaints.return_detail", id=record.id),
         )
-        return see_other(url_for("complaints.return_detail", id=record.id))
     status = 422 if form.is_submitted() else 200
     return render_template(
         "complaints/sub_new.html", form=form, complaint=complaint, kind="return"
@@ -170,9 +165,10 @@ def claim_new(id: int):
         record = services.register_claim(
             complaint, form.data, form.attachments.checked, current_user
         )
-        db.session.commit()
-        flash(f"索赔已提交会签，编号 {record.number}。", "success")
-        return see_other(url_for("complaints.claim_detail", id=record.id))
+        return done(
+            f"索赔已提交会签，编号 {record.number}。",
+            url_for("complaints.claim_detail", id=record.id),
+        )
     status = 422 if form.is_submitted() else 200
     return render_template(
         "complaints/sub_new.html", form=form, complaint=complaint, kind="claim"
@@ -194,9 +190,9 @@ def claim_edit(id: int):
     form = pages.claim_form(ClaimForm, record.complaint, record)
     if form.validate_on_submit():
         services.update_claim(record, form.data, form.attachments.checked, current_user)
-        db.session.commit()
-        flash("已保存。请在页面下方重新提交。", "success")
-        return see_other(url_for("complaints.claim_detail", id=record.id))
+        return done(
+            "已保存。请在页面下方重新提交。", url_for("complaints.claim_detail", id=record.id)
+        )
     status = 422 if form.is_submitted() else 200
     return render_template(
         "complaints/sub_new.html",

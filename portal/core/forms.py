@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import ClassVar
 
-from flask import request
+from flask import abort, request
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,12 +18,13 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
 from wtforms.i18n import get_translations
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal.core.clock import local_now, local_zone, now
 from portal.extensions import csrf
@@ -63,6 +65,18 @@ class PortalForm(FlaskForm):
         if self.meta.csrf and self.csrf_token.errors:
             self.csrf_token.errors = [CSRF_MESSAGE]
 
+    def cleaned(self, *names: str) -> dict:
+        """The named fields' values for a service: text stripped, "" for a missing text."""
+        values = {}
+        for name in names:
+            field, value = self[name], self[name].data
+            if isinstance(value, str):
+                value = value.strip()
+            elif value is None and isinstance(field, StringField | SelectField):
+                value = "" if getattr(field, "coerce", str) is str else None
+            values[name] = value
+        return values
+
     @property
     def messages(self) -> list[str]:
         """Errors that belong to no visible field (CSRF, a refusal from the service)."""
@@ -70,6 +84,44 @@ class PortalForm(FlaskForm):
         if self.meta.csrf:
             found += list(self.csrf_token.errors)
         return found
+
+
+class DraftForm(PortalForm):
+    """A form that may be saved as a draft half filled in: `REQUIRED_TO_SUBMIT` (field name ->
+    message) is asked for only when the user submits (`intent=submit`) or when htmx checks one
+    field (`_validate`, which shows what a submit would say). Whole numbers are checked for
+    presence (0 is a value), everything else for content."""
+
+    REQUIRED_TO_SUBMIT: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REQUIRED_TO_SUBMIT:  # the * beside the label (forms are `novalidate`)
+            self[name].flags.required = True
+        form = request.form if request else {}
+        self.submitting = form.get("intent") == "submit" or "_validate" in form
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
+        if self.submitting:
+            for name, message in self.REQUIRED_TO_SUBMIT.items():
+                numeric = isinstance(self[name], IntegerField | DecimalField)
+                rule = InputRequired(message) if numeric else DataRequired(message)
+                extra.setdefault(name, []).insert(0, rule)
+        return super().validate(extra)
+
+
+def checked_field(form) -> str | None:
+    """For htmx's check of one field as the user types (`_validate=<name>`): validate the
+    form and return that field's name, or None when this is not such a request (unknown names
+    are a bad request). The view renders just that field."""
+    name = request.form.get("_validate") if request.method == "POST" else None
+    if name is None:
+        return None
+    if name not in form._fields:
+        abort(400)
+    form.validate()
+    return name
 
 
 def csrf_in_form(view):
@@ -238,7 +290,9 @@ class LocalDateField(_Bounded, DateField):
             message = "日期不能晚于今天。" if self.latest == timedelta(0) else f"不能晚于 {limit}。"
         elif self.earliest is not None and self.data < (current + self.earliest).date():
             limit = (current + self.earliest).date()
-            message = self.future_message if self.earliest == timedelta(0) else f"不能早于 {limit}。"
+            message = (
+                self.future_message if self.earliest == timedelta(0) else f"不能早于 {limit}。"
+            )
         if message:
             self.errors.append(message)
 

@@ -35,6 +35,17 @@ def see_other(location: str) -> Response:
     return redirect(location, code=303)
 
 
+def done(message: str, location: str) -> Response:
+    """After a write that succeeded: commit (the request's one commit), say so, and 303 on."""
+    from flask import flash
+
+    from portal.extensions import db
+
+    db.session.commit()
+    flash(message, "success")
+    return see_other(location)
+
+
 def path_for(endpoint: str, **values) -> str:
     """A site-relative URL that also works outside a request (CLI jobs, background ticks)."""
     if has_request_context():

@@ -146,3 +146,29 @@ def remove(attachment: Attachment) -> None:
     """Hide an attachment from a draft; the bytes stay for the audit trail."""
     attachment.removed_at = now()
     db.session.flush()
+
+
+# --- a form record's files (the record has `instance_id`) ---------------------------------------
+
+
+def store_all(uploads, instance_id: int, user, purpose: str = "document") -> list[Attachment]:
+    """Store the checked uploads of a form field (`field.checked`) on a record."""
+    return [store(checked, instance_id, user, purpose) for checked in uploads or []]
+
+
+def of_record(record, purpose: str | None = None) -> list[Attachment]:
+    if record is None or record.instance_id is None:
+        return []
+    return list(db.session.scalars(attachments_of(record.instance_id, purpose)))
+
+
+def remove_from_record(record, attachment: Attachment, user) -> bool:
+    """Remove one of a record's files, written in its trail; False when it is not the record's."""
+    from portal.core import audit
+
+    if attachment.instance_id != record.instance_id or attachment.removed_at is not None:
+        return False
+    remove(attachment)
+    comment = f"删除附件 {attachment.original_name}"
+    audit.record("workflow", record.instance_id, "update", user, comment=comment)
+    return True

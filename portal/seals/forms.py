@@ -18,13 +18,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import ROLE_NAMES
 from portal.core.forms import (
     CLOCK_SLACK,
     CountField,
+    DraftForm,
     LocalDateTimeField,
     PortalForm,
     local_now_minute,
@@ -46,7 +47,9 @@ NOW = timedelta(0)
 TAKE_OUT_LIMIT = timedelta(days=30)
 
 
-class SealRequestForm(PortalForm):
+class SealRequestForm(DraftForm):
+    REQUIRED_TO_SUBMIT = REQUIRED_TO_SUBMIT
+
     seal_ids = SelectMultipleField(
         "使用印章",
         coerce=int,
@@ -88,18 +91,6 @@ class SealRequestForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.seal_ids.choices = list(seal_choices)
         self.disabled_seal_ids = set(disabled_seal_ids)
-        for name in REQUIRED_TO_SUBMIT:  # the * beside the label (the form is `novalidate`)
-            self[name].flags.required = True
-        # "_validate" is the htmx inline check: it shows what a submit would say.
-        self.submitting = request.form.get("intent") == "submit" or "_validate" in request.form
-
-    def validate(self, extra_validators=None) -> bool:
-        extra = {name: list(v) for name, v in (extra_validators or {}).items()}
-        if self.submitting:
-            for name, message in REQUIRED_TO_SUBMIT.items():
-                rule = InputRequired(message) if name == "copies" else DataRequired(message)
-                extra.setdefault(name, []).insert(0, rule)
-        return super().validate(extra)
 
     def validate_seal_ids(self, field):
         known = {value for value, _ in field.choices}
@@ -128,21 +119,12 @@ class SealRequestForm(PortalForm):
 
     def request_data(self) -> dict:
         """The record's fields as plain values for the service."""
-        take_out = bool(self.take_out.data)
-        return {
-            "seal_ids": list(dict.fromkeys(self.seal_ids.data or [])),
-            "document_name": (self.document_name.data or "").strip(),
-            "document_type": self.document_type.data or "",
-            "purpose": (self.purpose.data or "").strip(),
-            "receiving_party": (self.receiving_party.data or "").strip(),
-            "copies": self.copies.data,
-            "urgent": bool(self.urgent.data),
-            "take_out": take_out,
-            "destination": (self.destination.data or "").strip() if take_out else "",
-            "carrier": (self.carrier.data or "").strip() if take_out else "",
-            "expected_return_at": self.expected_return_at.data if take_out else None,
-            "remarks": (self.remarks.data or "").strip(),
-        }
+        data = self.cleaned(*services.REQUEST_FIELDS)
+        data["seal_ids"] = list(dict.fromkeys(self.seal_ids.data or []))
+        data["urgent"], data["take_out"] = bool(data["urgent"]), bool(data["take_out"])
+        if not data["take_out"]:
+            data.update(destination="", carrier="", expected_return_at=None)
+        return data
 
 
 class TakeOutApprovalForm(PortalForm):

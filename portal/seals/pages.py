@@ -5,18 +5,15 @@ clauses of QP-ADM-01 that govern a request. Plain data for templates; views call
 
 from __future__ import annotations
 
-from flask import current_app, url_for
-
-from portal.auth.services import user_choices
 from portal.core.clock import format_local
 from portal.core.forms import PortalForm
-from portal.procedures.services import clause_url, find_clauses
+from portal.files import services as files
 from portal.seals import forms, services
 from portal.seals.flow import PROCEDURE, stamping_rows, submit_problems
 from portal.seals.models import FINANCE_KINDS, SEAL_KINDS, SealKind, SealRequest
-from portal.workflow import access, records
+from portal.workflow import records
 from portal.workflow import services as workflow
-from portal.workflow.pages import Outcome, StepPage
+from portal.workflow.pages import Outcome, StepPage, citations
 
 
 def take_out_text(record: SealRequest) -> str:
@@ -59,7 +56,7 @@ def pdf_document(record: SealRequest) -> dict:
         [
             {
                 "label": "附件",
-                "value": "\n".join(a.original_name for a in services.attachments(record)) or "无",
+                "value": "\n".join(a.original_name for a in files.of_record(record)) or "无",
                 "span": 2,
             }
         ],
@@ -90,25 +87,8 @@ def pdf_document(record: SealRequest) -> dict:
 
 
 def governing_clauses(record: SealRequest | None) -> list[dict]:
-    """The clauses of QP-ADM-01 that govern this request, as links to their anchors; a plain
-    reference to the procedure when the library does not hold it (yet)."""
-    anchors = governing_anchors(record)
-    clauses = find_clauses(PROCEDURE, *anchors)
-    if clauses:
-        return [
-            {
-                "citation": c.citation or c.number,
-                "text": _short(c.text),
-                "url": clause_url(PROCEDURE, c.anchor),
-            }
-            for c in clauses
-        ]
-    url = (
-        url_for("procedures.detail", code=PROCEDURE)
-        if "procedures.detail" in current_app.view_functions
-        else None
-    )
-    return [{"citation": f"《印章管理制度》（{PROCEDURE}）", "text": "", "url": url}]
+    """The clauses of QP-ADM-01 that govern this request, as links to their anchors."""
+    return citations(PROCEDURE, governing_anchors(record), "印章管理制度")
 
 
 def governing_anchors(record: SealRequest | None) -> list[str]:
@@ -125,18 +105,13 @@ def governing_anchors(record: SealRequest | None) -> list[str]:
     return anchors
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # --- what the pages show ----------------------------------------------------------------------
 
 
 def form_page(record: SealRequest | None) -> dict:
     return {
         "record": record,
-        "attachments": services.attachments(record) if record else [],
+        "attachments": files.of_record(record),
         "clauses": governing_clauses(record),
     }
 
@@ -151,15 +126,9 @@ def step_page(record: SealRequest, user) -> dict:
 
 
 def detail_page(record: SealRequest, user) -> dict:
-    instance = record.instance
-    editable = access.can_edit_record(user, record)
-    return {
-        **step_page(record, user),
-        "panel": workflow.panel(instance, user),
-        "can_edit": editable,
-        "cc_choices": user_choices() if user.id == instance.applicant_id else [],
-        "problems": submit_problems(record) if editable else {},
-    }
+    shared = workflow.record_context(record, user)
+    problems = submit_problems(record) if shared["can_edit"] else {}
+    return {**step_page(record, user), **shared, "problems": problems}
 
 
 def request_pdf(record: SealRequest) -> tuple[bytes, str]:

@@ -20,12 +20,12 @@ from portal.home.services import Panel
 from portal.seals.models import SealRequest
 from portal.seals.services import (
     FORM_TYPE,
-    approver_label,
     keeper_label,
     keeps_a_seal,
     seals_out,
 )
 from portal.workflow import access
+from portal.workflow import services as workflow
 from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
 
@@ -67,7 +67,7 @@ REGISTER_COLUMNS = (
     Column("document", "文件名称", lambda i: i.seal_request.document_name, Instance.title, 26),
     Column("seals", "印章", lambda i: i.seal_request.seal_names, None, 14),
     Column("copies", "份数", _copies, None, 5),
-    Column("approver", "审批人", lambda i: approver_label(i.seal_request), None, 15),
+    Column("approver", "审批人", lambda i: workflow.last_approver(i), None, 15),
     Column("keeper", "保管人", lambda i: keeper_label(i.seal_request), None, 9),
     Column("stamped_at", "用印时间", lambda i: i.seal_request.stamped_at, None, 14),
     Column("handed_over_at", "外带交出", lambda i: i.seal_request.handed_over_at, None, 14),

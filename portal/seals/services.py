@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort
 from sqlalchemy import case, exists, or_, select
 
 from portal.auth.models import RoleCode, User
@@ -18,7 +17,6 @@ from portal.core import audit
 from portal.core.clock import format_local, now
 from portal.extensions import db
 from portal.files import services as files
-from portal.files.models import Attachment
 from portal.seals.flow import SEAL_FLOW, kept_by
 from portal.seals.models import (
     SEAL_KINDS,
@@ -93,10 +91,6 @@ def seal_choices(record: SealRequest | None = None) -> tuple[list[tuple[int, str
     return choices, {s.id for s in seals if s.status == SealStatus.DISABLED}
 
 
-def attachments(record: SealRequest) -> list[Attachment]:
-    return db.session.scalars(files.attachments_of(record.instance_id)).all()
-
-
 def seals_out():
     """Items handed over and not yet back: the seals 外借中, soonest return first."""
     return (
@@ -132,11 +126,6 @@ def _apply(record: SealRequest, data: dict) -> None:
     _set_seals(record, data["seal_ids"])
 
 
-def _store_uploads(record: SealRequest, uploads, user: User) -> None:
-    for checked in uploads or []:
-        files.store(checked, record.instance_id, user, purpose="document")
-
-
 def save_request(
     record: SealRequest | None, user: User, data: dict, uploads=(), submit: bool = False
 ) -> SealRequest:
@@ -152,7 +141,7 @@ def save_request(
         engine.refresh_title(record.instance, record)
         audit.record("workflow", record.instance_id, "update", user, comment="修改申请内容")
     db.session.flush()
-    _store_uploads(record, uploads, user)
+    files.store_all(uploads, record.instance_id, user)
     if submit:
         submit_request(record, user)
     return record
@@ -166,41 +155,12 @@ def submit_request(record: SealRequest, user: User) -> None:
     engine.transition(record.instance, "submit", user)
 
 
-def remove_attachment(record: SealRequest, attachment: Attachment, user: User) -> None:
-    if attachment.instance_id != record.instance_id or attachment.removed_at is not None:
-        abort(404)
-    files.remove(attachment)
-    audit.record(
-        "workflow",
-        record.instance_id,
-        "update",
-        user,
-        comment=f"删除附件 {attachment.original_name}",
-    )
-
-
 # --- the GM's special approval, stamping, refusal, return ---------------------------------------
-
-
-def acting_task(user: User, record: SealRequest, step_key: str):
-    """(task, principal) when `user` may decide the open `step_key` step now, else None."""
-    instance = record.instance
-    if instance.step_key != step_key:
-        return None
-    return engine.acting_task(engine.Ctx(SEAL_FLOW, instance, record, user))
-
-
-def _require(user: User, record: SealRequest, step_key: str):
-    engine.lock(record.instance)
-    found = acting_task(user, record, step_key)
-    if found is None:
-        raise engine.WorkflowError("您不是当前步骤的处理人。")
-    return found
 
 
 def approve_take_out(record: SealRequest, user: User, comment: str = "") -> None:
     """第二十条: the GM (or the 受托人) explicitly confirms that the seal may leave."""
-    _require(user, record, "gm_take_out")
+    engine.require_task(record.instance, user, "gm_take_out")
     record.take_out_approved_at = now()
     text = (
         f"特批携带外出（{record.destination}，预计 {format_local(record.expected_return_at)} 归还）"
@@ -232,7 +192,7 @@ def items_for(record: SealRequest, task: Task) -> list[SealRequestItem]:
 
 
 def stamping_items(record: SealRequest, user: User) -> list[SealRequestItem]:
-    found = acting_task(user, record, "stamp")
+    found = engine.task_for(record.instance, user, "stamp")
     return items_for(record, found[0]) if found else []
 
 
@@ -253,7 +213,7 @@ def stamp(
     comment: str = "",
 ) -> None:
     """第十八条: the keeper stamps and registers; on a take-out they also hand the seal over."""
-    task, principal = _require(user, record, "stamp")
+    task, principal = engine.require_task(record.instance, user, "stamp")
     items = items_for(record, task)
     if len(copies) != len(items) or not all(1 <= n <= (record.copies or 0) for n in copies):
         raise SealError(f"请为每枚印章填写实盖份数（1 到 {record.copies} 份）。")
@@ -289,7 +249,7 @@ def _carried(record: SealRequest) -> str:
 
 def refuse(record: SealRequest, user: User, reason: str) -> None:
     """第十七条: the document differs from the request; it goes back to the applicant."""
-    _require(user, record, "stamp")
+    engine.require_task(record.instance, user, "stamp")
     engine.transition(record.instance, "reject", user, f"拒绝用印：{reason.strip()}")
 
 
@@ -297,7 +257,7 @@ def record_return(
     record: SealRequest, user: User, returned_at: datetime, comment: str = ""
 ) -> None:
     """第二十二条: the keeper checks the seal and records when it came back."""
-    task, _principal = _require(user, record, "return")
+    task, _principal = engine.require_task(record.instance, user, "return")
     items = [i for i in items_for(record, task) if i.returned_at is None]
     for item in items:
         item.returned_at, item.returned_to = returned_at, user
@@ -320,22 +280,6 @@ def record_return(
 
 
 # --- who approved and who stamped (register rows, the PDF) ---------------------------------
-
-
-def approver_label(record: SealRequest) -> str:
-    """Who approved last before stamping (the GM, the 受托人 for them, or the head alone)."""
-    instance = record.instance
-    approvals = [
-        t
-        for t in instance.tasks
-        if t.round == instance.round
-        and t.status == TaskStatus.APPROVED
-        and t.step_key in ("head", "finance", "gm", "gm_take_out")
-    ]
-    if not approvals:
-        return ""
-    last = max(approvals, key=lambda t: (t.decided_at, t.id))
-    return actor_label(last.actor, last.on_behalf_of)
 
 
 def keeper_label(record: SealRequest) -> str:

@@ -8,16 +8,17 @@ commits once and redirects (303), or renders the form again with the user's valu
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth import services as auth_services
 from portal.auth.permissions import require
 from portal.core import registers
 from portal.core.downloads import pdf_response
-from portal.core.forms import csrf_in_form
-from portal.core.htmx import see_other
+from portal.core.forms import checked_field, csrf_in_form
+from portal.core.htmx import done
 from portal.extensions import db
+from portal.files import services as files
 from portal.files.models import Attachment
 from portal.seals import pages, services
 from portal.seals.forms import SealForm, SealRequestForm
@@ -29,12 +30,6 @@ from portal.workflow.pages import add_step_pages
 
 bp = Blueprint("seals", __name__, url_prefix="/seals")
 add_step_pages(bp, pages.STEP_PAGES)
-
-
-def _done(record, message: str):
-    db.session.commit()
-    flash(message, "success")
-    return see_other(url_for("seals.detail", id=record.id))
 
 
 # --- register ----------------------------------------------------------------------------------
@@ -60,11 +55,8 @@ def _request_form(record=None) -> SealRequestForm:
 
 def _save(form: SealRequestForm, record):
     """new and edit: the htmx check of one field, a draft save, or a submit."""
-    if "_validate" in request.form:
-        form.validate()
-        name = request.form["_validate"]
-        if name not in form._fields:
-            abort(400)
+    name = checked_field(form)
+    if name is not None:
         return render_template("seals/_field.html", form=form, name=name)
     error = None
     if form.validate_on_submit():
@@ -76,7 +68,8 @@ def _save(form: SealRequestForm, record):
             db.session.rollback()
             error = str(exc)
         else:
-            return _done(record, "已提交审批。" if form.submitting else "草稿已保存。")
+            message = "已提交审批。" if form.submitting else "草稿已保存。"
+            return done(message, url_for("seals.detail", id=record.id))
     context = pages.form_page(record)
     status = 422 if form.errors or error else 200
     return render_template("seals/form.html", form=form, error=error, **context), status
@@ -100,10 +93,9 @@ def edit(id: int):
 def remove_attachment(id: int, attachment_id: int):
     record = services.get_request_or_404(id)
     require(can_edit_record, record)
-    services.remove_attachment(record, db.get_or_404(Attachment, attachment_id), current_user)
-    db.session.commit()
-    flash("附件已删除。", "success")
-    return see_other(url_for("seals.edit", id=record.id))
+    if not files.remove_from_record(record, db.get_or_404(Attachment, attachment_id), current_user):
+        abort(404)
+    return done("附件已删除。", url_for("seals.edit", id=record.id))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -159,8 +151,6 @@ def seal_edit(seal_id: int | None = None):
     )
     if form.validate_on_submit():
         seal = services.save_seal(seal, form.seal_data(), current_user)
-        db.session.commit()
-        flash(f"已保存印章 {seal.name}。", "success")
-        return see_other(url_for("seals.seal_detail", seal_id=seal.id))
+        return done(f"已保存印章 {seal.name}。", url_for("seals.seal_detail", seal_id=seal.id))
     status = 422 if form.errors else 200
     return render_template("seals/seal_form.html", form=form, seal=seal), status

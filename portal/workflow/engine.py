@@ -217,6 +217,23 @@ def acting_task(ctx: Ctx, user: User | None = None) -> tuple[Task, User | None] 
     return None
 
 
+def task_for(instance: Instance, user: User, step_key: str) -> tuple[Task, User | None] | None:
+    """(task, principal) when `user` may decide `step_key`, the open step, now; else None."""
+    if instance.step_key != step_key:
+        return None
+    flow = get_flow(instance.form_type)
+    return acting_task(Ctx(flow, instance, load_record(flow, instance), user))
+
+
+def require_task(instance: Instance, user: User, step_key: str) -> tuple[Task, User | None]:
+    """For a step page's service, before it writes the record: take the lock, then the task."""
+    lock(instance)
+    found = task_for(instance, user, step_key)
+    if found is None:
+        raise WorkflowError("您不是当前步骤的处理人，或该步骤已由他人处理。")
+    return found
+
+
 def why_not(ctx: Ctx, user: User) -> str:
     """Why `user`, who holds a delegation or took part earlier, may not act on the open step
     (shown on the record page), or "" when there is nothing to explain."""

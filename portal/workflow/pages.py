@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app, flash, render_template, request
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from portal.core.forms import change_rows, csrf_in_form
@@ -190,6 +190,40 @@ def clause_url(flow: Flow, step: Step) -> str | None:
     """The step's governing clause in the library, when the procedure and clause are loaded."""
     if not (flow.procedure and step.clause):
         return None
-    from portal.procedures.services import clause_url as url, find_clauses
+    return clause_urls(flow.procedure, {step.key: step.clause}).get(step.key)
 
-    return url(flow.procedure, step.clause) if find_clauses(flow.procedure, step.clause) else None
+
+# --- citing the governing procedure -------------------------------------------------------------
+
+
+def clause_urls(procedure: str, anchors: dict[str, str]) -> dict[str, str]:
+    """key -> link to the clause `anchors[key]` of `procedure`, for the clauses the library holds."""
+    from portal.procedures.services import clause_url as url
+    from portal.procedures.services import find_clauses
+
+    present = {c.anchor for c in find_clauses(procedure, *set(anchors.values()))}
+    return {key: url(procedure, a) for key, a in anchors.items() if a in present}
+
+
+def citations(procedure: str, anchors: list[str], title: str) -> list[dict]:
+    """The clauses that govern a form, as {citation, text, url} links to their anchors; a plain
+    reference to the procedure (《title》（code）) while the library does not hold it."""
+    from portal.procedures.services import clause_url as url
+    from portal.procedures.services import find_clauses
+
+    clauses = find_clauses(procedure, *anchors)
+    if clauses:
+        return [
+            {"citation": c.citation or c.number, "text": _short(c.text),
+             "url": url(procedure, c.anchor)}
+            for c in clauses
+        ]  # fmt: skip
+    link = None
+    if "procedures.detail" in current_app.view_functions:
+        link = url_for("procedures.detail", code=procedure)
+    return [{"citation": f"《{title}》（{procedure}）", "text": "", "url": link}]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -168,6 +168,23 @@ def actor_label(actor: User | None, principal: User | None) -> str:
     return actor.display_name
 
 
+def last_approver(instance: Instance) -> str:
+    """Who approved last before the execution steps in this round ("李四（代 张三）" for a
+    delegate), e.g. the 审批人 column of a register; "" when nobody approved."""
+    executing = {s.key for s in get_flow(instance.form_type).steps if s.execution}
+    approvals = [
+        t
+        for t in instance.tasks
+        if t.round == instance.round
+        and t.status == TaskStatus.APPROVED
+        and t.step_key not in executing
+    ]
+    if not approvals:
+        return ""
+    last = max(approvals, key=lambda t: (t.decided_at, t.id))
+    return actor_label(last.actor, last.on_behalf_of)
+
+
 def trail(instance: Instance) -> list[dict]:
     """The approval trail as plain data (screen and PDF): decided tasks in order."""
     rows = []
@@ -243,4 +260,18 @@ def panel(instance: Instance, user: User) -> dict:
         "trail": trail(instance),
         "timeline": timeline(instance),
         "can_cc": user.id == instance.applicant_id and instance.status != Status.VOIDED,
+    }
+
+
+def record_context(record, user: User) -> dict:
+    """What every record page shows besides its own fields: the workflow panel, whether the
+    user may edit, and whom they may copy in (the applicant only)."""
+    from portal.auth.services import user_choices
+    from portal.workflow.access import can_edit
+
+    instance = record.instance
+    return {
+        "panel": panel(instance, user),
+        "can_edit": can_edit(user, instance),
+        "cc_choices": user_choices() if user.id == instance.applicant_id else [],
     }

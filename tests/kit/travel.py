@@ -235,8 +235,8 @@ def new():
 def detail(id: int):
     claim = access.get_record_or_404(TravelClaim, id)
     require(access.can_view_record, claim)
-    panel = workflow.panel(claim.instance, current_user)
-    return render_template("travel/detail.html", claim=claim, panel=panel, yuan=yuan)
+    page = workflow.record_context(claim, current_user)
+    return render_template("travel/detail.html", claim=claim, yuan=yuan, **page)
 
 
 @bp.route("/<int:id>/pdf")
