@@ -53,6 +53,7 @@ def test_line_items_add_remove_and_submit(browser, kit_server, js, width):
     page.fill("input[name=username]", "employee")
     page.fill("input[name=password]", "demo")
     page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
     page.goto(f"{base}/travel/new")
     today = f"{local_now():%Y-%m-%d}"
     page.fill("input[name=purpose]", "北京展会")
