@@ -209,6 +209,22 @@ class _Bounded:
     """Bounds relative to now: `earliest`/`latest` are offsets (timedelta(0) = now; a negative
     offset is in the past); None leaves that side open, except for the portal's year range."""
 
+    DEFAULTS: ClassVar[dict] = {}
+    FUTURE = ""
+
+    def __init__(self, label=None, validators=None, *, earliest: timedelta | None = None,
+                 latest: timedelta | None = None, future_message: str | None = None, **kwargs):  # fmt: skip
+        super().__init__(label, validators, **{**self.DEFAULTS, **kwargs})
+        self.earliest, self.latest = earliest, latest
+        self.future_message = future_message or self.FUTURE
+
+    def process_formdata(self, valuelist):
+        """A blank input is no value (data None), not a format error."""
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
     def _bound_errors(self, value: datetime, show: str) -> str | None:
         if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
             return f"年份应在 {EARLIEST_YEAR} 到 {LATEST_YEAR} 之间，请核对日期。"
@@ -229,18 +245,13 @@ class _Bounded:
 class LocalDateTimeField(_Bounded, DateTimeLocalField):
     """`<input type=datetime-local>` in the business time zone; data is an aware datetime."""
 
-    def __init__(self, label=None, validators=None, *, earliest: timedelta | None = None,
-                 latest: timedelta | None = None, future_message: str = "时间必须晚于现在。",
-                 **kwargs):  # fmt: skip
-        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
-        kwargs.setdefault("invalid_value_message", "时间格式应为 年-月-日 时:分。")
-        super().__init__(label, validators, **kwargs)
-        self.earliest, self.latest, self.future_message = earliest, latest, future_message
+    DEFAULTS: ClassVar[dict] = {
+        "format": "%Y-%m-%dT%H:%M",
+        "invalid_value_message": "时间格式应为 年-月-日 时:分。",
+    }
+    FUTURE = "时间必须晚于现在。"
 
     def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
         super().process_formdata(valuelist)
         if self.data is not None:
             self.data = self.data.replace(tzinfo=local_zone())
@@ -262,17 +273,10 @@ class LocalDateField(_Bounded, DateField):
     """A date (`<input type=date>`), bounded like LocalDateTimeField (a date counts as its whole
     day: "not before today" accepts today)."""
 
-    def __init__(self, label=None, validators=None, *, earliest: timedelta | None = None,
-                 latest: timedelta | None = None, future_message: str = "日期不能早于今天。",
-                 **kwargs):  # fmt: skip
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(label, validators, **kwargs)
-        self.earliest, self.latest, self.future_message = earliest, latest, future_message
+    DEFAULTS: ClassVar[dict] = {"format": "%Y-%m-%d"}
+    FUTURE = "日期不能早于今天。"
 
     def process_formdata(self, valuelist):
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
         try:
             super().process_formdata(valuelist)
         except ValueError as exc:

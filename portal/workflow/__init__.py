@@ -23,9 +23,10 @@ def tick_command():
 
 
 def init_app(app):
+    import portal.workflow.panels as panels
+    import portal.workflow.services as services
     from portal.core.audit import action_label
     from portal.home.services import register_panel
-    from portal.workflow import panels, services
     from portal.workflow.engine import record_url
     from portal.workflow.views import bp
 

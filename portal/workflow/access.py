@@ -14,9 +14,9 @@ from flask import abort, g, has_request_context
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
+import portal.workflow.delegation as delegation
 from portal.auth.models import Department, RoleCode, User
 from portal.extensions import db
-from portal.workflow import delegation
 from portal.workflow.engine import Ctx, acting_task, load_record
 from portal.workflow.flow import Flow, all_flows, get_flow
 from portal.workflow.models import EDITABLE, Instance, Status, Task, TaskStatus, Watcher

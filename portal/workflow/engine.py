@@ -20,6 +20,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+import portal.workflow.delegation as delegation
 from portal.auth.models import RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.calendar import add_time, time_between
@@ -28,7 +29,6 @@ from portal.core.htmx import path_for
 from portal.core.numbering import next_in_series
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.workflow import delegation
 from portal.workflow.deadlines import due_at
 from portal.workflow.flow import ANY, KEEP, SKIP, Context, Flow, Step, get_flow
 from portal.workflow.models import (

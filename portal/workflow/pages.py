@@ -20,10 +20,11 @@ from typing import Any
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
+import portal.workflow.access as access
+import portal.workflow.engine as engine
 from portal.core.forms import change_rows, csrf_in_form
 from portal.core.htmx import see_other
 from portal.extensions import db
-from portal.workflow import access, engine
 from portal.workflow.engine import WorkflowError, record_url
 from portal.workflow.flow import Flow, Step, all_flows, get_flow
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import url_for
 
+import portal.workflow.services as services
 from portal.core.clock import format_local
 from portal.extensions import db
 from portal.home.services import Panel
-from portal.workflow import services
 from portal.workflow.engine import record_url
 from portal.workflow.flow import get_flow
 from portal.workflow.models import Status

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from flask import current_app
 
+import portal.workflow.services as services
 from portal.core.clock import format_local, local_now
 from portal.pdf import content_hash, qr_svg_data_uri, render_pdf
-from portal.workflow import services
 from portal.workflow.engine import load_record
 from portal.workflow.flow import get_flow
 from portal.workflow.models import Instance

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from flask import url_for
 from sqlalchemy import and_, exists, false, func, or_, select
 
+import portal.workflow.delegation as delegation
 from portal.auth.models import User
 from portal.core import audit
 from portal.core.clock import now
 from portal.extensions import db
-from portal.workflow import delegation
 from portal.workflow.access import acting_principals
 from portal.workflow.engine import (
     Ctx,

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+import portal.workflow.delegation as delegation
 from portal.core import audit
 from portal.core.clock import now
 from portal.extensions import db
 from portal.notifications.services import notify, send_pending_emails
-from portal.workflow import delegation
 from portal.workflow.engine import Ctx, load_record, record_url
 from portal.workflow.flow import get_flow
 from portal.workflow.models import Instance, Status, Task, TaskStatus

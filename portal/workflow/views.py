@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+import portal.workflow.access as access
+import portal.workflow.delegation as delegation
+import portal.workflow.engine as engine
+import portal.workflow.services as services
 from portal.auth import services as auth_services
 from portal.auth.models import User
 from portal.core.htmx import is_htmx, see_other
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.workflow import access, delegation, engine, services
 from portal.workflow.flow import all_flows, get_flow
 from portal.workflow.forms import ActionForm, CCForm, DelegationForm
 from portal.workflow.models import STATUS_LABELS, Delegation, Instance
