@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import Department, User
+from portal.core.forms import PortalForm
 from portal.extensions import db
 
 
@@ -35,7 +35,7 @@ def _optional_id(value):
     return int(value) if value not in (None, "", "0", 0) else None
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     username = StringField(
         "用户名",
         validators=[
@@ -84,7 +84,7 @@ class UserForm(FlaskForm):
             raise ValidationError("请选择有效的部门。")
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(PortalForm):
     code = StringField(
         "部门代码",
         validators=[
@@ -121,7 +121,7 @@ class DepartmentForm(FlaskForm):
             node = node.parent
 
 
-class HolidayForm(FlaskForm):
+class HolidayForm(PortalForm):
     day = DateField("日期", validators=[DataRequired("请填写日期。")])
     name = StringField(
         "名称", validators=[DataRequired("请填写名称，例如：国庆节。"), Length(max=60)]

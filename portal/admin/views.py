@@ -9,6 +9,7 @@ from portal.auth import services
 from portal.auth.models import Department, User
 from portal.auth.permissions import sysadmin_required
 from portal.core import calendar
+from portal.core.forms import csrf_in_form
 from portal.core.models import Holiday
 from portal.extensions import db
 
@@ -50,6 +51,7 @@ def users():
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@csrf_in_form
 def user_edit(user_id: int | None = None):
     user = db.get_or_404(User, user_id) if user_id else None
     form = _user_form(user)
@@ -75,6 +77,7 @@ def departments():
 
 @bp.route("/departments/new", methods=["GET", "POST"])
 @bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@csrf_in_form
 def department_edit(department_id: int | None = None):
     department = db.get_or_404(Department, department_id) if department_id else None
     form = _department_form(department)
@@ -95,6 +98,7 @@ def roles():
 
 
 @bp.route("/holidays", methods=["GET", "POST"])
+@csrf_in_form
 def holidays():
     form = HolidayForm()
     if form.validate_on_submit():

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
 from portal.auth.forms import ChangePasswordForm, LoginForm
+from portal.core.forms import csrf_in_form
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -27,6 +28,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf_in_form
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -57,6 +59,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@csrf_in_form
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from flask import abort, request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     DateField,
     DecimalField,
@@ -43,6 +44,15 @@ class PortalForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return get_translations(["zh"])
+
+        def wrap_formdata(self, form, formdata):
+            """htmx sends the token in the X-CSRFToken header (hx-headers on <body>), which
+            the global check reads; give it to the form's own check too."""
+            data = super().wrap_formdata(form, formdata)
+            header = request.headers.get("X-CSRFToken") if request else None
+            if data is not None and header and "csrf_token" not in data:
+                data = CombinedMultiDict((data, MultiDict({"csrf_token": header})))
+            return data
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from portal.core.forms import PortalForm
 from portal.procedures import markdown as md
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PortalForm):
     files = MultipleFileField(
         "文本文件",
         validators=[DataRequired("请选择至少一个文件。")],
@@ -22,7 +22,7 @@ class ImportForm(FlaskForm):
             raise ValidationError("请选择至少一个文件。")
 
 
-class EditForm(FlaskForm):
+class EditForm(PortalForm):
     """Markdown of the next revision; the text must parse and keep the procedure's code."""
 
     text = TextAreaField(

@@ -8,6 +8,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from portal.auth.permissions import require
+from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, page_or_partial, see_other
 from portal.extensions import db
 from portal.procedures import services
@@ -71,6 +72,7 @@ def acknowledge(code: str):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@csrf_in_form
 def import_files():
     require(services.can_manage)
     form = ImportForm()
@@ -142,6 +144,7 @@ def pdf(code: str):
 
 
 @bp.route("/<path:code>/publish", methods=["POST"])
+@csrf_in_form
 def publish(code: str):
     """Publish the edited Markdown as the next revision, or keep it as a draft."""
     require(services.can_manage)

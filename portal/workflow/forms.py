@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.core.forms import PortalForm
 
-class ActionForm(FlaskForm):
+
+class ActionForm(PortalForm):
     action = StringField(validators=[DataRequired()])
     comment = TextAreaField(
         "意见", validators=[Optional(), Length(max=1000, message="意见最多 1000 字。")]
     )
 
 
-class CCForm(FlaskForm):
+class CCForm(PortalForm):
     users = SelectMultipleField("抄送给", coerce=int, validators=[DataRequired("请选择抄送人。")])
 
 
-class DelegationForm(FlaskForm):
+class DelegationForm(PortalForm):
     principal_id = SelectField("委托人", coerce=int)
     delegate_id = SelectField("受托人", coerce=int, validators=[DataRequired("请选择受托人。")])
     starts_on = DateField("开始日期", validators=[DataRequired("请填写开始日期。")])

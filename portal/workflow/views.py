@@ -11,6 +11,7 @@ import portal.workflow.engine as engine
 import portal.workflow.services as services
 from portal.auth import services as auth_services
 from portal.auth.models import User
+from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, see_other
 from portal.core.pagination import paginate
 from portal.extensions import db
@@ -61,6 +62,7 @@ def _get_visible_instance(instance_id: int) -> Instance:
 
 
 @bp.route("/workflow/<int:instance_id>/act", methods=["POST"])
+@csrf_in_form
 def act(instance_id: int):
     instance = _get_visible_instance(instance_id)
     form = ActionForm()
@@ -116,6 +118,7 @@ def _delegation_form() -> DelegationForm:
 
 
 @bp.route("/delegations", methods=["GET", "POST"])
+@csrf_in_form
 def delegations():
     form = _delegation_form()
     if form.validate_on_submit():

@@ -75,11 +75,17 @@ def test_change_password(client, org, auth):
     assert auth.login("employee", "newpass123").status_code == 303
 
 
-def test_post_without_csrf_token_is_refused_with_400(org, make_app):
+def test_post_without_csrf_token_is_refused(org, make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         client = app.test_client()
+        # A form page answers beside the form, with what was typed kept, and logs nobody in.
         response = client.post("/login", data={"username": "employee", "password": "demo"})
+        assert response.status_code == 422 and "缺少安全令牌" in response.text
+        assert 'value="employee"' in response.text
+        assert client.get("/my").status_code == 302
+        # A POST without a form of its own is refused before the view runs.
+        response = client.post("/logout")
         assert response.status_code == 400
         assert "CSRF" in response.text and "安全令牌" in response.text
 
