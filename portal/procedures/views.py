@@ -3,11 +3,12 @@ administrators also legacy import, source view, Markdown export, edit, preview a
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_login import current_user
 from jinja2 import pass_context
 
 from portal.auth.permissions import require
+from portal.core.downloads import download, pdf_response
 from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, page_or_partial, see_other
 from portal.extensions import db
@@ -118,13 +119,8 @@ def export(code: str):
     require(services.can_manage)
     procedure = services.get_procedure_or_404(code)
     revision = services.get_revision_or_current(procedure, request.args.get("revision", type=int))
-    return Response(
-        services.export_markdown(revision),
-        mimetype="text/markdown; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{services.export_filename(procedure)}"'
-        },
-    )
+    text = services.export_markdown(revision).encode("utf-8")
+    return download(text, "text/markdown; charset=utf-8", services.export_filename(procedure))
 
 
 @bp.route("/<path:code>/pdf")
@@ -134,13 +130,8 @@ def pdf(code: str):
 
     procedure = services.get_procedure_or_404(code)
     revision = procedure.current_revision
-    return Response(
-        procedure_pdf(revision),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{pdf_filename(procedure.code, revision.label)}"'
-        },
-    )
+    name = pdf_filename(procedure.code, revision.label)
+    return pdf_response(procedure_pdf(revision), name, inline=True)
 
 
 @bp.route("/<path:code>/publish", methods=["POST"])
