@@ -83,6 +83,9 @@ def clear_database() -> None:
 def _schema():
     app = create_app(make_config())
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":  # also tables of test modules not loaded now
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
         db.drop_all()
         db.create_all()
         _extra_schema()

@@ -16,8 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import event, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 import portal.workflow.delegation as delegation
@@ -26,6 +25,7 @@ from portal.core import audit
 from portal.core.calendar import add_time, time_between
 from portal.core.clock import now
 from portal.core.htmx import path_for
+from portal.core.locking import Busy, lock_row
 from portal.core.numbering import next_in_series
 from portal.extensions import db
 from portal.notifications.services import notify
@@ -110,18 +110,9 @@ def lock(instance: Instance) -> None:
     locked = db.session.info.setdefault(_LOCKED, set())
     if instance.id is None or instance.id in locked:
         return
-    db.session.flush()
     try:
-        if db.session.get_bind().dialect.name == "postgresql":
-            rows = select(Instance.id).where(Instance.id == instance.id).with_for_update()
-            db.session.execute(rows).all()
-        db.session.execute(
-            update(Instance)
-            .where(Instance.id == instance.id)
-            .values(version=Instance.version + 1)
-            .execution_options(synchronize_session=False)
-        )
-    except OperationalError as exc:  # SQLite: another writer got there first
+        lock_row(Instance, instance.id, bump=Instance.version)
+    except Busy as exc:  # SQLite: another writer got there first
         raise WorkflowError(BUSY) from exc
     _reload(instance)
     locked.add(instance.id)
@@ -129,8 +120,6 @@ def lock(instance: Instance) -> None:
 
 def _reload(instance: Instance) -> None:
     fresh = {"populate_existing": True}
-    query = select(Instance).where(Instance.id == instance.id).execution_options(**fresh)
-    db.session.execute(query).scalar_one()
     for model in (Task, Watcher):
         rows = select(model).where(model.instance_id == instance.id).execution_options(**fresh)
         db.session.execute(rows).all()
