@@ -95,7 +95,32 @@ class FromRecord:
         return self.label
 
 
-AssigneeRule = HasRole | ApplicantHead | DepartmentHead | NamedUser | FromRecord
+@dataclass(frozen=True)
+class Applicant:
+    """The applicant themselves (confirming receipt of what was issued to them)."""
+
+    def resolve(self, ctx: Context) -> list[User]:
+        return [ctx.applicant] if ctx.applicant.active else []
+
+    def describe(self) -> str:
+        return "申请人"
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """Everyone the rules name (in order, each once): e.g. the applicant or the front desk."""
+
+    rules: tuple
+    label: str = ""
+
+    def resolve(self, ctx: Context) -> list[User]:
+        return list(dict.fromkeys(u for rule in self.rules for u in rule.resolve(ctx)))
+
+    def describe(self) -> str:
+        return self.label or "、".join(rule.describe() for rule in self.rules)
+
+
+AssigneeRule = HasRole | ApplicantHead | DepartmentHead | NamedUser | FromRecord | Applicant | AnyOf
 
 
 # --- deadlines --------------------------------------------------------------------------------
