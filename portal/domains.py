@@ -10,6 +10,7 @@ from portal import (
     procedures,
     seals,
     search,
+    supplies,
     verify,
     workflow,
 )
@@ -25,5 +26,6 @@ MODULES = [
     verify,
     seals,
     complaints,
+    supplies,
     search,
 ]

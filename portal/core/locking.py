@@ -29,7 +29,10 @@ def lock_row(model, pk, bump=None):
             db.session.execute(select(key).where(key == pk).with_for_update()).all()
         value = {bump.key: bump + 1} if bump is not None else {key.key: key}
         db.session.execute(
-            update(model).where(key == pk).values(value).execution_options(synchronize_session=False)
+            update(model)
+            .where(key == pk)
+            .values(value)
+            .execution_options(synchronize_session=False)
         )
     except OperationalError as exc:
         raise Busy(str(exc)) from exc

@@ -216,3 +216,127 @@ STEP_PAGES = (
              buttons=(("partial", "部分到货，先行入库"), ("complete", "全部到货，办结")),
              context=plan_page, intro="按采购单核对品名、规格、数量和质量，合格的办理入库登记（第十九条）。"),
 )  # fmt: skip
+
+
+# --- forms' first values ----------------------------------------------------------------------------
+
+
+def requisition_form_data(record: Requisition) -> dict:
+    lines = [
+        {"item": x.item.label, "quantity": x.quantity, "purpose": x.purpose} for x in record.lines
+    ]
+    return {"purpose": record.purpose, "urgent": record.urgent,
+            "urgent_reason": record.urgent_reason, "lines": lines or [{}]}  # fmt: skip
+
+
+def item_form_data(item) -> dict | None:
+    if item is None:
+        return {"active": True, "max_per_line": 50}
+    return {
+        "code": item.code, "name": item.name, "spec": item.spec, "unit": item.unit,
+        "category": item.category, "reorder_level": item.reorder_level,
+        "max_per_line": item.max_per_line, "supplier": item.supplier,
+        "price": item.price_fen / 100, "active": item.active,
+    }  # fmt: skip
+
+
+# --- stock and movements ----------------------------------------------------------------------------
+
+MOVEMENTS = {
+    "receive": ("入库登记", "到货验收合格的物品登记入库，单价按发票或采购单（第十九条）。", ["art-19", "art-22"]),
+    "return": ("退库登记", "离职、调岗交回的耐用品（交接清单）或未用的物品退回库房（第九条）。", ["art-9", "art-22"]),
+    "count": ("盘点", "按实物清点的数量登记，差异注明原因；差异金额超过 2000 元须报总经理审批（第二十三条）。", ["art-23"]),
+}  # fmt: skip
+
+
+def stock_page() -> dict:
+    from portal.supplies.registers import stock_rows, stock_total_fen
+
+    backorders = services.db.session.scalars(services.backorders().limit(50)).all()
+    return {"rows": stock_rows(), "total": yuan(stock_total_fen()), "backorders": backorders,
+            "qty": qty_text}  # fmt: skip
+
+
+def movement_form(form_class, kind: str):
+    from portal.auth.services import department_choices
+
+    form = form_class()
+    form.department_id.choices = [(0, "（不计入部门）"), *department_choices()]
+    if kind == "count":
+        form.quantity.label.text = "实盘数量"
+    return form
+
+
+def movement_page(kind: str) -> dict:
+    title, intro, anchors = MOVEMENTS[kind]
+    return {"kind": kind, "title": title, "intro": intro, "items": services.active_items(),
+            "clauses": clauses(anchors)}  # fmt: skip
+
+
+def post_movement(kind: str, form, user):
+    item, quantity = form.resolved, form.quantity.data
+    note = (form.note.data or "").strip()
+    if kind == "receive":
+        if form.price.fen is None:
+            raise StockError("请填写入库单价。")
+        return services.receive(
+            item, quantity, form.price.fen, user, (form.supplier.data or "").strip(), note
+        )
+    if kind == "return":
+        if not note:
+            raise StockError("请写明退库原因（如：离职交接清单、未用完退回）。")
+        return services.return_stock(item, quantity, user, form.department_id.data or None, note)
+    return services.count(item, quantity, user, note)
+
+
+def movement_message(kind: str, entry) -> str:
+    if entry is None:
+        return "盘点数量与账面一致，无需调整。"
+    verb = {"receive": "已入库", "return": "已退库", "count": "已按盘点调整"}[kind]
+    return f"{verb}：{entry.item.name} {qty_text(entry.quantity, entry.item.unit)}，结存 {qty_text(entry.balance_after, entry.item.unit)}。"
+
+
+# --- forecasts and monthly use -------------------------------------------------------------------------
+
+
+def forecast_form(form_class, user):
+    from portal.auth.services import department_choices
+
+    form = form_class()
+    choices = department_choices()
+    if not services.can_manage(user):
+        choices = [
+            (i, n)
+            for i, n in choices
+            if services.can_set_forecast(user, services.get_department_or_404(i))
+        ]
+    form.department_id.choices = choices
+    if not form.is_submitted():
+        form.month.data = services.month_key()
+    return form
+
+
+def _month(args) -> str:
+    import re
+
+    month = (args.get("month") or "").strip()
+    return month if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month) else services.month_key()
+
+
+def usage_page(args) -> dict:
+    from portal.supplies.registers import usage, usage_chart
+
+    month = _month(args)
+    rows = usage(month)
+    return {"month": month, "usage": rows, "chart": usage_chart(rows, month), "yuan": yuan}
+
+
+def usage_xlsx(args) -> bytes:
+    from portal.core import xlsx
+    from portal.supplies.registers import usage
+
+    month = _month(args)
+    rows = [[r.department, yuan(r.used_fen), yuan(r.forecast_fen) or "未设定",
+             f"{r.percent:.1f}%" if r.percent is not None else ""] for r in usage(month)]  # fmt: skip
+    return xlsx.write([xlsx.Sheet(f"{month} 领用统计", ["部门", "领用金额（元）", "月度预算（元）", "占预算"],
+                                  rows, [14, 14, 14, 10])])  # fmt: skip

@@ -57,6 +57,10 @@ def can_set_forecast(user, department: Department) -> bool:
 # --- loaders and named queries -------------------------------------------------------------------
 
 
+def get_department_or_404(department_id: int) -> Department:
+    return db.get_or_404(Department, department_id)
+
+
 def get_item_or_404(item_id: int) -> SupplyItem:
     return db.get_or_404(SupplyItem, item_id)
 
@@ -425,3 +429,12 @@ def receive_plan(plan: PurchasePlan, quantities: dict[int, Decimal], prices: dic
     if not parts:
         raise StockError("请至少填写一行到货数量。")
     return "验收入库：" + "、".join(parts)
+
+
+def plan_job() -> list[str]:
+    """The tick's part (第十六条): from the 25th, next month's plan exists (built once)."""
+    today = local_now().date()
+    if today.day < 25 or get_plan(next_month(today)) is not None:
+        return []
+    plan = build_plan()
+    return [f"supplies: {plan.month} 采购计划 {plan.number}"] if plan else []

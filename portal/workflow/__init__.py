@@ -20,6 +20,8 @@ def tick_command():
     click.echo(
         f"reminders {result.reminders}, escalations {result.escalations}, e-mails {result.emails}"
     )
+    for line in result.jobs:
+        click.echo(line)
 
 
 def init_app(app):

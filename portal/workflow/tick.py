@@ -6,9 +6,10 @@ Run it from cron every few minutes. Each reminder and escalation is sent once pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 import portal.workflow.delegation as delegation
@@ -26,6 +27,7 @@ class TickResult:
     reminders: int = 0
     escalations: int = 0
     emails: int = 0
+    jobs: list[str] = field(default_factory=list)
 
 
 def _remind_before(step, task: Task) -> timedelta:
@@ -91,8 +93,17 @@ def tick() -> TickResult:
             task.reminded_at = current
             result.reminders += 1
     db.session.flush()
+    for job in current_app.extensions.get("portal_tick_jobs", []):
+        result.jobs.extend(job())
+    db.session.flush()
     result.emails = send_pending_emails()
     return result
+
+
+def register_tick_job(app, job) -> None:
+    """job() -> list of summary lines; runs on every tick and must be idempotent (e.g. the
+    supplies plan built on the 25th)."""
+    app.extensions.setdefault("portal_tick_jobs", []).append(job)
 
 
 def _escalate(task: Task, flow, step, label: str, url: str) -> None:
