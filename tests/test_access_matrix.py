@@ -59,7 +59,8 @@ def test_access_matrix(app, org, blueprint):
                 client = app.test_client()
                 if who != "anon":
                     Auth(client).as_user(org[who])
-                response = client.open(url, method=method, data=case.get("data"))
+                data = {k: str(v).format(**values) for k, v in case.get("data", {}).items()}
+                response = client.open(url, method=method, data=data or None)
                 response.close()
                 if response.status_code != expected:
                     failures.append(

@@ -199,7 +199,7 @@ class ReceiptConfirmForm(PortalForm):
 class PurchaseLineForm(RowForm):
     name = line("品名", "请填写品名。", max_len=80)
     spec = line("规格", max_len=80)
-    unit = SelectField("单位", choices=[(u, u) for u in UNITS])
+    unit = SelectField("单位", choices={u: u for u in UNITS})
     quantity = QuantityField("数量")
     price = MoneyField("预计单价（元）")
 
@@ -230,7 +230,7 @@ class PurchaseForm(PortalForm):
 
 
 class DecideForm(PortalForm):
-    decision = RadioField("处理方式", choices=list(DECISIONS.items()),
+    decision = RadioField("处理方式", choices=dict(DECISIONS),
                           validators=[DataRequired("请选择调拨或采购。")])  # fmt: skip
     decision_note = text("核查意见", "请写明核查库存和闲置物品的结果。", max_len=1000)
 
@@ -268,8 +268,8 @@ class ItemForm(PortalForm):
     code = line("编号", "请填写编号。", max_len=20, description="例如 OF-001，保存时转为大写。")
     name = line("名称", "请填写名称。", max_len=80)
     spec = line("规格", max_len=80)
-    unit = SelectField("单位", choices=[(u, u) for u in UNITS])
-    category = SelectField("类别", choices=list(CATEGORIES.items()))
+    unit = SelectField("单位", choices={u: u for u in UNITS})
+    category = SelectField("类别", choices=dict(CATEGORIES))
     reorder_level = QuantityField("安全库存", description="低于或等于时列入月度采购计划。")
     max_per_line = QuantityField("每单最多")
     supplier = line("常用供应商", max_len=80)
