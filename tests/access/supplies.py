@@ -51,8 +51,12 @@ ROUTES = {
     "supplies.register_export": [{"url": "/supplies/register.csv", "expect": EVERYONE}],
     "supplies.new": [
         {"url": "/supplies/new", "expect": EVERYONE},
-        {"url": "/supplies/new", "method": "POST", "data": {"intent": "submit"},
-         "expect": {**ANON, "*": 422}},
+        {
+            "url": "/supplies/new",
+            "method": "POST",
+            "data": {"intent": "submit"},
+            "expect": {**ANON, "*": 422},
+        },
     ],  # fmt: skip
     "supplies.edit": [
         {"url": "/supplies/{draft}/edit", "expect": {**ANON, "employee": 200, "*": 403}},
@@ -65,13 +69,19 @@ ROUTES = {
     "supplies.pdf": [{"url": "/supplies/{at_issue}/pdf", "expect": READERS}],
     "supplies.issue": [
         {"url": "/supplies/{at_issue}/issue", "expect": {**ANON, "adminoffice": 200, "*": 403}},
-        {"url": "/supplies/{at_issue}/issue", "method": "POST", "data": {"quantities-0": "-1"},
-         "expect": {**ANON, "adminoffice": 422, "*": 403}},
+        {
+            "url": "/supplies/{at_issue}/issue",
+            "method": "POST",
+            "data": {"quantities-0": "-1"},
+            "expect": {**ANON, "adminoffice": 422, "*": 403},
+        },
         {"url": "/supplies/{at_head}/issue", "expect": NOBODY},
     ],  # fmt: skip
     "supplies.receive": [
-        {"url": "/supplies/{at_receive}/receive",
-         "expect": {**ANON, "adminoffice": 200, "employee": 200, "*": 403}},
+        {
+            "url": "/supplies/{at_receive}/receive",
+            "expect": {**ANON, "adminoffice": 200, "employee": 200, "*": 403},
+        },
         {"url": "/supplies/{at_issue}/receive", "expect": NOBODY},
     ],  # fmt: skip
     "supplies.purchases": [{"url": "/supplies/purchases/", "expect": EVERYONE}],
@@ -84,17 +94,21 @@ ROUTES = {
         {"url": "/supplies/purchases/{purchase}/pdf", "expect": {**READERS, "gm": 200}},
     ],
     "supplies.decide": [
-        {"url": "/supplies/purchases/{purchase}/decide",
-         "expect": {**ANON, "adminhead": 200, "*": 403}},
+        {
+            "url": "/supplies/purchases/{purchase}/decide",
+            "expect": {**ANON, "adminhead": 200, "*": 403},
+        },
     ],  # fmt: skip
     "supplies.plans": [{"url": "/supplies/plans/", "expect": EVERYONE}],
     "supplies.plan_build": [
-        {"url": "/supplies/plans/build", "method": "POST",
-         "expect": {**ANON, "admin": 303, "adminhead": 303, "adminoffice": 303, "*": 403}},
+        {
+            "url": "/supplies/plans/build",
+            "method": "POST",
+            "expect": {**ANON, "admin": 303, "adminhead": 303, "adminoffice": 303, "*": 403},
+        },
     ],  # fmt: skip
     "supplies.plan_detail": [
-        {"url": "/supplies/plans/{plan}",
-         "expect": {**MANAGERS, "gm": 200, "finance": 200}},
+        {"url": "/supplies/plans/{plan}", "expect": {**MANAGERS, "gm": 200, "finance": 200}},
     ],  # fmt: skip
     "supplies.plan_pdf": [
         {"url": "/supplies/plans/{plan}/pdf", "expect": {**MANAGERS, "gm": 200, "finance": 200}},
@@ -106,8 +120,12 @@ ROUTES = {
     "supplies.item_edit": [
         {"url": "/supplies/catalogue/new", "expect": MANAGERS},
         {"url": "/supplies/catalogue/{item}/edit", "expect": MANAGERS},
-        {"url": "/supplies/catalogue/new", "method": "POST", "data": {"code": ""},
-         "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403}},
+        {
+            "url": "/supplies/catalogue/new",
+            "method": "POST",
+            "data": {"code": ""},
+            "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403},
+        },
     ],  # fmt: skip
     "supplies.catalogue_upload": [{"url": "/supplies/catalogue/import", "expect": MANAGERS}],
     "supplies.stock": [{"url": "/supplies/stock", "expect": MANAGERS}],
@@ -116,17 +134,30 @@ ROUTES = {
     "supplies.ledger_export": [{"url": "/supplies/ledger.csv", "expect": MANAGERS}],
     "supplies.movement": [
         {"url": "/supplies/stock/receive", "expect": MANAGERS},
-        {"url": "/supplies/stock/count", "method": "POST", "data": {"item": ""},
-         "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403}},
+        {
+            "url": "/supplies/stock/count",
+            "method": "POST",
+            "data": {"item": ""},
+            "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403},
+        },
         {"url": "/supplies/stock/steal", "expect": {"*": 404}},
     ],  # fmt: skip
     "supplies.forecasts": [
         {"url": "/supplies/forecasts", "expect": EVERYONE},
         # Another department's forecast: only 行政办 (and the admin) may set it.
-        {"url": "/supplies/forecasts", "method": "POST",
-         "data": {"department_id": "{sales}", "month": "2026-12", "amount": "800"},
-         "expect": {**ANON, "admin": 303, "adminhead": 303, "adminoffice": 303, "head": 303,
-                    "*": 422}},
+        {
+            "url": "/supplies/forecasts",
+            "method": "POST",
+            "data": {"department_id": "{sales}", "month": "2026-12", "amount": "800"},
+            "expect": {
+                **ANON,
+                "admin": 303,
+                "adminhead": 303,
+                "adminoffice": 303,
+                "head": 303,
+                "*": 422,
+            },
+        },
     ],  # fmt: skip
     "supplies.usage_export": [{"url": "/supplies/usage.xlsx", "expect": EVERYONE}],
 }
