@@ -428,10 +428,11 @@ def change_rows(form) -> bool:
     if not isinstance(field, LineItemsField):
         return False
     verb, _, row = rest.partition(":")
-    if verb == "add" and len(field.entries) < field.max_rows:
-        field.append_entry()
+    if verb == "add":
+        if len(field.entries) < field.max_rows:
+            field.append_entry()
     elif verb == "remove":
         field.entries = [e for e in field.entries if e.name != row] or field.entries
-        if len(field.entries) == 0:
-            field.append_entry()
+    else:
+        return False  # a command of the page's own (e.g. merging lines)
     return True

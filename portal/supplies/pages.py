@@ -53,9 +53,12 @@ def form_page(record: Requisition | None, user, form) -> dict:
     from portal.supplies.flow import next_issue_day
 
     items = services.active_items()
-    adding = sum(int((e.form.quantity.data or 0) * e.form.resolved.price_fen)
-                 for e in form.lines.entries if getattr(e.form, "resolved", None)
-                 and e.form.quantity.data)  # fmt: skip
+    adding = 0
+    for entry in form.lines.entries:
+        item = forms.resolve_item(entry.form.item.data)
+        if item is not None and entry.form.quantity.data and entry.form.quantity.data > 0:
+            adding += int(entry.form.quantity.data * item.price_fen)
+
     department = user.department
     budget = services.use_against_forecast(department.id, adding) if department else None
     return {
