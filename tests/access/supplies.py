@@ -57,7 +57,7 @@ ROUTES = {
             "data": {"intent": "submit"},
             "expect": {**ANON, "*": 422},
         },
-    ],  # fmt: skip
+    ],
     "supplies.edit": [
         {"url": "/supplies/{draft}/edit", "expect": {**ANON, "employee": 200, "*": 403}},
         {"url": "/supplies/{at_head}/edit", "expect": NOBODY},
@@ -76,14 +76,14 @@ ROUTES = {
             "expect": {**ANON, "adminoffice": 422, "*": 403},
         },
         {"url": "/supplies/{at_head}/issue", "expect": NOBODY},
-    ],  # fmt: skip
+    ],
     "supplies.receive": [
         {
             "url": "/supplies/{at_receive}/receive",
             "expect": {**ANON, "adminoffice": 200, "employee": 200, "*": 403},
         },
         {"url": "/supplies/{at_issue}/receive", "expect": NOBODY},
-    ],  # fmt: skip
+    ],
     "supplies.purchases": [{"url": "/supplies/purchases/", "expect": EVERYONE}],
     "supplies.purchases_export": [{"url": "/supplies/purchases/register.xlsx", "expect": EVERYONE}],
     "supplies.purchase_new": [{"url": "/supplies/purchases/new", "expect": EVERYONE}],
@@ -98,7 +98,7 @@ ROUTES = {
             "url": "/supplies/purchases/{purchase}/decide",
             "expect": {**ANON, "adminhead": 200, "*": 403},
         },
-    ],  # fmt: skip
+    ],
     "supplies.plans": [{"url": "/supplies/plans/", "expect": EVERYONE}],
     "supplies.plan_build": [
         {
@@ -106,10 +106,10 @@ ROUTES = {
             "method": "POST",
             "expect": {**ANON, "admin": 303, "adminhead": 303, "adminoffice": 303, "*": 403},
         },
-    ],  # fmt: skip
+    ],
     "supplies.plan_detail": [
         {"url": "/supplies/plans/{plan}", "expect": {**MANAGERS, "gm": 200, "finance": 200}},
-    ],  # fmt: skip
+    ],
     "supplies.plan_pdf": [
         {"url": "/supplies/plans/{plan}/pdf", "expect": {**MANAGERS, "gm": 200, "finance": 200}},
     ],
@@ -126,7 +126,7 @@ ROUTES = {
             "data": {"code": ""},
             "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403},
         },
-    ],  # fmt: skip
+    ],
     "supplies.catalogue_upload": [{"url": "/supplies/catalogue/import", "expect": MANAGERS}],
     "supplies.stock": [{"url": "/supplies/stock", "expect": MANAGERS}],
     "supplies.stock_export": [{"url": "/supplies/stock.xlsx", "expect": MANAGERS}],
@@ -141,7 +141,7 @@ ROUTES = {
             "expect": {**ANON, "admin": 422, "adminhead": 422, "adminoffice": 422, "*": 403},
         },
         {"url": "/supplies/stock/steal", "expect": {"*": 404}},
-    ],  # fmt: skip
+    ],
     "supplies.forecasts": [
         {"url": "/supplies/forecasts", "expect": EVERYONE},
         # Another department's forecast: only 行政办 (and the admin) may set it.
@@ -158,6 +158,6 @@ ROUTES = {
                 "*": 422,
             },
         },
-    ],  # fmt: skip
+    ],
     "supplies.usage_export": [{"url": "/supplies/usage.xlsx", "expect": EVERYONE}],
 }

@@ -16,6 +16,7 @@ from portal.core import registers as core
 from portal.demo import USERS, load_demo
 from portal.extensions import db
 from portal.seals.registers import REGISTER as SEALS
+from portal.supplies import registers as supply_registers
 from portal.workflow import delegation
 from portal.workflow.engine import record_url
 from portal.workflow.models import Instance
@@ -26,10 +27,13 @@ REGISTERS = {
     "complaints": (complaint_registers.COMPLAINTS, "/complaints/"),
     "complaint_returns": (complaint_registers.RETURNS, "/complaints/returns/"),
     "complaint_claims": (complaint_registers.CLAIMS, "/complaints/claims/"),
+    "supplies": (supply_registers.REQUISITIONS, "/supplies/"),
+    "supply_purchases": (supply_registers.PURCHASES, "/supplies/purchases/"),
 }
 # principal -> delegate, on one form type (None: all)
 DELEGATIONS = [("gm", "deputy", "seals"), ("head", "employee", "complaint_claims"),
-               ("finance", "adminoffice", None), ("quality", "archivist", "complaints")]  # fmt: skip
+               ("finance", "adminoffice", None), ("quality", "archivist", "complaints"),
+               ("adminhead", "producer", "supplies")]  # fmt: skip
 
 
 @pytest.fixture
