@@ -109,6 +109,9 @@ def test_the_form_at_375px_keeps_its_lines_usable(browser, shop):
     page = open_as(browser, shop, "employee", True, width=375)
     page.goto(f"{shop}/supplies/new")
     page.get_by_role("button", name="添加一行").click()
+    expect(page.locator(".line-items-table tbody tr")).to_have_count(2)
+    # The page itself does not scroll sideways: only the lines' table does, inside its box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
     remove = page.locator(".line-items-table tbody tr").nth(1).get_by_role("button", name="删除")
     remove.scroll_into_view_if_needed()
     expect(remove).to_be_visible()
