@@ -45,6 +45,9 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SENDER": env("MAIL_SENDER", "portal@localhost"),
         "PORTAL_TIMEZONE": env("PORTAL_TIMEZONE", "Asia/Shanghai"),
         "COMPANY_NAME": env("COMPANY_NAME", "示例实业有限公司"),
+        # QP-ADM-02 第十五、十六、二十三条: above this (in 分) the GM approves purchases, plans
+        # and count differences.
+        "SUPPLIES_GM_LIMIT_FEN": _int("SUPPLIES_GM_LIMIT_FEN", 200_000),
         "PORTAL_BASE_URL": env("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
         "PORTAL_DEMO": env("PORTAL_DEMO", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
