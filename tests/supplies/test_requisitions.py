@@ -156,3 +156,28 @@ def test_the_form_says_before_submit_that_the_forecast_is_exceeded(items, client
     assert "本单将超出部门月度预算，提交后须经行政办主任审批" in page.text
     done = post(client, **{"lines-0-item": "OF-001", "lines-0-quantity": "3"})
     assert done.status_code == 303
+
+
+def test_the_issue_page_refuses_more_than_asked_or_in_stock(items, client, login, org):
+    record = requisition(org, items, lines=(("A4", 2), ("TONER", 3)))
+    engine.transition(record.instance, "approve", org["head"])
+    db.session.commit()
+    login("adminoffice")
+    page = client.get(f"/supplies/{record.id}/issue").text
+    assert 'name="quantities-1" type="text" value="1"' in page  # proposes what is in stock
+    response = client.post(
+        f"/supplies/{record.id}/issue", data={"quantities-0": "3", "quantities-1": "2"}
+    )
+    assert response.status_code == 422
+    assert "应在 0 到 2 之间" in response.text and "库存只有 1个" in response.text
+    assert items["A4"].on_hand == 20 and record.instance.step_key == "issue"
+
+
+def test_a_receipt_needs_its_price_and_a_return_its_reason(items, client, login):
+    login("adminoffice")
+    response = client.post("/supplies/stock/receive", data={"item": "OF-001", "quantity": "5"})
+    assert response.status_code == 422 and "请填写入库单价" in response.text
+    response = client.post("/supplies/stock/return", data={"item": "OF-001", "quantity": "1"})
+    assert response.status_code == 422 and "请写明退库原因" in response.text
+    db.session.rollback()
+    assert items["A4"].on_hand == 20
