@@ -155,7 +155,10 @@ def _requisitions(items, users) -> int:
     with clock.frozen(_at(8)):  # issued with a backorder, waiting for the signature
         short = _requisition(
             # six toners against five in stock, over 品质部's forecast: one stays on backorder
-            u["inspector"], [("OF-021", 6), ("OF-011", 3)], items, "检验室打印机换鼓"
+            u["inspector"],
+            [("OF-021", 6), ("OF-011", 3)],
+            items,
+            "检验室打印机换鼓",
         )
         _approve(short, u)
     with clock.frozen(_at(6)):

@@ -306,7 +306,9 @@ class MovementForm(PortalForm):
     quantity = QuantityField("数量")
     price = MoneyField("单价（元）", minimum="0")
     supplier = line("供应商", max_len=60)
-    department_id = SelectField("退库部门", coerce=int, choices=[], default=0, validate_choice=False)
+    department_id = SelectField(
+        "退库部门", coerce=int, choices=[], default=0, validate_choice=False
+    )
     note = line("说明", max_len=200)
 
     def validate_item(self, field):
