@@ -94,6 +94,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(120), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Hear of every step of one's own requests (else only of the result).
+    notify_each_step: Mapped[bool] = mapped_column(default=True, server_default="1")
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

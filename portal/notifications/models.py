@@ -23,6 +23,8 @@ class Notification(db.Model):
     message: Mapped[str] = mapped_column(Text)
     url: Mapped[str] = mapped_column(String(300), default="")
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"))
+    # A 待您处理 notification is done (read) when its task closes, whoever closed it.
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_tasks.id"), index=True)
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -42,10 +42,24 @@ class TaskStatus:
     SENT_BACK = "sent_back"
     CANCELLED = "cancelled"
     SKIPPED = "skipped"  # the applicant was the step's only approver (申请人即审批人，自动跳过)
+    HELD = "held"  # waiting: for a signer added before me, or (added after me) for my decision
+    TRANSFERRED = "transferred"  # handed to someone else (转交); the new task is its child
+
+
+# How a task came to be: from the step, handed over, or added by its holder (加签).
+POSITIONS = {
+    "": "",
+    "transfer": "转交",
+    "before": "前加签",
+    "after": "后加签",
+    "parallel": "并加签",
+}
 
 
 # A task someone decided: it appears in the trail and counts as taking part.
 DECIDED = {TaskStatus.APPROVED, TaskStatus.COMPLETED, TaskStatus.REJECTED, TaskStatus.SENT_BACK}
+# Still to be decided in the current step (an open task, or one waiting for another signer).
+PENDING = {TaskStatus.OPEN, TaskStatus.HELD}
 
 
 TASK_LABELS = {
@@ -56,6 +70,8 @@ TASK_LABELS = {
     TaskStatus.SENT_BACK: "退回上一步",
     TaskStatus.CANCELLED: "已取消",
     TaskStatus.SKIPPED: "自动跳过",
+    TaskStatus.HELD: "等待中",
+    TaskStatus.TRANSFERRED: "已转交",
 }
 
 
@@ -113,6 +129,11 @@ class Instance(db.Model):
     def open_tasks(self) -> list[Task]:
         return [t for t in self.tasks if t.status == TaskStatus.OPEN]
 
+    @property
+    def pending_tasks(self) -> list[Task]:
+        """Open and waiting tasks of the current round: the step is not done while any is left."""
+        return [t for t in self.tasks if t.status in PENDING]
+
 
 class Task(db.Model):
     """One person's part in one step: opened, then decided (or cancelled)."""
@@ -131,6 +152,8 @@ class Task(db.Model):
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment: Mapped[str] = mapped_column(Text, default="")
     fallback: Mapped[bool] = mapped_column(default=False)  # no approver resolved: sent to sysadmin
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_tasks.id"))
+    position: Mapped[str] = mapped_column(String(10), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
