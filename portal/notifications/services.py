@@ -25,8 +25,10 @@ def notify(
     url: str = "",
     instance_id: int | None = None,
     dedupe_key: str | None = None,
+    task_id: int | None = None,
 ) -> list[Notification]:
-    """One notification per distinct user; with a dedupe_key, a user gets it at most once."""
+    """One notification per distinct user; with a dedupe_key, a user gets it at most once.
+    A notification with a `task_id` is marked read when that task closes (`task_closed`)."""
     created = []
     seen = set()
     for user in users:
@@ -46,6 +48,7 @@ def notify(
             url=url,
             instance_id=instance_id,
             dedupe_key=dedupe_key,
+            task_id=task_id,
         )
         db.session.add(note)
         created.append(note)
@@ -80,6 +83,17 @@ def mark_read(user: User, notification_id: int | None = None) -> None:
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     db.session.execute(stmt.values(read_at=now()))
+
+
+def task_closed(task_id: int) -> None:
+    """The task is decided, handed on or cancelled: its 待您处理 notifications are done, for
+    everyone who got one (the assignee and their delegate), whoever closed it."""
+    db.session.execute(
+        update(Notification)
+        .where(Notification.task_id == task_id, Notification.read_at.is_(None))
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def send_pending_emails(limit: int = 200) -> int:

@@ -28,7 +28,7 @@ from portal.core.htmx import path_for
 from portal.core.locking import Busy, lock_row
 from portal.core.numbering import next_in_series
 from portal.extensions import db
-from portal.notifications.services import notify
+from portal.notifications.services import notify, task_closed
 from portal.workflow.deadlines import due_at
 from portal.workflow.flow import ANY, KEEP, SKIP, Context, Flow, Step, get_flow
 from portal.workflow.models import (
@@ -355,14 +355,46 @@ def _apply_decide(status: str):
         if ctx.instance.paused_at is not None:
             _resume_clock(ctx)
         _audit(ctx, action, Status.IN_PROGRESS, Status.IN_PROGRESS, comment, principal, data)
+        if _hand_back(ctx, task):
+            return
         if step.mode == ANY:
-            _cancel_open(ctx.instance)
-        if not ctx.instance.open_tasks:
+            _cancel_peers(ctx.instance, task)
+        if not ctx.instance.pending_tasks:
             if ctx.flow.numbering.at == step.key:
                 assign_number(ctx)
             _advance(ctx, ctx.flow.index(step.key) + 1)
+        if ctx.instance.status == Status.IN_PROGRESS:
+            _notify_progress(ctx, task)
 
     return apply
+
+
+def _hand_back(ctx: Ctx, task: Task) -> bool:
+    """After an added signer's decision (加签): a signer added before the holder hands the task
+    back to them; signers added after a holder start once the holder has decided. True when
+    the step goes on with someone else."""
+    if task.position == "before" and task.parent is not None:
+        parent = task.parent
+        parent.status = TaskStatus.OPEN
+        _notify_task(ctx, parent, "task")
+        return True
+    waiting = [t for t in ctx.instance.tasks if t.parent_id == task.id
+               and t.position == "after" and t.status == TaskStatus.HELD]  # fmt: skip
+    for added in waiting:
+        added.status = TaskStatus.OPEN
+        _notify_task(ctx, added, "task")
+    return bool(waiting)
+
+
+def _cancel_peers(instance: Instance, task: Task) -> None:
+    """或签: the first decision settles the step for the other assignees; signers added in
+    parallel (会签 with their holder) still decide."""
+    for other in instance.pending_tasks:
+        if other.position == "parallel" or other.id == task.parent_id:
+            continue
+        other.status = TaskStatus.CANCELLED
+        other.decided_at = now()
+        task_closed(other.id)
 
 
 def _apply_reject(ctx: Ctx, comment: str, **_) -> None:
@@ -372,7 +404,7 @@ def _apply_reject(ctx: Ctx, comment: str, **_) -> None:
     ctx.instance.status = Status.RETURNED
     _audit(ctx, "reject", Status.IN_PROGRESS, Status.RETURNED, comment, principal)
     ctx.instance.step_key = None
-    _notify_applicant(ctx, f"您的{_what(ctx)}已被退回：{comment}", "result")
+    _notify_applicant(ctx, f"{_what(ctx)}：{ctx.actor.display_name}已退回：{comment}", "result")
 
 
 def _previous_step(ctx: Ctx) -> Step | None:
@@ -453,7 +485,7 @@ def _apply_void(ctx: Ctx, comment: str, **_) -> None:
     _audit(ctx, "void", before, Status.VOIDED, comment)
     ctx.instance.step_key = None
     if ctx.actor.id != ctx.instance.applicant_id:
-        _notify_applicant(ctx, f"您的{_what(ctx)}已被作废：{comment}", "result")
+        _notify_applicant(ctx, f"{_what(ctx)}：已被作废：{comment}", "result")
 
 
 def _may_pause(ctx: Ctx) -> bool:
@@ -549,7 +581,7 @@ def _advance(ctx: Ctx, start: int) -> None:
     ctx.instance.completed_at = now()
     ctx.instance.step_key = None
     _audit(ctx, "finish", Status.IN_PROGRESS, Status.COMPLETED)
-    _notify_applicant(ctx, f"您的{_what(ctx)}已办结。", "result")
+    _notify_applicant(ctx, f"{_what(ctx)}：已办结。", "result")
 
 
 def _skip(ctx: Ctx, step: Step) -> None:
@@ -616,7 +648,8 @@ def _open_step(ctx: Ctx, step: Step, people: list[User], fallback: bool) -> None
             fallback=fallback,
         )
         db.session.add(task)
-        _notify_assignee(ctx, user, f"待您处理：{_what(ctx)}（{step.name}）", "task")
+        db.session.flush()
+        _notify_task(ctx, task, "task")
     if step.cc is not None:
         add_watchers(ctx.instance, step.cc.resolve(ctx.context()), source=f"step:{step.key}")
     db.session.flush()
@@ -648,12 +681,14 @@ def _close_task(task: Task, status: str, actor: User, principal: User | None, co
     task.on_behalf_of = principal
     task.comment = comment
     task.decided_at = now()
+    task_closed(task.id)
 
 
 def _cancel_open(instance: Instance) -> None:
-    for task in instance.open_tasks:
+    for task in instance.pending_tasks:
         task.status = TaskStatus.CANCELLED
         task.decided_at = now()
+        task_closed(task.id)
 
 
 def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
@@ -676,10 +711,25 @@ def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
 # --- audit and notifications ------------------------------------------------------------------
 
 
+def headline(instance: Instance) -> str:
+    """ "YY-202612-0012《2027年度采购合同》用印申请": which record a message is about."""
+    title = f"《{instance.title}》" if instance.title else ""
+    return f"{instance.number or '草稿'}{title}{get_flow(instance.form_type).name}"
+
+
 def _what(ctx: Ctx) -> str:
-    """ "用印申请 YY-202611-0001 年度经销合同": which record a message is about."""
-    parts = [ctx.flow.name, ctx.instance.number or "", ctx.instance.title]
-    return " ".join(p for p in parts if p)
+    return headline(ctx.instance)
+
+
+def holders(instance: Instance) -> str:
+    """Who has it now: "王总", or "李副总（代 王总）" while a delegate acts for them."""
+    names = []
+    for task in instance.open_tasks:
+        delegate = delegation.delegate_for(task.assignee, instance.form_type)
+        acting = delegate is not None and delegate.id != instance.applicant_id
+        names.append(f"{delegate.display_name}（代 {task.assignee.display_name}）" if acting
+                     else task.assignee.display_name)  # fmt: skip
+    return "、".join(dict.fromkeys(names))
 
 
 def _audit(ctx, action, before, after, comment="", principal=None, data=None, step=None) -> None:
@@ -701,23 +751,37 @@ def _audit(ctx, action, before, after, comment="", principal=None, data=None, st
 log = _audit  # for actions a domain or a later engine module declares
 
 
-def _notify_assignee(
-    ctx: Ctx, user: User, message: str, kind: str, dedupe_key: str | None = None
-) -> None:
-    """The assignee, and their delegate while a delegation is active (not when the delegate is
-    the applicant, who may not act on their own record)."""
-    people = [user]
-    delegate = delegation.delegate_for(user, ctx.instance.form_type)
+def _notify_task(ctx: Ctx, task: Task, kind: str) -> None:
+    """待您处理 for a task: the assignee, and their delegate while a delegation is active (not
+    when the delegate is the applicant, who may not act on their own record). Marked done when
+    the task closes."""
+    people = [task.assignee]
+    delegate = delegation.delegate_for(task.assignee, ctx.instance.form_type)
     if delegate is not None and delegate.id != ctx.instance.applicant_id:
         people.append(delegate)
+    how = {"before": "（加签，请先处理）", "after": "（加签）", "parallel": "（加签会签）",
+           "transfer": "（转交）"}.get(task.position, "")  # fmt: skip
     notify(
         people,
-        message,
+        f"{_what(ctx)}：待您处理（{task.step_name}）{how}",
         kind=kind,
         url=record_url(ctx.instance),
         instance_id=ctx.instance.id,
-        dedupe_key=dedupe_key,
+        task_id=task.id,
     )
+
+
+def _notify_progress(ctx: Ctx, task: Task) -> None:
+    """The applicant hears of each decision along the way (unless they asked for the result
+    only): "…用印申请：赵经理已同意，待王总审批"."""
+    applicant = ctx.instance.applicant
+    if not applicant.notify_each_step or ctx.actor.id == applicant.id:
+        return
+    verb = "已同意" if task.status == TaskStatus.APPROVED else "已办理"
+    waiting = holders(ctx.instance)
+    then = f"，待{waiting}处理" if waiting else ""
+    notify([applicant], f"{_what(ctx)}：{ctx.actor.display_name}{verb}{then}", kind="progress",
+           url=record_url(ctx.instance), instance_id=ctx.instance.id)  # fmt: skip
 
 
 def _notify_applicant(ctx: Ctx, message: str, kind: str) -> None:

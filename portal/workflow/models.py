@@ -164,6 +164,7 @@ class Task(db.Model):
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
+    parent: Mapped[Task | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     @property
     def status_label(self) -> str:
