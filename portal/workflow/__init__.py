@@ -25,6 +25,7 @@ def tick_command():
 
 
 def init_app(app):
+    import portal.workflow.actions  # noqa: F401 - registers 转交, 加签, 催办 and 评论 with the engine
     import portal.workflow.panels as panels
     import portal.workflow.services as services
     from portal.core.audit import action_label

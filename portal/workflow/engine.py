@@ -407,41 +407,39 @@ def _apply_reject(ctx: Ctx, comment: str, **_) -> None:
     _notify_applicant(ctx, f"{_what(ctx)}：{ctx.actor.display_name}已退回：{comment}", "result")
 
 
-def _previous_step(ctx: Ctx) -> Step | None:
+def earlier_steps(ctx: Ctx) -> list[Step]:
+    """Steps decided earlier in this round, that the current one may be sent back to (退回到
+    某一步), nearest first."""
     current = ctx.flow.index(ctx.instance.step_key)
-    earlier = [
-        t
-        for t in ctx.instance.tasks
-        if t.round == ctx.instance.round
-        and t.status in DECIDED
-        and ctx.flow.index(t.step_key) < current
-    ]
-    if not earlier:
-        return None
-    return ctx.flow.step(max(earlier, key=lambda t: t.id).step_key)
+    decided = [t for t in ctx.instance.tasks if t.round == ctx.instance.round
+               and t.status in DECIDED and ctx.flow.index(t.step_key) < current]  # fmt: skip
+    keys = [t.step_key for t in sorted(decided, key=lambda t: t.id, reverse=True)]
+    return [ctx.flow.step(key) for key in dict.fromkeys(keys)]
 
 
 def _refuse_send_back(ctx: Ctx) -> str | None:
     reason = _refuse_decide("any")(ctx)
     if reason:
         return reason
-    if not ctx.step.can_send_back or _previous_step(ctx) is None:
+    if not ctx.step.can_send_back or not earlier_steps(ctx):
         return "当前步骤没有可退回的上一步。"
     return None
 
 
-def _apply_send_back(ctx: Ctx, comment: str, **_) -> None:
+def _apply_send_back(ctx: Ctx, comment: str, target_step: str | None = None, **_) -> None:
+    """退回 to the step just before, or to a chosen earlier one; its deciders decide again."""
     task, principal = _require_task(ctx)
-    previous = _previous_step(ctx)
-    people = [
-        t.assignee
-        for t in ctx.instance.tasks
-        if t.step_key == previous.key and t.round == ctx.instance.round and t.status in DECIDED
-    ]
+    choices = earlier_steps(ctx)
+    target = next((s for s in choices if s.key == target_step), None) if target_step else choices[0]
+    if target is None:
+        raise WorkflowError("只能退回到本轮已经处理过的步骤。")
+    people = [t.assignee for t in ctx.instance.tasks if t.step_key == target.key
+              and t.round == ctx.instance.round and t.status in DECIDED]  # fmt: skip
     _close_task(task, TaskStatus.SENT_BACK, ctx.actor, principal, comment)
     _cancel_open(ctx.instance)
-    _audit(ctx, "send_back", Status.IN_PROGRESS, Status.IN_PROGRESS, comment, principal)
-    _open_step(ctx, previous, list(dict.fromkeys(people)), fallback=False)
+    text = f"退回到“{target.name}”：{comment}"
+    _audit(ctx, "send_back", Status.IN_PROGRESS, Status.IN_PROGRESS, text, principal)
+    _open_step(ctx, target, list(dict.fromkeys(people)), fallback=False)
 
 
 def _later_steps_apply(ctx: Ctx) -> bool:

@@ -202,6 +202,8 @@ class Step:
     # one independent approval, unless the flow names why not (`Flow.unapproved_note`).
     execution: bool = False
     clause: str = ""  # anchor of the governing clause in the flow's procedure, if any
+    when_label: str = ""  # when the step applies, in words ("使用财务专用章时"), for the path
+    done_label: str = ""  # what a decision of this step is called ("已用印"); default 已同意/已完成
 
 
 @dataclass(frozen=True)

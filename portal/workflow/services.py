@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, false, func, or_, select
 import portal.workflow.delegation as delegation
 from portal.auth.models import User
 from portal.core import audit
-from portal.core.clock import now
+from portal.core.clock import format_local, now
 from portal.extensions import db
 from portal.workflow.access import acting_principals
 from portal.workflow.engine import (
@@ -185,18 +185,28 @@ def last_approver(instance: Instance) -> str:
     return actor_label(last.actor, last.on_behalf_of)
 
 
+def done_label(step, task: Task) -> str:
+    """ "已用印" for a stamping step, else the task's own label."""
+    if task.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and step is not None:
+        return step.done_label or ("已同意" if task.status == TaskStatus.APPROVED else "已完成")
+    return task.status_label
+
+
 def trail(instance: Instance) -> list[dict]:
     """The approval trail as plain data (screen and PDF): decided tasks in order."""
     rows = []
     for task in instance.tasks:
-        if task.status not in DECIDED and task.status != TaskStatus.SKIPPED:
+        if task.status not in DECIDED and task.status not in (
+            TaskStatus.SKIPPED,
+            TaskStatus.TRANSFERRED,
+        ):
             continue
         rows.append(
             {
                 "step": task.step_name,
                 "actor": actor_label(task.actor, task.on_behalf_of),
                 "on_behalf_of": task.on_behalf_of.display_name if task.on_behalf_of else "",
-                "decision": task.status_label,
+                "decision": done_label(_step_or_none(instance, task.step_key), task),
                 "comment": task.comment,
                 "at": task.decided_at,
                 "due_at": task.due_at,
@@ -204,6 +214,13 @@ def trail(instance: Instance) -> list[dict]:
             }
         )
     return rows
+
+
+def _step_or_none(instance: Instance, key: str):
+    try:
+        return get_flow(instance.form_type).step(key)
+    except KeyError:
+        return None
 
 
 def pending(instance: Instance) -> list[dict]:
@@ -246,12 +263,14 @@ def timeline(instance: Instance):
 
 def panel(instance: Instance, user: User) -> dict:
     """Everything the shared workflow panel on a record page shows, as plain data."""
+    from portal.workflow.path import approval_path
+
     flow = get_flow(instance.form_type)
     ctx = Ctx(flow, instance, load_record(flow, instance), user)
     return {
         "instance": instance,
         "flow_name": flow.name,
-        "steps": [{"key": s.key, "name": s.name, "who": s.assignee.describe()} for s in flow.steps],
+        "path": approval_path(instance),
         "actions": available_actions(instance, user),
         "acting_for": acting_for(instance, user),
         "why_not": why_not(ctx, user),
@@ -260,6 +279,34 @@ def panel(instance: Instance, user: User) -> dict:
         "trail": trail(instance),
         "timeline": timeline(instance),
         "can_cc": user.id == instance.applicant_id and instance.status != Status.VOIDED,
+        **_action_choices(ctx, user),
+    }
+
+
+def _action_choices(ctx: Ctx, user: User) -> dict:
+    """What the 退回/转交/加签/催办/评论 forms offer."""
+    from portal.workflow.actions import next_remind_at
+    from portal.workflow.engine import earlier_steps, holders
+
+    instance = ctx.instance
+    running = instance.status == Status.IN_PROGRESS and ctx.step is not None
+    active = [(u.id, f"{u.display_name}（{u.username}）") for u in db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.id))]  # fmt: skip
+    people = [(uid, name) for uid, name in active if uid not in (instance.applicant_id, user.id)]
+    mine = acting_task(ctx)
+    transferable = [] if mine or not user.is_sysadmin else list(instance.open_tasks)
+    ids = {instance.applicant_id, *(w.user_id for w in instance.watchers)}
+    ids |= {t.assignee_id for t in instance.tasks} | {
+        t.actor_id for t in instance.tasks if t.actor_id
+    }
+    again = next_remind_at(ctx) if running else None
+    return {
+        "people": people,
+        "participants": [(uid, name) for uid, name in active if uid in ids - {user.id}],
+        "earlier_steps": earlier_steps(ctx) if running else [],
+        "transferable": transferable,
+        "holders": holders(instance) if running else "",
+        "remind_again": format_local(again) if again else "",
     }
 
 
@@ -275,3 +322,39 @@ def record_context(record, user: User) -> dict:
         "can_edit": can_edit(user, instance),
         "cc_choices": user_choices() if user.id == instance.applicant_id else [],
     }
+
+
+def batchable(tasks, user: User) -> set[int]:
+    """Inbox rows that 批量同意 may approve: approval steps without a page of their own."""
+    ids = set()
+    for task in tasks:
+        flow = get_flow(task.instance.form_type)
+        step = flow.step(task.step_key)
+        if step.kind == "approval" and not step.page:
+            ctx = Ctx(flow, task.instance, load_record(flow, task.instance), user)
+            found = acting_task(ctx)
+            if found is not None and found[0].id == task.id:
+                ids.add(task.id)
+    return ids
+
+
+def approve_many(task_ids: list[int], user: User) -> tuple[list[str], list[str]]:
+    """Approve each task's record, each in its own savepoint; returns (numbers approved,
+    refusal messages)."""
+    from portal.workflow.engine import WorkflowError, transition
+
+    done, refused = [], []
+    for task_id in dict.fromkeys(task_ids):
+        task = db.session.get(Task, task_id)
+        if task is None or task.id not in batchable([task], user):
+            refused.append(f"任务 {task_id} 不能批量同意（已处理、需要办理页面或不由您处理）。")
+            continue
+        number = task.instance.number
+        try:
+            with db.session.begin_nested():
+                transition(task.instance, "approve", user, "同意（批量）")
+        except WorkflowError as exc:
+            refused.append(f"{number}：{exc}")
+        else:
+            done.append(number)
+    return done, refused

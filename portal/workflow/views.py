@@ -17,7 +17,8 @@ from portal.core.pagination import paginate
 from portal.extensions import db
 from portal.workflow.flow import all_flows, get_flow
 from portal.workflow.forms import ActionForm, CCForm, DelegationForm
-from portal.workflow.models import STATUS_LABELS, Delegation, Instance
+from portal.workflow.models import POSITIONS, STATUS_LABELS, Delegation, Instance
+from portal.workflow.path import waited
 
 bp = Blueprint("workflow", __name__)
 
@@ -25,7 +26,25 @@ bp = Blueprint("workflow", __name__)
 @bp.route("/inbox")
 def inbox():
     page = paginate(services.awaiting(current_user, request.args.get("type") or None))
-    return render_template("workflow/inbox.html", page=page, flows=all_flows())
+    return render_template("workflow/inbox.html", page=page, flows=all_flows(),
+                           batchable=services.batchable(page.items, current_user),
+                           waited=waited, positions=POSITIONS)  # fmt: skip
+
+
+@bp.route("/inbox/approve", methods=["POST"])
+def batch_approve():
+    """批量同意: approval steps that need no page; each record on its own (one refusal does not
+    undo the others), and the page says which went through."""
+    ids = request.form.getlist("task_ids", type=int)
+    done, refused = services.approve_many(ids, current_user)
+    db.session.commit()
+    if done:
+        flash(f"已同意 {len(done)} 件：{'、'.join(done)}", "success")
+    for message in refused:
+        flash(message, "danger")
+    if not ids:
+        flash("请先勾选要同意的事项。", "danger")
+    return see_other(url_for("workflow.inbox"))
 
 
 @bp.route("/my")
@@ -68,7 +87,9 @@ def act(instance_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            engine.transition(instance, form.action.data, current_user, form.comment.data or "")
+            engine.transition(
+                instance, form.action.data, current_user, form.comment.data or "", **form.extras()
+            )
         except engine.WorkflowError as exc:
             db.session.rollback()
             form.comment.errors = [*form.comment.errors, str(exc)]

@@ -16,6 +16,10 @@ def world(org):
 
 ROUTES = {
     "workflow.inbox": [{"url": "/inbox", "expect": EVERYONE}],
+    # Nothing chosen: everyone is sent back to the inbox with a message (303).
+    "workflow.batch_approve": [
+        {"url": "/inbox/approve", "method": "POST", "expect": {"anon": 302, "*": 303}}
+    ],
     "workflow.mine": [
         {"url": "/my", "expect": EVERYONE},
         {"url": "/my?status=draft", "expect": EVERYONE},
