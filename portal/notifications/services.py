@@ -56,6 +56,15 @@ def notify(
     return created
 
 
+def set_each_step(user: User, each_step: bool) -> None:
+    from portal.core import audit
+
+    user.notify_each_step = each_step
+    db.session.flush()
+    audit.record("user", user.id, "update", user,
+                 comment="通知：每一步" if each_step else "通知：仅结果")  # fmt: skip
+
+
 def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count(Notification.id)).where(

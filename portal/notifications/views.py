@@ -34,3 +34,11 @@ def read_all():
     services.mark_read(current_user)
     db.session.commit()
     return redirect(request.referrer or url_for("notifications.index"), code=303)
+
+
+@bp.route("/settings", methods=["POST"])
+def settings():
+    """Hear of every step of one's own requests, or only of the result."""
+    services.set_each_step(current_user, request.form.get("each_step") == "1")
+    db.session.commit()
+    return redirect(url_for("notifications.index"), code=303)

@@ -52,6 +52,20 @@ DEFAULT_REMINDER = timedelta(hours=2)  # 第二十三条, when the procedure is 
 GM = HasRole(RoleCode.GM, "总经理（或受托人）")
 
 
+def approval_time(record: SealRequest) -> Deadline:
+    """How long an approver has: the procedure's front matter (`deadlines: approval`), else
+    one working day."""
+    spec = procedure_deadlines(PROCEDURE).get("approval") or {}
+    hours = spec.get("hours") if isinstance(spec, dict) else None
+    return Deadline(
+        hours=float(hours or 8),
+        business=bool(spec.get("business", True)) if isinstance(spec, dict) else True,
+    )
+
+
+APPROVAL = Deadline(resolve=approval_time, remind_before=timedelta(hours=2))
+
+
 def keepers(record: SealRequest) -> list[User]:
     """One responsible keeper per chosen seal (a keeper of two seals appears once)."""
     people = [item.seal.responsible_keeper() for item in record.items]
@@ -200,17 +214,22 @@ SEAL_FLOW = Flow(
     numbering=Numbering("YY"),
     model=SealRequest,
     steps=(
-        Step("head", "部门负责人审核", ApplicantHead(), clause="art-13"),
+        Step("head", "部门负责人审核", ApplicantHead(), clause="art-13", deadline=APPROVAL),
         Step("finance", "财务部负责人审核", DepartmentHead("FIN"), when=uses_finance_seal,
-             clause="art-14"),
-        Step("gm", "总经理审批", GM, when=needs_gm, clause="art-13"),
+             clause="art-14", deadline=APPROVAL, when_label="使用财务专用章或法定代表人名章时"),
+        Step("gm", "总经理审批", GM, when=needs_gm, clause="art-13", deadline=APPROVAL,
+             when_label="不携带外出、且不是只用部门章时（部门负责人本人申请除外）"),
         Step("gm_take_out", "总经理特批（携带外出）", GM, when=takes_out, page="seals.approve",
-             action_label="特批携带外出", clause="art-20"),
+             action_label="特批携带外出", clause="art-20", deadline=APPROVAL,
+             when_label="印章携带外出时"),
+
         # An approval step (not a stage) so that a keeper can refuse with a reason, which
         # returns the request to the applicant (第十七条); one decision per keeper.
         Step("stamp", "保管人用印", KEEPERS, mode=ALL, page="seals.stamp", action_label="登记用印",
+             done_label="已用印",
              on_applicant=KEEP, can_send_back=False, execution=True, clause="art-18"),
         Step("return", "印章归还", KEEPERS, mode=ALL, kind="stage", when=takes_out,
+             when_label="印章携带外出时", done_label="已归还",
              deadline=Deadline(resolve=expected_return, remind_before=reminder_lead),
              escalate_to=HasRole(RoleCode.ADMIN_HEAD, "行政办主任"), page="seals.return_seal",
              action_label="登记归还", on_applicant=KEEP, can_send_back=False, execution=True,

@@ -213,7 +213,7 @@ REQUISITION_FLOW = Flow(
     steps=(
         Step("head", "部门负责人审核", ApplicantHead(), on_applicant=GM, clause="art-6"),
         Step("admin_head", "行政办主任审批（紧急或超出月度预算）", ADMIN_HEAD,
-             when=needs_admin_head, clause="art-7"),
+             when=needs_admin_head, clause="art-7", when_label="紧急领用或超出部门月度预算时"),
         Step("issue", "行政助理发放", ASSISTANT, kind="stage", page="supplies.issue",
              execution=True, on_applicant=KEEP, action_label="按单发放", can_send_back=False,
              deadline=Deadline(resolve=_issue_deadline), escalate_to=ADMIN_HEAD, clause="art-6"),
@@ -246,7 +246,8 @@ PURCHASE_FLOW = Flow(
         Step("head", "部门负责人审核", ApplicantHead(), on_applicant=GM, clause="art-15"),
         Step("decide", "行政办核查（调拨或采购）", ADMIN_HEAD, kind="stage", page="supplies.decide",
              on_applicant=KEEP, action_label="核查并决定", clause="art-15"),
-        Step("gm", "总经理审批", GM, when=needs_gm, clause="art-15"),
+        Step("gm", "总经理审批", GM, when=needs_gm, clause="art-15",
+             when_label="决定采购且金额超过 2000 元时"),
     ),
     detail_endpoint="supplies.purchase_detail",
     title=_lines_title,
@@ -271,7 +272,14 @@ PLAN_FLOW = Flow(
     model=PurchasePlan,
     steps=(
         Step("review", "行政办主任审核", ADMIN_HEAD, clause="art-16"),
-        Step("gm", "总经理审批", GM, when=plan_needs_gm, clause="art-16"),
+        Step(
+            "gm",
+            "总经理审批",
+            GM,
+            when=plan_needs_gm,
+            clause="art-16",
+            when_label="计划金额超过 2000 元时",
+        ),
         Step(
             "receive",
             "到货验收入库",

@@ -102,7 +102,31 @@ def create_delegation(
         created_by,
         comment=f"{delegate.display_name} 代 {principal.display_name}，{starts_on} 至 {ends_on}",
     )
+    if starts_on <= today():
+        _tell_delegate(delegation)
     return delegation
+
+
+def _tell_delegate(delegation: Delegation) -> None:
+    """The delegate hears of every open task the delegation hands them now (new ones are
+    announced as they open)."""
+    from portal.notifications.services import notify
+    from portal.workflow.engine import headline, record_url
+    from portal.workflow.models import Instance, Status, Task, TaskStatus
+
+    tasks = db.session.scalars(
+        select(Task).join(Task.instance).where(
+            Task.assignee_id == delegation.principal_id, Task.status == TaskStatus.OPEN,
+            Instance.status == Status.IN_PROGRESS, Instance.applicant_id != delegation.delegate_id,
+        )
+    ).all()  # fmt: skip
+    principal = delegation.principal.display_name
+    for task in tasks:
+        instance = task.instance
+        if delegation.form_type not in (None, instance.form_type):
+            continue
+        notify([delegation.delegate], f"{headline(instance)}：待您代 {principal} 处理（{task.step_name}）",
+               kind="task", url=record_url(instance), instance_id=instance.id, task_id=task.id)  # fmt: skip
 
 
 def cancel_delegation(delegation: Delegation, actor: User) -> None:

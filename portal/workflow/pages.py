@@ -170,6 +170,7 @@ def attach_error(form, exc: Exception) -> None:
 
 def page_context(page: StepPage, record, form, flow: Flow, step: Step) -> dict:
     from portal.workflow.clocks import stage_map
+    from portal.workflow.path import approval_path
     from portal.workflow.services import acting_for
 
     instance = record.instance
@@ -183,6 +184,9 @@ def page_context(page: StepPage, record, form, flow: Flow, step: Step) -> dict:
         "acting_for": acting_for(instance, current_user),
         "record_url": record_url(instance),
         "clause_url": clause_url(flow, step),
+        "path": [
+            n for n in approval_path(instance, show_na=False) if n["state"] in ("done", "skipped")
+        ],
         **(page.context(record, current_user) if page.context else {}),
     }
 

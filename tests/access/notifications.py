@@ -9,6 +9,14 @@ def world(org):
 
 ROUTES = {
     "notifications.index": [{"url": "/notifications/", "expect": {"anon": 302, "*": 200}}],
+    "notifications.settings": [
+        {
+            "url": "/notifications/settings",
+            "method": "POST",
+            "data": {"each_step": "1"},
+            "expect": {"anon": 302, "*": 303},
+        },
+    ],
     "notifications.open_": [
         # Someone else's notification: back to the list, nothing marked.
         {
