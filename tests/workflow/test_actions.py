@@ -1,0 +1,194 @@
+"""The approval actions, on the test-only demo flow (head → gm → board 会签 → done): 转交, 加签
+before/after/parallel, 催办 with its limit, 评论 with @mention and attachment, 退回 to a chosen
+step; and notifications that name the record, close with their task and reach the delegate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.core import clock
+from portal.extensions import db
+from portal.files.services import Checked
+from portal.notifications.models import Notification
+from portal.workflow import access, delegation, engine, services
+from portal.workflow.models import TaskStatus
+
+MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def act(instance, action, user, comment="意见", **kw):
+    engine.transition(instance, action, user, comment, **kw)
+    db.session.commit()
+
+
+def notes(user, kind=None):
+    query = select(Notification).where(Notification.user_id == user.id)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return db.session.scalars(query.order_by(Notification.id)).all()
+
+
+@pytest.fixture
+def at_head(make_request, org):
+    instance = make_request(title="年度采购合同")
+    act(instance, "submit", org["employee"])
+    return instance
+
+
+def test_transfer_hands_the_task_over_and_says_so(at_head, org):
+    with pytest.raises(engine.WorkflowError, match="转交理由"):
+        engine.transition(at_head, "transfer", org["head"], "", target=org["quality"])
+    db.session.rollback()
+    for who, target, message in [("gm", org["quality"], "只有当前步骤的处理人可以转交"),
+                                 ("head", org["employee"], "不能交给申请人本人处理")]:  # fmt: skip
+        with pytest.raises(engine.WorkflowError, match=message):
+            engine.transition(at_head, "transfer", org[who], "出差", target=target)
+        db.session.rollback()
+    act(at_head, "transfer", org["head"], "出差一周", target=org["quality"])
+    assert [t.assignee.username for t in at_head.open_tasks] == ["quality"]
+    assert any(t.status == TaskStatus.TRANSFERRED for t in at_head.tasks)
+    note = notes(org["quality"], "task")[-1]
+    assert "《年度采购合同》测试申请：待您处理（部门负责人审批）（转交）" in note.message
+    assert note.message.startswith(at_head.number)
+    assert all(n.read_at for n in notes(org["head"], "task"))  # the old task's note is done
+    assert ("已转交", "出差一周") in [
+        (r["decision"], r["comment"]) for r in services.trail(at_head)
+    ]
+    act(at_head, "approve", org["quality"])
+    assert at_head.step_key == "gm"
+
+
+def test_an_administrator_transfers_the_task_of_someone_who_left(at_head, org):
+    org["head"].active = False
+    db.session.commit()
+    task = at_head.open_tasks[0]
+    act(at_head, "transfer", org["admin"], "赵经理已离职", target=org["adminhead"], task_id=task.id)
+    assert [t.assignee.username for t in at_head.open_tasks] == ["adminhead"]
+
+
+def test_add_signer_before_me_comes_back_to_me(at_head, org):
+    act(
+        at_head,
+        "add_signer",
+        org["head"],
+        "请品质部先确认",
+        target=org["quality"],
+        position="before",
+    )
+    assert not access.can_act(org["head"], at_head)
+    assert [t.assignee.username for t in at_head.open_tasks] == ["quality"]
+    with pytest.raises(engine.WorkflowError, match="加签人不能再加签"):
+        engine.transition(
+            at_head, "add_signer", org["quality"], "x", target=org["gm"], position="after"
+        )
+    db.session.rollback()
+    act(at_head, "approve", org["quality"])
+    assert at_head.step_key == "head" and [t.assignee.username for t in at_head.open_tasks] == [
+        "head"
+    ]
+    act(at_head, "approve", org["head"])
+    assert at_head.step_key == "gm"
+
+
+def test_add_signer_after_me_decides_once_i_have(at_head, org):
+    act(at_head, "add_signer", org["head"], "请财务复核", target=org["finance"], position="after")
+    assert [t.assignee.username for t in at_head.open_tasks] == ["head"]
+    act(at_head, "approve", org["head"])
+    assert at_head.step_key == "head" and [t.assignee.username for t in at_head.open_tasks] == [
+        "finance"
+    ]
+    act(at_head, "approve", org["finance"])
+    assert at_head.step_key == "gm"
+
+
+def test_add_signer_in_parallel_needs_us_both(at_head, org):
+    with pytest.raises(engine.WorkflowError, match="不能交给申请人"):
+        engine.transition(
+            at_head, "add_signer", org["head"], "x", target=org["employee"], position="parallel"
+        )
+    db.session.rollback()
+    act(at_head, "add_signer", org["head"], "会签", target=org["quality"], position="parallel")
+    assert {t.assignee.username for t in at_head.open_tasks} == {"head", "quality"}
+    act(at_head, "approve", org["head"])
+    assert at_head.step_key == "head"
+    act(at_head, "approve", org["quality"])
+    assert at_head.step_key == "gm"
+
+
+def test_remind_reaches_the_holders_at_most_every_two_business_hours(make_request, org):
+    instance = make_request()
+    with clock.frozen(MONDAY_10):
+        act(instance, "submit", org["employee"])
+        with pytest.raises(engine.WorkflowError, match="只有申请人或参与过的人"):
+            engine.transition(instance, "remind", org["archivist"])
+        db.session.rollback()
+        act(instance, "remind", org["employee"], "")
+        assert "张三催办，请尽快处理" in notes(org["head"], "remind")[-1].message
+        with pytest.raises(engine.WorkflowError, match="可在 2026-11-23 12:00 后再次催办"):
+            engine.transition(instance, "remind", org["employee"])
+        db.session.rollback()
+    with clock.frozen(MONDAY_10 + timedelta(hours=2)):
+        act(instance, "remind", org["employee"], "")
+    assert len(notes(org["head"], "remind")) == 2
+
+
+def test_comment_with_mention_and_attachment(at_head, org):
+    with pytest.raises(engine.WorkflowError, match="无权评论"):
+        engine.transition(at_head, "comment", org["archivist"], "看看")
+    db.session.rollback()
+    upload = Checked("报价单.pdf", "application/pdf", PDF)
+    act(
+        at_head,
+        "comment",
+        org["head"],
+        "请补充报价单",
+        mentions=[org["archivist"]],
+        uploads=[upload],
+    )
+    assert access.can_view(org["archivist"], at_head)  # mentioned: copied in
+    assert "赵经理在评论中提到了您：请补充报价单" in notes(org["archivist"], "mention")[0].message
+    event = db.session.scalars(
+        services.timeline.__wrapped__(at_head)
+        if hasattr(services.timeline, "__wrapped__")
+        else services.audit.events_for("workflow", at_head.id)
+    ).all()[-1]
+    assert event.action == "comment" and event.comment == "@陈档案 请补充报价单"
+    assert len(event.data["attachments"]) == 1
+
+
+def test_send_back_to_a_chosen_earlier_step(at_head, org):
+    act(at_head, "approve", org["head"])
+    act(at_head, "approve", org["gm"])
+    assert at_head.step_key == "board"
+    with pytest.raises(engine.WorkflowError, match="只能退回到本轮已经处理过的步骤"):
+        engine.transition(at_head, "send_back", org["quality"], "x", target_step="done")
+    db.session.rollback()
+    act(at_head, "send_back", org["quality"], "金额有误", target_step="head")
+    assert at_head.step_key == "head" and [t.assignee.username for t in at_head.open_tasks] == [
+        "head"
+    ]
+
+
+def test_notifications_name_the_record_close_with_their_task_and_reach_the_delegate(at_head, org):
+    task_note = notes(org["head"], "task")[-1]
+    assert (
+        task_note.message == f"{at_head.number}《年度采购合同》测试申请：待您处理（部门负责人审批）"
+    )
+    act(at_head, "approve", org["head"])
+    db.session.refresh(task_note)
+    assert task_note.read_at is not None  # done once the task closed
+    progress = notes(org["employee"], "progress")[-1].message
+    assert progress == f"{at_head.number}《年度采购合同》测试申请：赵经理已同意，待王总处理"
+    today = delegation.today()
+    delegation.create_delegation(org["gm"], org["deputy"], today, today + timedelta(days=2),
+                                 created_by=org["gm"])  # fmt: skip
+    db.session.commit()
+    assert "待您代 王总 处理（总经理审批）" in notes(org["deputy"], "task")[-1].message
+    org["employee"].notify_each_step = False
+    db.session.commit()
+    act(at_head, "approve", org["deputy"])
+    assert len(notes(org["employee"], "progress")) == 1  # the result only, from now on
