@@ -151,11 +151,7 @@ def test_comment_with_mention_and_attachment(at_head, org):
     )
     assert access.can_view(org["archivist"], at_head)  # mentioned: copied in
     assert "赵经理在评论中提到了您：请补充报价单" in notes(org["archivist"], "mention")[0].message
-    event = db.session.scalars(
-        services.timeline.__wrapped__(at_head)
-        if hasattr(services.timeline, "__wrapped__")
-        else services.audit.events_for("workflow", at_head.id)
-    ).all()[-1]
+    event = services.timeline(at_head)[-1]
     assert event.action == "comment" and event.comment == "@陈档案 请补充报价单"
     assert len(event.data["attachments"]) == 1
 
