@@ -194,13 +194,14 @@ def _refuse_comment(ctx: Ctx) -> str | None:
 
 
 def _apply_comment(ctx: Ctx, comment: str, mentions=(), uploads=(), **_) -> None:
-    """A free comment, at any state: @mentioned people are notified (and copied in, so they can
-    read it, where the flow allows); attachments go through the same upload checks as forms."""
+    """A free comment, at any state: @mentioned people are notified, and copied in (so that they
+    can read the record) only where the flow allows it (`Flow.extra["mention_grants_read"]`);
+    attachments go through the same upload checks as forms."""
     from portal.files.services import store_all
 
     files = store_all(uploads, ctx.instance.id, ctx.actor, "comment")
     mentioned = [u for u in dict.fromkeys(mentions) if u is not None and u.active]
-    if mentioned and ctx.flow.extra.get("mention_grants_read", True):
+    if mentioned and ctx.flow.extra.get("mention_grants_read", False):
         add_watchers(ctx.instance, mentioned, source="mention")
     names = "".join(f"@{u.display_name} " for u in mentioned)
     data = {"mentions": [u.id for u in mentioned], "attachments": [f.id for f in files]}

@@ -149,7 +149,7 @@ def test_comment_with_mention_and_attachment(at_head, org):
         mentions=[org["archivist"]],
         uploads=[upload],
     )
-    assert access.can_view(org["archivist"], at_head)  # mentioned: copied in
+    assert not access.can_view(org["archivist"], at_head)  # notified; no read access by default
     assert "赵经理在评论中提到了您：请补充报价单" in notes(org["archivist"], "mention")[0].message
     event = services.timeline(at_head)[-1]
     assert event.action == "comment" and event.comment == "@陈档案 请补充报价单"
@@ -188,3 +188,18 @@ def test_notifications_name_the_record_close_with_their_task_and_reach_the_deleg
     db.session.commit()
     act(at_head, "approve", org["deputy"])
     assert len(notes(org["employee"], "progress")) == 1  # the result only, from now on
+
+
+def test_batch_approval_takes_approval_steps_without_a_page(make_request, org, client, login):
+    first, second = make_request(), make_request()
+    for instance in (first, second):
+        act(instance, "submit", org["employee"])
+    login("head")
+    page = client.get("/inbox").text
+    assert "批量同意所选" in page and "共 2 件" in page
+    tasks = [first.open_tasks[0].id, second.open_tasks[0].id, 999999]
+    response = client.post("/inbox/approve", data={"task_ids": tasks})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert first.step_key == second.step_key == "gm"
+    assert "不能批量同意" in client.get("/inbox").text  # the unknown task was reported
