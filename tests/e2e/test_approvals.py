@@ -68,6 +68,7 @@ def test_path_add_signer_remind_transfer_and_comment(browser, live_server, reque
     quality = open_as(browser, live_server, "quality", js)
     quality.goto(url)
     quality.locator("#wf-actions").get_by_role("button", name="同意").click()
+    expect(quality.locator(".flash-success")).to_contain_text("已同意")
     expect(quality.locator(".wf-path .node-current")).to_contain_text("赵经理")
     head.goto(url)
     head.locator("#wf-actions").get_by_role("button", name="同意").click()
