@@ -45,7 +45,7 @@ from portal.workflow.flow import (
     Numbering,
     Step,
 )
-from portal.workflow.services import actor_label
+from portal.workflow.naming import actor_label
 
 PROCEDURE = "QP-ADM-01"
 DEFAULT_REMINDER = timedelta(hours=2)  # 第二十三条, when the procedure is not loaded

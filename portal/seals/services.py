@@ -27,7 +27,7 @@ from portal.seals.models import (
 )
 from portal.workflow import access, engine
 from portal.workflow.models import Task, TaskStatus
-from portal.workflow.services import actor_label
+from portal.workflow.naming import actor_label
 
 FORM_TYPE = "seals"
 # What the applicant fills in (besides the seals), as the form hands it to `save_request`.

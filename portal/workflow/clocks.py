@@ -18,7 +18,7 @@ from portal.workflow.deadlines import due_at
 from portal.workflow.engine import load_record, record_url
 from portal.workflow.flow import Flow, Step, get_flow
 from portal.workflow.models import DECIDED, Instance, Status, Task, TaskStatus
-from portal.workflow.services import actor_label
+from portal.workflow.naming import actor_label
 
 STATE_LABELS = {
     "waiting": "未开始",

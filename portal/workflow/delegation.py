@@ -111,8 +111,8 @@ def _tell_delegate(delegation: Delegation) -> None:
     """The delegate hears of every open task the delegation hands them now (new ones are
     announced as they open)."""
     from portal.notifications.services import notify
-    from portal.workflow.engine import headline, record_url
     from portal.workflow.models import Instance, Status, Task, TaskStatus
+    from portal.workflow.naming import headline, record_url
 
     tasks = db.session.scalars(
         select(Task).join(Task.instance).where(

@@ -24,7 +24,6 @@ from portal.auth.models import RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.calendar import add_time, time_between
 from portal.core.clock import now
-from portal.core.htmx import path_for
 from portal.core.locking import Busy, lock_row
 from portal.core.numbering import next_in_series
 from portal.extensions import db
@@ -40,6 +39,7 @@ from portal.workflow.models import (
     TaskStatus,
     Watcher,
 )
+from portal.workflow.naming import headline, record_url
 
 BUSY = "该记录刚被他人处理，请刷新页面后再试。"
 SELF_SKIP = "申请人即审批人，自动跳过"
@@ -68,11 +68,6 @@ class Ctx:
 
 def load_record(flow: Flow, instance: Instance):
     return db.session.get(flow.model, instance.record_id)
-
-
-def record_url(instance: Instance) -> str:
-    flow = get_flow(instance.form_type)
-    return path_for(flow.detail_endpoint, id=instance.record_id)
 
 
 def start(flow_key: str, record, applicant: User, department=None) -> Instance:
@@ -707,12 +702,6 @@ def add_watchers(instance: Instance, users, source: str = "applicant") -> None:
 
 
 # --- audit and notifications ------------------------------------------------------------------
-
-
-def headline(instance: Instance) -> str:
-    """ "YY-202612-0012《2027年度采购合同》用印申请": which record a message is about."""
-    title = f"《{instance.title}》" if instance.title else ""
-    return f"{instance.number or '草稿'}{title}{get_flow(instance.form_type).name}"
 
 
 def _what(ctx: Ctx) -> str:

@@ -12,6 +12,7 @@ from portal.workflow import delegation
 from portal.workflow.engine import load_record
 from portal.workflow.flow import ALL, Context, get_flow
 from portal.workflow.models import DECIDED, PENDING, POSITIONS, Instance, Status, TaskStatus
+from portal.workflow.naming import actor_label, done_label
 
 STATES = {
     "done": "已同意",
@@ -37,8 +38,6 @@ def waited(since: datetime | None, until: datetime | None = None) -> str:
 
 
 def _person(task, instance: Instance) -> dict:
-    from portal.workflow.services import actor_label, done_label
-
     step = get_flow(instance.form_type).step(task.step_key)
     name = task.assignee.display_name
     if task.status in PENDING:

@@ -23,6 +23,7 @@ from portal.workflow.engine import (
 )
 from portal.workflow.flow import all_flows, get_flow
 from portal.workflow.models import DECIDED, Instance, Status, Task, TaskStatus, Watcher
+from portal.workflow.naming import actor_label, done_label
 
 # --- actions (views and templates use the same predicates) ---------------------------------
 
@@ -159,15 +160,6 @@ def instance_for(form_type: str, record_id: int) -> Instance | None:
 # --- trail -----------------------------------------------------------------------------------
 
 
-def actor_label(actor: User | None, principal: User | None) -> str:
-    """ "李四（代 张三）" for a delegate, else the actor's name."""
-    if actor is None:
-        return ""
-    if principal is not None and principal.id != actor.id:
-        return f"{actor.display_name}（代 {principal.display_name}）"
-    return actor.display_name
-
-
 def last_approver(instance: Instance) -> str:
     """Who approved last before the execution steps in this round ("李四（代 张三）" for a
     delegate), e.g. the 审批人 column of a register; "" when nobody approved."""
@@ -183,13 +175,6 @@ def last_approver(instance: Instance) -> str:
         return ""
     last = max(approvals, key=lambda t: (t.decided_at, t.id))
     return actor_label(last.actor, last.on_behalf_of)
-
-
-def done_label(step, task: Task) -> str:
-    """ "已用印" for a stamping step, else the task's own label."""
-    if task.status in (TaskStatus.APPROVED, TaskStatus.COMPLETED) and step is not None:
-        return step.done_label or ("已同意" if task.status == TaskStatus.APPROVED else "已完成")
-    return task.status_label
 
 
 def trail(instance: Instance) -> list[dict]:
