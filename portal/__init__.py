@@ -13,7 +13,7 @@ from portal.core import sqlite as _sqlite  # noqa: F401  (registers connection h
 from portal.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "home.health", "verify.check"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "home.health", "home.favicon", "verify.check"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:

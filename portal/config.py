@@ -48,7 +48,9 @@ def from_environment(instance_path: str) -> dict:
         # QP-ADM-02 第十五、十六、二十三条: above this (in 分) the GM approves purchases, plans
         # and count differences.
         "SUPPLIES_GM_LIMIT_FEN": _int("SUPPLIES_GM_LIMIT_FEN", 200_000),
-        "PORTAL_BASE_URL": env("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # Printed in QR codes and e-mails: where the portal is reached. Defaults to this
+        # machine on the port `make run` serves on (PORT).
+        "PORTAL_BASE_URL": env("PORTAL_BASE_URL") or f"http://127.0.0.1:{env('PORT', '5000')}",
         "PORTAL_DEMO": env("PORTAL_DEMO", "") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

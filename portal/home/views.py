@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user
 
 from portal.core.registry import form_types
@@ -24,3 +24,9 @@ def registers():
 @bp.route("/health")
 def health():
     return {"status": "ok"}
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every page, whatever the page links."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)

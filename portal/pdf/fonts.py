@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -89,7 +89,7 @@ def font_paths(dest: Path) -> list[Path]:
     return [dest / font_file_name(style) for style in STYLES] + [dest / LICENCE_FILE]
 
 
-def build_fonts(dest: Path = DEFAULT_FONT_DIR, force: bool = False) -> list[Path]:
+def build_fonts(dest: Path = DEFAULT_FONT_DIR, force: bool = False, progress=None) -> list[Path]:
     """Build Portal Sans SC Regular and Bold into dest unless they are already up to date.
 
     Returns the paths of the fonts and the licence file. Both weights are converted in parallel
@@ -105,10 +105,15 @@ def build_fonts(dest: Path = DEFAULT_FONT_DIR, force: bool = False) -> list[Path
         (src.path, src.index, src.style, out) for src, out in zip(sources, outputs, strict=False)
     ]
     # spawn: the caller may be a threaded web or test process, where fork is unsafe.
+    started = time.perf_counter()
     with ProcessPoolExecutor(
         max_workers=min(len(jobs), os.cpu_count() or 1), mp_context=get_context("spawn")
     ) as pool:
-        stats = list(pool.map(_build_one, *zip(*jobs, strict=True)))
+        futures = {pool.submit(_build_one, *job): job[2] for job in jobs}
+        for future in as_completed(futures):  # one line per font as it is done
+            if progress is not None:
+                progress(f"  {futures[future]} done ({time.perf_counter() - started:.0f} s)")
+        stats = [future.result() for future in futures]
     _write_licence(dest / LICENCE_FILE, _copyright(sources[0]))
     manifest = {
         "recipe": RECIPE_VERSION,
@@ -374,9 +379,14 @@ def main(argv: list[str] | None = None) -> int:
     if not args.force and _up_to_date(args.dest, sources):
         print(f"fonts up to date in {args.dest}")
         return 0
+    print(
+        "Building the PDF fonts once (Regular and Bold, from Noto Sans CJK; about a minute on "
+        "two cores). Later runs skip this.",
+        flush=True,
+    )
     for src in sources:
-        print(f"source {src.style}: {src.path} face {src.index}")
-    paths = build_fonts(args.dest, force=True)
+        print(f"source {src.style}: {src.path} face {src.index}", flush=True)
+    paths = build_fonts(args.dest, force=True, progress=lambda line: print(line, flush=True))
     for path in paths:
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     print(f"built in {time.perf_counter() - started:.1f} s")
