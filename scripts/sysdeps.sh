@@ -3,7 +3,7 @@
 # Usage: scripts/sysdeps.sh run|test
 set -euo pipefail
 RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk"
-TEST="chromium poppler-utils"
+TEST="chromium poppler-utils default-jre-headless"
 want="$RUNTIME"
 [ "${1:-run}" = "test" ] && want="$RUNTIME $TEST"
 missing=""

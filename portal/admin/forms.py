@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
-    DateField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -22,7 +21,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import Department, User
-from portal.core.forms import PortalForm
+from portal.core.forms import A_YEAR, LocalDateField, PortalForm
 from portal.extensions import db
 
 
@@ -122,7 +121,10 @@ class DepartmentForm(PortalForm):
 
 
 class HolidayForm(PortalForm):
-    day = DateField("日期", validators=[DataRequired("请填写日期。")])
+    # Last year's calendar (for deadlines still running) to the year after next.
+    day = LocalDateField(
+        "日期", [DataRequired("请填写日期。")], earliest=-A_YEAR, latest=2 * A_YEAR
+    )
     name = StringField(
         "名称", validators=[DataRequired("请填写名称，例如：国庆节。"), Length(max=60)]
     )

@@ -11,6 +11,7 @@ def init_app(app):
 
     from .demo import load_demo
     from .flow import FLOWS, sees_all
+    from .services import can_register
     from .views import bp
 
     app.register_blueprint(bp)
@@ -25,6 +26,7 @@ def init_app(app):
             register_endpoint="complaints.index",
             register_name="客户投诉登记追踪表",
             description="客服部受理登记",
+            can_start=can_register,
         ),
     )
     panel = DeadlinePanel(

@@ -344,6 +344,9 @@ def sub_canonical(record) -> dict:
     return data
 
 
+# A complaint or a return is handled, not approved: one word on every page and report.
+HANDLING = {Status.IN_PROGRESS: "处理中"}
+
 COMPLAINT_FLOW = Flow(
     key="complaints",
     name="客户投诉",
@@ -360,6 +363,7 @@ COMPLAINT_FLOW = Flow(
     canonical=canonical,
     procedure=PROCEDURE,
     due_soon=DUE_SOON,
+    status_labels=HANDLING,
 )
 
 
@@ -392,6 +396,7 @@ RETURN_FLOW = Flow(
     canonical=sub_canonical,
     procedure=PROCEDURE,
     due_soon=DUE_SOON,
+    status_labels=HANDLING,
 )  # fmt: skip
 
 CLAIM_FLOW = Flow(

@@ -7,7 +7,6 @@ stops the chain before `validate_<field>` runs.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from flask_wtf.file import MultipleFileField
 from wtforms import (
@@ -30,9 +29,12 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.forms import (
+    A_YEAR,
+    NOW,
     LocalDateField,
     LocalDateTimeField,
     MoneyField,
+    PickField,
     PortalForm,
     clean,
     line,
@@ -53,8 +55,6 @@ from .models import (
 
 PHONE = re.compile(r"^[0-9+()\- 转]{5,40}$")
 FILES_HELP = "照片、邮件（另存为 PDF 或截图）等，PDF、图片或 Office 文档，单个不超过 20 MB。"
-NOW = timedelta(0)
-A_YEAR = timedelta(days=366)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -63,8 +63,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ComplaintForm(PortalForm):
-    channel = SelectField(
-        "投诉渠道", choices=dict(CHANNELS), validators=[DataRequired("请选择投诉渠道。")]
+    channel = PickField(
+        "投诉渠道", [DataRequired("请选择投诉渠道。")], choices=dict(CHANNELS), coerce=str
     )
     received_at = LocalDateTimeField(
         "接收时间", [DataRequired("请填写接收时间（格式 YYYY-MM-DD HH:MM）。")],
@@ -95,8 +95,8 @@ class ComplaintForm(PortalForm):
     description = text(
         "问题描述", "请描述客户反映的问题。", description="现象、发现时间和地点、客户的要求。"
     )
-    category = SelectField(
-        "投诉类别", choices=dict(CATEGORIES), validators=[DataRequired("请选择类别。")]
+    category = PickField(
+        "投诉类别", [DataRequired("请选择类别。")], choices=dict(CATEGORIES), coerce=str
     )
     severity = SelectField(
         "严重程度", choices=dict(SEVERITIES), default="normal",
@@ -182,10 +182,8 @@ class CapaForm(PortalForm):
     preventive_action = text(
         "预防措施", "请填写预防措施。", description="包括在同类产品、同类工序上的横向展开。"
     )
-    capa_department_id = SelectField(
-        "责任部门", coerce=int, validators=[DataRequired("请选择责任部门。")]
-    )
-    capa_person_id = SelectField("责任人", coerce=int, validators=[DataRequired("请选择责任人。")])
+    capa_department_id = PickField("责任部门", [DataRequired("请选择责任部门。")])
+    capa_person_id = PickField("责任人", [DataRequired("请选择责任人。")])
     capa_due = LocalDateField(
         "完成日期", [DataRequired("请填写完成日期（YYYY-MM-DD）。")], earliest=NOW,
         latest=A_YEAR, future_message="完成日期不能早于今天。",

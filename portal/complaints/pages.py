@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Response, render_template, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from portal.core import downloads
 from portal.core.clock import format_local, local_now, now
@@ -122,12 +123,29 @@ def _attachments(record) -> dict[str, list]:
     return grouped
 
 
+def path_clocks(clocks: list[StageClock]) -> dict[str, dict]:
+    """Each stage's clock for its node of the approval path (workflow/_path.html): one list of
+    stages on the page, each with its state, deadline and clause."""
+    links = clause_links()
+    return {
+        c.key: {
+            # "done" adds nothing to the node's own 已完成; on time, late, overdue do.
+            "label": c.label if c.state not in ("none", "done") else "", "css": c.css,
+            "due_at": c.due_at,
+            "clause": clause_number(c.clause) if c.clause else "", "url": links.get(c.key),
+        }
+        for c in clocks
+    }  # fmt: skip
+
+
 def complaint_context(complaint: Complaint) -> dict:
     instance = complaint.instance
+    clocks = [intake_clock(instance), *stage_clocks(instance, complaint)]
     return {
         "complaint": complaint,
         **workflow.record_context(complaint, current_user),
-        "clocks": [intake_clock(instance), *stage_clocks(instance, complaint)],
+        "clocks": clocks,
+        "path_clocks": path_clocks(clocks),
         "attachments": _attachments(complaint),
         "clauses": clause_links(),
         "can_add_sub": services.can_add_subrecord(current_user, complaint),
@@ -145,6 +163,7 @@ def sub_context(record) -> dict:
         "complaint": record.complaint,
         **workflow.record_context(record, current_user),
         "clocks": stage_clocks(instance, record),
+        "path_clocks": path_clocks(stage_clocks(instance, record)),
         "attachments": _attachments(record),
         "clauses": clause_links(),
         "labels": LABELS,
@@ -486,11 +505,29 @@ def _capa_form(record: Complaint, user=None) -> PortalForm:
         }),
         members=members,
     )  # fmt: skip
-    form.capa_department_id.choices = {0: "请选择", **{d.id: d.name for d in departments()}}
-    form.capa_person_id.choices = {
-        0: "请选择",
-        **{p.id: f"{p.display_name}（{p.department.name if p.department else '无部门'}）" for p in people},
+    form.capa_department_id.choices = {d.id: d.name for d in departments()}
+    # 责任人 comes from the chosen 责任部门: with htmx the list follows the department as it is
+    # chosen (a GET of this page with ?capa_department_id= re-renders the person field);
+    # without JavaScript everyone is listed by department and the form checks the pair.
+    form.capa_department_id.render_kw = {
+        "hx-get": request.path, "hx-trigger": "change", "hx-target": "#field-capa_person_id",
+        "hx-select": "#field-capa_person_id", "hx-swap": "outerHTML",
     }  # fmt: skip
+    chosen = form.capa_department_id.data
+    if request.method == "GET" and request.args.get("capa_department_id", "").isdigit():
+        chosen = int(request.args["capa_department_id"])
+        form.capa_department_id.data = chosen
+    if chosen in members:
+        form.capa_person_id.choices = {
+            p.id: p.display_name for p in people if p.department_id == chosen
+        }
+    else:
+        form.capa_person_id.choices = [
+            SelectChoice(
+                p.id, p.display_name, optgroup=p.department.name if p.department else "无部门"
+            )
+            for p in sorted(people, key=lambda p: p.department_id or 0)  # one group each
+        ]
     return form
 
 

@@ -15,6 +15,7 @@ from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
 
 from . import services
+from .flow import HANDLING
 from .models import (
     CATEGORIES,
     CLAIM_TYPES,
@@ -28,6 +29,8 @@ from .models import (
 )
 
 STATUS_CHOICES = tuple((k, v) for k, v in STATUS_LABELS.items() if k != Status.DRAFT)
+# Complaints and returns are 处理中 (their flows' status_labels), claims 审批中.
+HANDLING_CHOICES = tuple((k, HANDLING.get(k, v)) for k, v in STATUS_CHOICES)
 
 
 def _current_step(record) -> str:
@@ -68,26 +71,29 @@ STAGE_COLUMNS = {
 COMPLAINTS = Register(
     key="complaints",
     title="客户投诉登记追踪表",
+    # What a handler needs first (who has it, for which customer, since when); the stage
+    # clocks and the rest scroll.
     columns=(
         Column("number", "投诉编号", lambda r: r.number, Instance.number, 16),
-        Column("registered", "受理时间", lambda r: r.registered_at, Instance.submitted_at, 17),
+        Column("current", "当前环节", _current_step, None, 16),
         Column("customer", "客户", lambda r: r.customer_company, Complaint.customer_company, 20),
         Column("product", "产品/型号", lambda r: " ".join(filter(None, [r.product, r.model])), None, 20),
+        Column("registered", "受理时间", lambda r: r.registered_at, Instance.submitted_at, 17),
+        Column("valid", "判定", _valid_label, None, 8),
+        Column("department", "责任部门",
+               lambda r: r.capa_department.name if r.capa_department else "", None, 12),
         Column("category", "类别", lambda r: label(CATEGORIES, r.category), Complaint.category, 8),
         Column("severity", "严重程度", lambda r: label(SEVERITIES, r.severity), None, 8),
-        Column("valid", "判定", _valid_label, None, 8),
         *[Column(f"stage_{k}", name, _stage(k), None, 30, custom=True) for k, name in STAGE_COLUMNS.items()],
         Column("closed", "结案时间", lambda r: r.closed_at, Complaint.closed_at, 17),
         Column("satisfaction", "回访评分", lambda r: r.satisfaction, Complaint.satisfaction, 8),
-        Column("department", "责任部门",
-               lambda r: r.capa_department.name if r.capa_department else "", None, 12),
-        Column("current", "当前环节", _current_step, None, 16),
     ),
     base_query=services.visible_complaints,
     date_column=Instance.submitted_at,
     department_column=Complaint.capa_department_id,
     status_column=Instance.status,
-    status_choices=STATUS_CHOICES,
+    status_choices=HANDLING_CHOICES,
+    search_hint="编号、客户、产品、型号、批号、联系人…",
     text_columns=(Instance.number, Complaint.customer_company, Complaint.product, Complaint.model,
                   Complaint.batch, Complaint.contact_person),
     default_sort=Instance.submitted_at,
@@ -115,7 +121,8 @@ RETURNS = Register(
     base_query=services.visible_returns,
     date_column=Instance.submitted_at,
     status_column=Instance.status,
-    status_choices=STATUS_CHOICES,
+    status_choices=HANDLING_CHOICES,
+    search_hint="编号、型号、批号、退货单号…",
     text_columns=(Instance.number, ComplaintReturn.model, ComplaintReturn.batch,
                   ComplaintReturn.return_note_no),
     row_class=_overdue_class,
@@ -141,6 +148,7 @@ CLAIMS = Register(
     date_column=Instance.submitted_at,
     status_column=Instance.status,
     status_choices=STATUS_CHOICES,
+    search_hint="编号、客户索赔单号、索赔项目…",
     text_columns=(Instance.number, ComplaintClaim.customer_ref, ComplaintClaim.items),
     row_url=lambda r: url_for("complaints.claim_detail", id=r.id),
 )  # fmt: skip

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 
@@ -35,8 +36,18 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error):
         return _render(400, "页面已过期或缺少安全令牌（CSRF）。请刷新页面后重新提交。")
 
-    for code in (400, 403, 404, 405, 413):
+    for code in (400, 403, 413):
         app.register_error_handler(code, lambda error, code=code: _render(code))
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def not_a_page(error):
+        """A GET on an action's URL (/workflow/5/act, /procedures/<code>/publish): the address
+        bar keeps it after a form with errors, and people open it again later. Lead back to the
+        page the action belongs to, the nearest parent path a GET may open (a 404 too, where a
+        page's own pattern such as /procedures/<path:code> took the GET)."""
+        back = _back_from_action(app) if request.method in ("GET", "HEAD") else None
+        return redirect(back, code=303) if back else _render(error.code)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(StaleDataError)
@@ -53,3 +64,27 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return _render(500)
+
+
+def _back_from_action(app: Flask) -> str | None:
+    adapter = app.url_map.bind("", script_name=request.script_root or "/")
+    try:
+        rule, _ = adapter.match(request.path, method="POST", return_rule=True)
+    except HTTPException:
+        return None
+    if "GET" in rule.methods:
+        return None  # a page of its own that answered 404 (no such record)
+    return _page_above(adapter, request.path) or request.script_root + "/"
+
+
+def _page_above(adapter, path: str) -> str | None:
+    parts = path.rstrip("/").split("/")
+    while len(parts) > 2:  # never further up than the section (/seals), never to "/"
+        parts.pop()
+        for candidate in ("/".join(parts), "/".join(parts) + "/"):
+            try:
+                adapter.match(candidate, method="GET")
+            except HTTPException:
+                continue
+            return request.script_root + candidate
+    return None

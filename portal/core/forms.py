@@ -24,8 +24,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import DateTimeLocalField
+from wtforms.fields.choices import Choice
 from wtforms.i18n import get_translations
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
 from portal.core.clock import local_now, local_zone, now
 from portal.extensions import csrf
@@ -36,6 +37,9 @@ CSRF_MESSAGE = "页面已过期或缺少安全令牌，未保存。请检查内�
 CLOCK_SLACK = timedelta(minutes=5)
 # No date before or after these is a real date in this portal (typos such as 0202 or 9999).
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+# Bounds for `earliest`/`latest` of the date fields below.
+NOW = timedelta(0)
+A_YEAR = timedelta(days=366)
 
 
 class PortalForm(FlaskForm):
@@ -165,6 +169,41 @@ def line(label: str, required: str | None = None, max_len: int = 120, **kw) -> S
     return StringField(
         label, validators=[*validators, Length(max=max_len, message=f"最多 {max_len} 字。")], **kw
     )
+
+
+class PickField(SelectField):
+    """A `<select>` that starts on an empty 请选择 option, so nobody sends the first person or
+    department of the list by accident (and a required select is valid HTML). The blank option
+    is no value (data None: the field's DataRequired message says what is missing); a value not
+    in the list gets `invalid_message`, in Chinese, rather than WTForms' own."""
+
+    def __init__(self, label=None, validators=None, *, placeholder: str = "请选择",
+                 coerce=int, invalid_message: str = "请从列表中选择。", **kwargs):  # fmt: skip
+        kwargs.setdefault("invalid_choice_message", invalid_message)
+        kwargs.setdefault("invalid_value_message", invalid_message)
+        super().__init__(label, validators, coerce=coerce, **kwargs)
+        self.placeholder = placeholder
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip() == "":
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+    def iter_choices(self):
+        blank = Choice("", self.placeholder, self.data in (None, ""), {})
+        return [blank, *super().iter_choices()]
+
+    def iter_groups(self):
+        yield None, [Choice("", self.placeholder, self.data in (None, ""), {})]
+        yield from super().iter_groups()
+
+    def pre_validate(self, form):
+        if self.process_errors:  # not a number: say so, not that the field is empty
+            raise StopValidation()
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)
 
 
 class CountField(IntegerField):

@@ -49,6 +49,7 @@ class Register:
     status_column: Any = None
     status_choices: tuple[tuple[str, str], ...] = ()
     text_columns: tuple[Any, ...] = ()
+    search_hint: str = "编号…"  # the keyword box's placeholder: what text_columns hold
     default_sort: Any = None
     row_class: Callable[[Any], str] = lambda row: ""
     row_url: Callable[[Any], str | None] = lambda row: None

@@ -6,6 +6,7 @@ register index read this list, so adding a form never edits shared templates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask
@@ -19,6 +20,8 @@ class FormType:
     register_endpoint: str  # e.g. "seals.index"
     register_name: str  # e.g. "印章使用登记表"
     description: str = ""
+    # Who may start one (the home page offers the form only to them); None: every user.
+    can_start: Callable[[object], bool] | None = None
 
 
 def register_form(app: Flask, form: FormType) -> None:
@@ -27,3 +30,8 @@ def register_form(app: Flask, form: FormType) -> None:
 
 def form_types(app: Flask) -> list[FormType]:
     return list(app.extensions.get("portal_forms", []))
+
+
+def startable_forms(app: Flask, user) -> list[FormType]:
+    """The forms this user may start: what 发起申请 offers."""
+    return [f for f in form_types(app) if f.can_start is None or f.can_start(user)]

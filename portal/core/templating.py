@@ -8,7 +8,6 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from portal.core.clock import format_local
-from portal.core.registry import form_types
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,20 @@ def url_with(**updates) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def sentences(messages) -> str:
+    """Messages, each possibly ending in 。, as one Chinese sentence: "甲；乙。" (no "。；")."""
+    parts = [str(m).strip().rstrip("。；;.") for m in messages]
+    parts = [p for p in parts if p]
+    return "；".join(parts) + "。" if parts else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["sentences"] = sentences
     app.jinja_env.filters["localdate"] = lambda value: format_local(value, "%Y-%m-%d")
     app.jinja_env.globals.update(
         nav_items=nav_items,
         nav_active=is_active,
-        form_types=lambda: form_types(current_app),
         nav_badges=lambda: _badges(),
         url_with=url_with,
         has_endpoint=lambda name: name in current_app.view_functions,

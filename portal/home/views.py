@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user
 
-from portal.core.registry import form_types
+from portal.core.registry import form_types, startable_forms
 from portal.home.services import dashboard
 
 bp = Blueprint("home", __name__)
@@ -13,7 +13,11 @@ bp = Blueprint("home", __name__)
 
 @bp.route("/")
 def index():
-    return render_template("home/index.html", panels=dashboard(current_user))
+    return render_template(
+        "home/index.html",
+        panels=dashboard(current_user),
+        forms=startable_forms(current_app, current_user),
+    )
 
 
 @bp.route("/registers")

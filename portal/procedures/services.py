@@ -141,10 +141,10 @@ def recently_revised(limit: int = 5) -> list[Revision]:
 
 
 def citation_text(revision: Revision, clause_citation: str) -> str:
-    """`《档案管理制度》(QP-ADM-03 A/0) 第十六条`: what "复制引用" copies."""
+    """`《档案管理制度》（QP-ADM-03 A/0）第十六条`: what "复制引用" copies."""
     procedure = revision.procedure
     ref = f"{procedure.code} {revision.label}".strip()
-    return f"《{revision.title or procedure.title}》({ref}) {clause_citation}"
+    return f"《{revision.title or procedure.title}》（{ref}）{clause_citation}"
 
 
 # -- storing revisions ------------------------------------------------------------------------
@@ -165,8 +165,12 @@ class StoreResult:
         return len(self.revision.clauses)
 
 
+# Chinese citations write brackets full width: 第五条（一）, not 第五条(一).
+FULL_WIDTH_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+
+
 def _cite(number: str, style: str, parent: str | None) -> str:
-    own = number.strip().rstrip(".．、")
+    own = number.strip().rstrip(".．、").translate(FULL_WIDTH_BRACKETS)
     if parent is None or style in SELF_CITING_STYLES or not parent:
         return own
     if not own:

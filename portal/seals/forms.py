@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal.auth.models import ROLE_NAMES
 from portal.core.forms import (
     CLOCK_SLACK,
+    NOW,
     CountField,
     DraftForm,
     LocalDateTimeField,
@@ -42,7 +43,6 @@ from portal.seals.models import (
     SealStatus,
 )
 
-NOW = timedelta(0)
 # How far ahead a take-out may be planned: the procedure names no limit, so a month.
 TAKE_OUT_LIMIT = timedelta(days=30)
 

@@ -84,6 +84,7 @@ REGISTER = Register(
     department_column=Instance.department_id,
     status_column=Instance.status,
     status_choices=tuple((k, v) for k, v in STATUS_LABELS.items() if k != Status.DRAFT),
+    search_hint="编号、文件名称、印章、送达单位、申请人…",
     text_columns=(
         Instance.number,
         Instance.title,  # the document name

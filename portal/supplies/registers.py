@@ -80,6 +80,7 @@ REQUISITIONS = Register(
     department_column=Instance.department_id,
     status_column=Instance.status,
     status_choices=STATUS_CHOICES,
+    search_hint="编号、物品、用途…",
     text_columns=(Instance.number, Instance.title, Requisition.purpose),
     row_class=lambda r: "overdue" if r.backorder else "",
     row_url=lambda r: url_for("supplies.detail", id=r.id),
@@ -104,6 +105,7 @@ PURCHASES = Register(
     department_column=Instance.department_id,
     status_column=Instance.status,
     status_choices=STATUS_CHOICES,
+    search_hint="编号、物品、申购理由…",
     text_columns=(Instance.number, Instance.title, PurchaseRequest.reason),
     row_url=lambda r: url_for("supplies.purchase_detail", id=r.id),
 )  # fmt: skip
@@ -136,6 +138,7 @@ LEDGER = Register(
     department_column=LedgerEntry.department_id,
     status_column=LedgerEntry.kind,
     status_choices=tuple(LEDGER_KINDS.items()),
+    search_hint="单据号、物品名称或编码、备注…",
     text_columns=(LedgerEntry.reference, LedgerEntry.note,
                   select(SupplyItem.name).where(SupplyItem.id == LedgerEntry.item_id).scalar_subquery(),
                   select(SupplyItem.code).where(SupplyItem.id == LedgerEntry.item_id).scalar_subquery()),

@@ -232,6 +232,7 @@ class Flow:
     actions: tuple = ()  # domain actions (engine.ActionSpec) besides the engine's own
     procedure: str = ""  # code of the governing procedure, for clause links
     due_soon: timedelta = timedelta(hours=4)  # a running clock turns "due soon" this close
+    status_labels: dict[str, str] = field(default_factory=dict)  # e.g. {IN_PROGRESS: "处理中"}
     extra: dict = field(default_factory=dict)
 
     def step(self, key: str) -> Step:

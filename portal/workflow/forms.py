@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from wtforms import (
-    DateField,
     MultipleFileField,
     RadioField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.core.forms import PortalForm
+from portal.core.forms import A_YEAR, NOW, LocalDateField, PickField, PortalForm
 from portal.files.forms import CheckedUploads
 
 
@@ -53,9 +52,18 @@ class CCForm(PortalForm):
 
 class DelegationForm(PortalForm):
     principal_id = SelectField("委托人", coerce=int)
-    delegate_id = SelectField("受托人", coerce=int, validators=[DataRequired("请选择受托人。")])
-    starts_on = DateField("开始日期", validators=[DataRequired("请填写开始日期。")])
-    ends_on = DateField("结束日期", validators=[DataRequired("请填写结束日期。")])
+    delegate_id = PickField(
+        "受托人", [DataRequired("请选择受托人。")], placeholder="请选择受托人",
+        invalid_message="所选受托人不在可选名单中，请重新选择。",
+    )  # fmt: skip
+    starts_on = LocalDateField(
+        "开始日期", [DataRequired("请填写开始日期。")], earliest=NOW, latest=A_YEAR,
+        future_message="开始日期不能早于今天。",
+    )  # fmt: skip
+    ends_on = LocalDateField(
+        "结束日期", [DataRequired("请填写结束日期。")], earliest=NOW, latest=A_YEAR,
+        future_message="结束日期不能早于今天。",
+    )  # fmt: skip
     form_type = SelectField("适用范围", default="")
     reason = StringField(
         "原因", validators=[Optional(), Length(max=200, message="原因最多 200 字。")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +31,18 @@ STATUS_LABELS = {
     Status.COMPLETED: "已完成",
     Status.VOIDED: "已作废",
 }
+
+
+def status_label_of(form_type: str, status: str) -> str:
+    """A status in the words of its form: a flow's `status_labels` override the defaults (a
+    complaint is 处理中, not 审批中)."""
+    flow = (
+        current_app.extensions.get("portal_flows", {}).get(form_type) if has_app_context() else None
+    )
+    labels = getattr(flow, "status_labels", None) or {}
+    return labels.get(status) or STATUS_LABELS.get(status, status)
+
+
 EDITABLE = {Status.DRAFT, Status.RETURNED, Status.WITHDRAWN}
 OPEN = {Status.IN_PROGRESS}
 
@@ -123,7 +136,7 @@ class Instance(db.Model):
     def status_label(self) -> str:
         if self.status == Status.IN_PROGRESS and self.paused_at is not None:
             return "已暂停"
-        return STATUS_LABELS.get(self.status, self.status)
+        return status_label_of(self.form_type, self.status)
 
     @property
     def open_tasks(self) -> list[Task]:

@@ -80,6 +80,12 @@ def _get_visible_instance(instance_id: int) -> Instance:
     return instance
 
 
+@bp.route("/workflow/<int:instance_id>")
+def record(instance_id: int):
+    """Any record by its workflow id: its own page (what a GET on /workflow/<id>/act leads to)."""
+    return redirect(engine.record_url(_get_visible_instance(instance_id)), code=303)
+
+
 @bp.route("/workflow/<int:instance_id>/act", methods=["POST"])
 @csrf_in_form
 def act(instance_id: int):
@@ -128,7 +134,11 @@ def cc(instance_id: int):
 def _delegation_form() -> DelegationForm:
     form = DelegationForm()
     users = auth_services.user_choices()
-    form.delegate_id.choices = users
+    # Nobody delegates to himself: an employee's list leaves him out (the administrator, who
+    # sets delegations for others, is told so by the form's check).
+    form.delegate_id.choices = (
+        users if current_user.is_sysadmin else [u for u in users if u[0] != current_user.id]
+    )
     form.principal_id.choices = (
         users if current_user.is_sysadmin else [(current_user.id, current_user.display_name)]
     )

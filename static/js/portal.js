@@ -16,11 +16,26 @@
       var original = button.textContent;
       button.textContent = "已复制";
       button.setAttribute("data-copied", text);
+      toast("已复制：" + text);
       setTimeout(function () { button.textContent = original; }, 1500);
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(text); done(); });
     } else { fallbackCopy(text); done(); }
+  }
+  // A short message at the foot of the screen (one at a time), read out by screen readers.
+  var toastTimer = null;
+  function toast(message) {
+    var box = document.getElementById("toast");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "toast"; box.className = "toast"; box.setAttribute("role", "status");
+      document.body.appendChild(box);
+    }
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(function () { box.hidden = true; }, 2500);
   }
   function fallbackCopy(text) {
     var area = document.createElement("textarea");

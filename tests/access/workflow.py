@@ -28,6 +28,7 @@ ROUTES = {
     "workflow.done": [{"url": "/done", "expect": EVERYONE}],
     "workflow.delegations": [{"url": "/delegations", "expect": EVERYONE}],
     # Records of real form types are checked in each domain's table; here only the 404 path.
+    "workflow.record": [{"url": "/workflow/999999", "expect": {"anon": 302, "*": 404}}],
     "workflow.act": [
         {"url": "/workflow/999999/act", "method": "POST", "expect": {"anon": 302, "*": 404}}
     ],

@@ -18,6 +18,7 @@ from portal.core.forms import (
     LocalDateField,
     LocalDateTimeField,
     MoneyField,
+    PickField,
     PortalForm,
     RowForm,
     change_rows,
@@ -109,3 +110,75 @@ def test_each_row_is_validated_with_its_own_messages_and_blank_rows_are_ignored(
     form, valid, _ = form_for(app, {"copies": "1", "amount": "1", "lines-0-item": ""})
     assert valid is False and form.lines.errors == ["请至少填写 1 行。"]
     assert form.lines.filled() == []
+
+
+class Pick(PortalForm):
+    person = PickField("责任人", [DataRequired("请选择责任人。")], choices={1: "张三", 2: "李四"})
+
+
+@pytest.mark.parametrize(
+    ("value", "errors", "data"),
+    [
+        ("", ["请选择责任人。"], None),
+        ("7", ["请从列表中选择。"], 7),
+        ("abc", ["请从列表中选择。"], None),
+        ("2", [], 2),
+    ],
+)
+def test_pick_field_starts_blank_and_speaks_chinese(app, value, errors, data):
+    with app.test_request_context(method="POST", data={"person": value}):
+        form = Pick()
+        form.validate()
+        assert form.person.errors == errors
+        assert form.person.data == data
+    with app.test_request_context():
+        html = str(Pick().person())
+    assert html.startswith(
+        '<select id="person" name="person" required><option selected value="">请选择'
+    )
+
+
+def _form_classes():
+    """Every form class of every domain."""
+    import importlib
+    import pkgutil
+
+    import portal
+
+    for info in pkgutil.walk_packages(portal.__path__, "portal."):
+        if info.name.endswith(".forms"):
+            importlib.import_module(info.name)
+    seen, todo = set(), [PortalForm]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+    return sorted(seen, key=lambda c: f"{c.__module__}.{c.__name__}")
+
+
+def test_every_date_field_of_every_form_is_bounded():
+    """A date or time nobody checks (9999-12-31, a return in ten years) never fires its
+    reminder: every one is a bounded field with both sides set."""
+    from wtforms.fields import DateField, DateTimeField, DateTimeLocalField
+    from wtforms.fields.core import UnboundField
+
+    from portal.core.forms import _Bounded
+
+    unbounded = []
+    for cls in _form_classes():
+        if cls.__module__.startswith("tests."):
+            continue
+        for name, value in vars(cls).items():
+            if not isinstance(value, UnboundField):
+                continue
+            if not issubclass(value.field_class, (DateField, DateTimeField, DateTimeLocalField)):
+                continue
+            kwargs = value.kwargs
+            if not issubclass(value.field_class, _Bounded) or None in (
+                kwargs.get("earliest"),
+                kwargs.get("latest"),
+            ):
+                unbounded.append(f"{cls.__module__}.{cls.__name__}.{name}")
+    assert not unbounded, unbounded

@@ -55,3 +55,25 @@ def test_font_build_reports_progress(monkeypatch, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Building the PDF fonts" in out.splitlines()[0]
     assert "Regular done" in out and "Bold done" in out
+
+
+def test_home_offers_only_forms_the_user_may_start(app, org):
+    """发起申请 lists a form only when its page opens for this user (客户投诉 is for 客服部)."""
+    import re
+
+    from tests.conftest import Auth
+    from tests.test_access_matrix import USERNAMES
+
+    offered = {}
+    for who in USERNAMES:
+        client = app.test_client()
+        Auth(client).as_user(org[who])
+        html = client.get("/").get_data(as_text=True)
+        section = html.split("<h2>发起申请</h2>", 1)[1].split("</section>", 1)[0]
+        links = re.findall(r'<a class="button" href="([^"]+)">([^<]+)</a>', section)
+        offered[who] = [name for _, name in links]
+        for url, name in links:
+            with client.get(url) as response:
+                assert response.status_code == 200, (who, name, url, response.status_code)
+    assert "客户投诉" not in offered["quality"]
+    assert "客户投诉" in offered["service"]

@@ -76,7 +76,7 @@ def test_complaint_from_intake_to_follow_up(page, live_server, as_user, moving_c
     page.get_by_role("button", name="登记并受理").click()
     expect(page.locator("h1")).to_contain_text("KS-202611-0001")
     number = "KS-202611-0001"
-    expect(page.locator("#stage-clocks")).to_contain_text("初步分析")
+    expect(page.locator(".wf-path")).to_contain_text("初步分析")
 
     moving_clock(2)
     as_user("inspector")

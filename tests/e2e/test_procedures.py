@@ -32,7 +32,12 @@ def test_open_follow_contents_copy_citation_and_acknowledge(page, library, brows
     expect(page.locator("h1")).to_contain_text("客户投诉处理程序")
     toc = page.locator(".toc-desktop")
     expect(toc).to_be_visible()
-    assert toc.evaluate("e => getComputedStyle(e).position") == "sticky"
+    # Mid-page the contents are still on screen (a computed `sticky` alone proved nothing: it
+    # sat on an element only as tall as itself).
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    box = toc.bounding_box()
+    assert page.evaluate("window.scrollY") > 500
+    assert 0 <= box["y"] < page.viewport_size["height"], box
 
     toc.get_by_role("link", name="4.2 时限与计时").click()
     expect(page).to_have_url(re.compile(r"/procedures/QP-CS-01#s-4-2$"))
@@ -40,7 +45,10 @@ def test_open_follow_contents_copy_citation_and_acknowledge(page, library, brows
 
     button = page.locator("#s-4-2-1 > .clause-line .copy-cite")
     button.click()
-    expect(button).to_have_attribute("data-copied", "《客户投诉处理程序》(QP-CS-01 A/0) 4.2.1")
+    expect(button).to_have_attribute("data-copied", "《客户投诉处理程序》（QP-CS-01 A/0）4.2.1")
+    toast = page.get_by_role("status").filter(has_text="已复制")
+    expect(toast).to_have_text("已复制：《客户投诉处理程序》（QP-CS-01 A/0）4.2.1")
+    expect(toast).to_be_hidden(timeout=5000)
 
     page.get_by_role("button", name="我已阅读").click()
     expect(page.locator("#ack")).to_contain_text("您已于")

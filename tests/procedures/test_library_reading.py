@@ -97,12 +97,12 @@ def test_detail_has_title_block_contents_anchors_and_citations(client, login, li
     assert "QP-CS-01" in html and "A/0" in html and "2026-01-01" in html and "客服部" in html
     assert 'class="toc toc-desktop"' in html and 'class="toc toc-mobile"' in html
     assert 'href="#s-4-2"' in html and 'id="s-4-2-1"' in html
-    assert 'data-copy="《客户投诉处理程序》(QP-CS-01 A/0) 4.2.1"' in html
-    assert 'data-copy="《客户投诉处理程序》(QP-CS-01 A/0) 4.2.1 a"' in html
+    assert 'data-copy="《客户投诉处理程序》（QP-CS-01 A/0）4.2.1"' in html
+    assert 'data-copy="《客户投诉处理程序》（QP-CS-01 A/0）4.2.1 a"' in html
     ids = [attrs["id"] for _, attrs in elements(html) if "id" in attrs]
     assert len(ids) == len(set(ids))
     articles = client.get("/procedures/QP-ADM-01").get_data(as_text=True)
-    assert 'data-copy="《印章管理制度》(QP-ADM-01 A/0) 第二十三条"' in articles
+    assert 'data-copy="《印章管理制度》（QP-ADM-01 A/0）第二十三条"' in articles
 
 
 def test_unknown_procedure_is_404(client, login, library):
@@ -138,7 +138,7 @@ def test_old_revision_stays_readable_with_a_banner(client, login, library):
     page = client.get(f"/procedures/QP-TST-01/revisions/{old.id}").get_data(as_text=True)
     assert "banner-superseded" in page and "已作废" in page
     assert "为规范测试工作" in page
-    assert 'data-copy="《测试管理制度》(QP-TST-01 A/0) 第一条"' in page
+    assert 'data-copy="《测试管理制度》（QP-TST-01 A/0）第一条"' in page
 
 
 def test_diff_is_aligned_by_anchor_with_inline_marks(client, login, library):

@@ -60,7 +60,7 @@ def test_clause_tree_and_citations(library):
     by_anchor = {c.anchor: c for c in revision.clauses}
     item = by_anchor["art-5-1"]
     assert item.parent.anchor == "art-5" and item.parent.parent.anchor == "ch-2"
-    assert item.depth == 2 and item.citation.startswith("第五条")
+    assert item.depth == 2 and item.citation == "第五条（一）"  # full-width brackets
     assert by_anchor["ch-2"].heading == "印章的种类与刻制"
     positions = [c.position for c in revision.clauses]
     assert positions == sorted(positions) == list(range(len(positions)))

@@ -46,10 +46,10 @@ def requests_count() -> int:
 def error_beside(html: str, field: str) -> str:
     """The messages inside the field's own block (`<div ... id="field-<name>">`)."""
     block = re.search(
-        rf'<div class="[^"]*has-error[^"]*" id="field-{field}">(.*?)</div>', html, re.S
+        rf'<(div|fieldset) class="[^"]*has-error[^"]*" id="field-{field}">(.*?)</\1>', html, re.S
     )
     assert block, f"no error beside {field}"
-    return " ".join(re.findall(r'<p class="error"[^>]*>(.*?)</p>', block.group(1)))
+    return " ".join(re.findall(r'<p class="error"[^>]*>(.*?)</p>', block.group(2)))
 
 
 def assert_values_kept(html: str, changed: str = "") -> None:

@@ -282,3 +282,15 @@ def test_home_panel_lists_seals_out(client, login, make_request, org, username, 
     assert ("外借中的印章" in page) == shown
     if shown:
         assert record.instance.number in page
+
+
+def test_an_incomplete_draft_reads_as_one_sentence(client, login, make_request):
+    """A draft's heading names the form once; the banner lists what is missing without "。；"."""
+    record = make_request(submit=False, purpose="", copies=None)
+    login("employee")
+    html = client.get(f"/seals/{record.id}").get_data(as_text=True)
+    heading = html.split("<h1>", 1)[1].split("</h1>", 1)[0]
+    assert heading.count("草稿") == 1, heading
+    banner = html.split("草稿尚未填完", 1)[1].split("</div>", 1)[0]
+    assert "。；" not in banner and "；；" not in banner
+    assert "用印事由" in banner and "份数" in banner
