@@ -1,4 +1,4 @@
-"""Benchmark the 印章使用登记表 (/seals/) on 100,000 seal-use requests.
+"""Benchmark the 印章使用登记表 (/seals/) on 100,000 seal-use requests (80,000 stamped).
 
 Builds the requests with bulk inserts in a temporary SQLite database, then times 50 requests to
 the register through the test client, logged in as the system administrator: page 1 and a deep
@@ -97,12 +97,12 @@ def build(users: dict, seals: list, departments: list) -> None:
 
 
 def urls(department_id: int) -> list[str]:
-    deep = ROWS // 50 - 10
+    deep = ROWS * 8 // 10 // 50 - 10  # the register lists the 8 in 10 that were stamped
     return [
         "/seals/",
         f"/seals/?page={deep}",
         "/seals/?status=completed",
-        f"/seals/?status=completed&page={deep * 8 // 10 - 10}",
+        f"/seals/?status=completed&page={deep - 10}",
         f"/seals/?department_id={department_id}",
         f"/seals/?department_id={department_id}&page={deep // 7 - 10}",
     ]

@@ -10,6 +10,7 @@ from flask import url_for
 
 from portal.core.registers import Column, Register
 from portal.core.registers import render as core_render
+from portal.core.values import fen
 from portal.workflow.clocks import stage_map
 from portal.workflow.flow import get_flow
 from portal.workflow.models import STATUS_LABELS, Instance, Status
@@ -25,7 +26,6 @@ from .models import (
     ComplaintClaim,
     ComplaintReturn,
     label,
-    yuan,
 )
 
 STATUS_CHOICES = tuple((k, v) for k, v in STATUS_LABELS.items() if k != Status.DRAFT)
@@ -138,9 +138,9 @@ CLAIMS = Register(
         Column("customer", "客户", lambda r: r.complaint.customer_company, None, 20),
         Column("submitted", "提交时间", lambda r: r.instance.submitted_at, Instance.submitted_at, 17),
         Column("type", "类型", lambda r: label(CLAIM_TYPES, r.claim_type), None, 10),
-        Column("amount", "索赔金额（元）", lambda r: yuan(r.amount_fen), ComplaintClaim.amount_fen, 14),
+        Column("amount", "索赔金额（元）", lambda r: fen(r.amount_fen), ComplaintClaim.amount_fen, 14),
         Column("countersign", "会签部门", lambda r: services.department_names(r.countersign_codes), None, 14),
-        Column("written_off", "核销金额（元）", lambda r: yuan(r.written_off_fen), None, 14),
+        Column("written_off", "核销金额（元）", lambda r: fen(r.written_off_fen), None, 14),
         Column("written_off_on", "核销日期", lambda r: r.written_off_on, None, 12),
         Column("status", "状态", _current_step, None, 12),
     ),

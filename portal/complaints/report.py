@@ -22,7 +22,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.core import xlsx as xlsx_writer
 from portal.core.charts import bar_chart
-from portal.core.clock import format_local, local_now, local_zone, now
+from portal.core.clock import local_now, local_zone, now
 from portal.extensions import db
 from portal.workflow.flow import get_flow
 from portal.workflow.models import Instance, Status, Task, TaskStatus
@@ -262,15 +262,15 @@ def build(year: int, month: int) -> Report:
 def _row(record: Complaint) -> dict:
     return {
         "number": record.number,
-        "registered": format_local(record.registered_at),
+        "registered": record.registered_at,
         "customer": record.customer_company,
         "product": record.product,
         "category": label(CATEGORIES, record.category),
         "valid": {True: "有效", False: "无效"}.get(record.valid, "待判定"),
         "department": _department(record),
         "status": _status_bucket(record),
-        "closed": format_local(record.closed_at),
-        "satisfaction": record.satisfaction or "",
+        "closed": record.closed_at,
+        "satisfaction": record.satisfaction,
     }
 
 

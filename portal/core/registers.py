@@ -19,10 +19,11 @@ from flask_login import current_user
 from sqlalchemy import Select, or_
 
 from portal.core import xlsx
-from portal.core.clock import format_local, local_now, local_zone
+from portal.core.clock import local_now, local_zone
 from portal.core.downloads import CSV, PDF, XLSX, download
 from portal.core.htmx import page_or_partial
 from portal.core.pagination import paginate
+from portal.core.values import text
 from portal.extensions import db
 
 EXPORT_LIMIT = 50_000
@@ -53,6 +54,8 @@ class Register:
     default_sort: Any = None
     row_class: Callable[[Any], str] = lambda row: ""
     row_url: Callable[[Any], str | None] = lambda row: None
+    link_column: str = ""  # key of the column that links to row_url (default: the first)
+    tiebreak: Any = None  # a unique column: rows with equal sort keys keep their page
     extra_filters: dict = field(default_factory=dict)
 
 
@@ -129,17 +132,15 @@ def _order(register: Register, filters: Filters) -> list:
         filters.sort,
         register.default_sort if register.default_sort is not None else register.date_column,
     )
-    return [column.desc() if filters.desc else column.asc()]
+    order = [column.desc() if filters.desc else column.asc()]
+    if register.tiebreak is not None:
+        order.append(register.tiebreak.desc() if filters.desc else register.tiebreak.asc())
+    return order
 
 
 def display(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return format_local(value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    return str(value)
+    """A cell as the page, the CSV and the PDF show it (see core/values.py)."""
+    return text(value)
 
 
 def render(
@@ -164,22 +165,24 @@ def render(
     )
 
 
-def rows_for_export(register: Register, args) -> tuple[list[list[str]], Filters]:
+def rows_for_export(register: Register, args) -> tuple[list[list], Filters]:
+    """The filtered rows as typed values (numbers, dates, core.values wrappers)."""
     filters = parse_filters(args)
     rows = db.session.scalars(
         build_query(register, filters, current_user).limit(EXPORT_LIMIT)
     ).all()
-    return [[display(c.value(row)) for c in register.columns] for row in rows], filters
+    return [[c.value(row) for c in register.columns] for row in rows], filters
 
 
 def export(register: Register, fmt: str, args) -> Response:
     rows, filters = rows_for_export(register, args)
     name = f"{register.key}-register-{local_now():%Y%m%d-%H%M}"
-    if fmt == "csv":
-        return download(_csv(register, rows), CSV, f"{name}.csv")
     if fmt == "xlsx":
         return download(_xlsx(register, rows), XLSX, f"{name}.xlsx")
-    return download(_pdf(register, rows, filters), PDF, f"{name}.pdf")
+    shown = [[display(v) for v in row] for row in rows]
+    if fmt == "csv":
+        return download(_csv(register, shown), CSV, f"{name}.csv")
+    return download(_pdf(register, shown, filters), PDF, f"{name}.pdf")
 
 
 def _csv(register: Register, rows: list[list[str]]) -> bytes:
@@ -191,7 +194,7 @@ def _csv(register: Register, rows: list[list[str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _xlsx(register: Register, rows: list[list[str]]) -> bytes:
+def _xlsx(register: Register, rows: list[list]) -> bytes:
     header = [c.label for c in register.columns]
     widths = [c.width for c in register.columns]
     return xlsx.write([xlsx.Sheet(register.title, header, rows, widths)])

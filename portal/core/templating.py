@@ -8,6 +8,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
 from portal.core.clock import format_local
+from portal.core.values import text as cell_text
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def sentences(messages) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.filters["sentences"] = sentences
+    app.jinja_env.filters["cell"] = cell_text  # a register or report value as text
     app.jinja_env.filters["localdate"] = lambda value: format_local(value, "%Y-%m-%d")
     app.jinja_env.globals.update(
         nav_items=nav_items,

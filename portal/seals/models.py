@@ -194,7 +194,8 @@ class SealRequestItem(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("seal_requests.id"))
     seal_id: Mapped[int] = mapped_column(ForeignKey("seals.id"), index=True)
     copies_stamped: Mapped[int | None] = mapped_column()
-    stamped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed: the 印章使用登记表 lists stamping events by this time.
+    stamped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     stamped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

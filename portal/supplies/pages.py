@@ -336,10 +336,11 @@ def usage_page(args) -> dict:
 
 def usage_xlsx(args) -> bytes:
     from portal.core import xlsx
+    from portal.core.values import fen
     from portal.supplies.registers import usage
 
     month = _month(args)
-    rows = [[r.department, yuan(r.used_fen), yuan(r.forecast_fen) or "未设定",
+    rows = [[r.department, fen(r.used_fen), fen(r.forecast_fen) if r.forecast_fen else "未设定",
              f"{r.percent:.1f}%" if r.percent is not None else ""] for r in usage(month)]  # fmt: skip
     return xlsx.write([xlsx.Sheet(f"{month} 领用统计", ["部门", "领用金额（元）", "月度预算（元）", "占预算"],
                                   rows, [14, 14, 14, 10])])  # fmt: skip

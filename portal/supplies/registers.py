@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.auth.models import Department
 from portal.core.charts import bar_chart
 from portal.core.registers import Column, Register
+from portal.core.values import Measure, fen
 from portal.extensions import db
 from portal.home.services import Panel
 from portal.supplies import services
@@ -68,7 +69,7 @@ REQUISITIONS = Register(
         Column("department", "部门", lambda r: r.instance.department.name if r.instance.department else "", None, 10),
         Column("applicant", "领用人", lambda r: r.instance.applicant.display_name, None, 8),
         Column("lines", "物品及数量", _lines, None, 36),
-        Column("value", "金额（元）", lambda r: yuan(r.value_fen), None, 10),
+        Column("value", "金额（元）", lambda r: fen(r.value_fen), None, 10),
         Column("approver", "审批人", lambda r: last_approver(r.instance), None, 12),
         Column("issue_day", "发放日", lambda r: r.issue_day, Requisition.issue_day, 11),
         Column("issued", "发放", _issued, None, 20),
@@ -95,7 +96,7 @@ PURCHASES = Register(
         Column("department", "部门", lambda r: r.instance.department.name if r.instance.department else "", None, 10),
         Column("applicant", "申购人", lambda r: r.instance.applicant.display_name, None, 8),
         Column("lines", "物品及数量", lambda r: _purchase_lines(r), None, 30),
-        Column("total", "金额（元）", lambda r: yuan(r.total_fen), None, 10),
+        Column("total", "金额（元）", lambda r: fen(r.total_fen), None, 10),
         Column("decision", "行政办处理", lambda r: {"transfer": "库存调拨", "purchase": "采购"}.get(r.decision, ""), None, 10),
         Column("status", "状态", lambda r: r.instance.status_label, None, 8),
     ),
@@ -124,10 +125,10 @@ LEDGER = Register(
         Column("code", "编号", lambda e: e.item.code, None, 9),
         Column("name", "品名", lambda e: e.item.name, None, 16),
         Column("kind", "类型", lambda e: e.kind_label, None, 8),
-        Column("quantity", "数量", lambda e: qty_text(e.quantity, e.item.unit), None, 9),
-        Column("price", "单价（元）", lambda e: yuan(e.unit_price_fen), None, 9),
-        Column("amount", "金额（元）", lambda e: yuan(e.amount_fen), None, 10),
-        Column("balance", "结存", lambda e: qty_text(e.balance_after, e.item.unit), None, 9),
+        Column("quantity", "数量", lambda e: Measure(e.quantity, e.item.unit), None, 9),
+        Column("price", "单价（元）", lambda e: fen(e.unit_price_fen), None, 9),
+        Column("amount", "金额（元）", lambda e: fen(e.amount_fen), None, 10),
+        Column("balance", "结存", lambda e: Measure(e.balance_after, e.item.unit), None, 9),
         Column("department", "部门", lambda e: e.department.name if e.department else "", None, 9),
         Column("reference", "单据/供应商", lambda e: e.reference, None, 16),
         Column("actor", "经手人", lambda e: e.actor.display_name, None, 8),
@@ -156,15 +157,15 @@ def stock_rows() -> list[dict]:
         value = item.balance.value_fen if item.balance else 0
         low = item.active and item.reorder_level > 0 and item.on_hand <= item.reorder_level
         rows.append({"item": item, "on_hand": qty_text(item.on_hand, item.unit),
-                     "value": yuan(value), "low": low,
+                     "value": yuan(value), "value_fen": value, "low": low,
                      "status": "停用" if not item.active else ("低于安全库存" if low else "正常")})  # fmt: skip
     return rows
 
 
 def stock_table() -> tuple[list[str], list[list]]:
     rows = [[r["item"].code, r["item"].name, r["item"].spec, r["item"].unit,
-             r["item"].category_label, r["on_hand"], r["value"],
-             qty_text(r["item"].reorder_level), r["status"]] for r in stock_rows()]  # fmt: skip
+             r["item"].category_label, r["item"].on_hand, fen(r["value_fen"]),
+             r["item"].reorder_level, r["status"]] for r in stock_rows()]  # fmt: skip
     return STOCK_HEADER, rows
 
 

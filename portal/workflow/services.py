@@ -177,6 +177,18 @@ def last_approver(instance: Instance) -> str:
     return actor_label(last.actor, last.on_behalf_of)
 
 
+def approvers(instance: Instance) -> str:
+    """Everyone who approved in this round, in order, before the execution steps ("赵经理、
+    李副总（代 王总）"): a register's 审批人 column."""
+    executing = {s.key for s in get_flow(instance.form_type).steps if s.execution}
+    approvals = sorted(
+        (t for t in instance.tasks if t.round == instance.round
+         and t.status == TaskStatus.APPROVED and t.step_key not in executing),
+        key=lambda t: (t.decided_at, t.id),
+    )  # fmt: skip
+    return "、".join(dict.fromkeys(actor_label(t.actor, t.on_behalf_of) for t in approvals))
+
+
 def trail(instance: Instance) -> list[dict]:
     """The approval trail as plain data (screen and PDF): decided tasks in order."""
     rows = []

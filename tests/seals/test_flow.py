@@ -198,9 +198,9 @@ def test_take_out_reminded_then_overdue_and_escalated(make_request, org, request
     assert _notes("reminder") == {"adminoffice"}
     with clock.frozen(due - timedelta(minutes=1)):
         assert not record.overdue()
-        assert REGISTER.row_class(record.instance) == ""
+        assert REGISTER.row_class(record.items[0]) == ""
     with clock.frozen(due + timedelta(minutes=1)):
-        assert record.overdue() and REGISTER.row_class(record.instance) == "overdue"
+        assert record.overdue() and REGISTER.row_class(record.items[0]) == "overdue"
         assert tick().escalations == 1 and tick().escalations == 0
         db.session.commit()
     assert _notes("escalation") == {"adminoffice", "adminhead"}  # keeper and 行政办主任

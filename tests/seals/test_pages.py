@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -132,29 +132,55 @@ def _delegated_and_stamped(make_request, org, **fields):
     return record
 
 
-def test_register_row_shows_the_delegate_and_the_keeper(client, login, make_request, org):
-    record = _delegated_and_stamped(make_request, org)
+def test_register_lists_stamping_events(client, login, make_request, org):
+    """One row per seal used, with every approver and who stamped; the number is the link;
+    requests never stamped are not in the register."""
+    record = _delegated_and_stamped(make_request, org, names=("公章", "合同专用章"))
+    waiting = make_request(document_name="待审批不入登记表")
     make_request(submit=False, document_name="草稿不入登记表")
     login("admin")
     page = client.get("/seals/").text
-    assert record.instance.number in page and "李副总（代 王总）" in page and "周助理" in page
-    assert "草稿不入登记表" not in page
-    partial = client.get("/seals/?q=年度", headers={"HX-Request": "true"})
-    assert "<html" not in partial.text and record.instance.number in partial.text
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    rows = body.count("<tr")
+    assert rows == 2, rows  # 公章 and 合同专用章
+    assert "待审批不入登记表" not in page and "草稿不入登记表" not in page
+    assert waiting.instance.number not in page
+    link = f'<a href="/seals/{record.id}">{record.instance.number}</a>'
+    assert body.count(link) == 2
+    assert "赵经理、李副总（代 王总）" in body and "周助理" in body
+    partial = client.get("/seals/?q=合同专用章", headers={"HX-Request": "true"})
+    assert "<html" not in partial.text and partial.text.count(link) == 1
     assert client.get("/seals/?q=不存在的文件").text.count("没有符合条件的记录") == 1
     assert record.instance.number not in client.get("/seals/?status=returned").text
     bad = client.get("/seals/?date_from=2026-13-01")
     assert bad.status_code == 422 and "日期格式" in bad.text
 
 
+def test_register_shows_take_out_and_return(client, login, make_request, org):
+    record = make_request(take_out=True)
+    for step, who in [("head", "head"), ("gm_take_out", "gm"), ("stamp", "adminoffice")]:
+        act(record, step, org[who])
+    login("admin")
+    body = client.get("/seals/").text.split("<tbody>", 1)[1]
+    assert "上海客户处" in body and "交出" in body and "预计" in body and "未还" in body
+    act(record, "return", org["adminoffice"])
+    body = client.get("/seals/").text.split("<tbody>", 1)[1]
+    assert "周助理 收" in body and "未还" not in body
+
+
 def test_register_exports(client, login, make_request, org):
     record = _delegated_and_stamped(make_request, org)
     login("admin")
     rows = list(csv.reader(io.StringIO(client.get("/seals/register.csv").data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["日期", "编号", "部门"] and rows[1][1] == record.instance.number
-    assert rows[1][7] == "李副总（代 王总）" and rows[1][8] == "周助理"
+    assert rows[0][:4] == ["用印时间", "编号", "印章", "文件名称"]
+    assert rows[1][1] == record.instance.number and rows[1][2] == "公章"
+    assert rows[1][8] == "赵经理、李副总（代 王总）" and rows[1][9] == "周助理"
     book = load_workbook(io.BytesIO(client.get("/seals/register.xlsx").data))
-    assert book.active["B2"].value == record.instance.number
+    sheet = book.active
+    assert sheet["B2"].value == record.instance.number
+    assert isinstance(sheet["A2"].value, datetime) and "年" in sheet["A2"].number_format
+    assert sheet["E2"].value == record.copies and sheet["E2"].data_type == "n"
+    assert sheet.freeze_panes == "A2"
     text = pdftotext(client.get("/seals/register.pdf").data)
     assert (
         "印章使用登记表" in text and record.instance.number in text and "李副总（代王总）" in text
@@ -180,6 +206,12 @@ def test_register_scope_follows_who_may_read(client, login, make_request, org):
     delegation.create_delegation(org["head"], org["deputy"], today, today, created_by=org["head"])
     db.session.commit()
     expectations["deputy"] = {mine}  # acting for the head on the task open now
+    # The register lists stamping events: stamp every seal of each request (the items only,
+    # so that each request stays at the step the expectations above describe).
+    for record in (mine, quality, finance):
+        for item in record.items:
+            item.stamped_at, item.copies_stamped = clock.now(), 1
+    db.session.commit()
     for username, visible in expectations.items():
         login(username)
         page = client.get("/seals/").text
