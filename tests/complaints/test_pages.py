@@ -53,3 +53,12 @@ def test_the_keyword_box_names_what_a_complaint_search_reads(client, login):
     html = client.get("/complaints/").get_data(as_text=True)
     placeholder = re.search(r'id="f-q"[^>]*placeholder="([^"]*)"', html)[1]
     assert "文件名称" not in placeholder and "客户" in placeholder
+
+
+def test_the_register_puts_what_a_handler_needs_first(client, login):
+    """当前环节 sits beside the number, before the columns that scroll off at desktop width."""
+    login("service")
+    html = client.get("/complaints/").get_data(as_text=True)
+    head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    labels = re.findall(r"<th[^>]*>\s*(?:<a[^>]*>)?\s*([^<\s][^<]*?)\s*<", head)
+    assert labels[:3] == ["投诉编号", "当前环节", "客户"], labels

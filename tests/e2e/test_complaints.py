@@ -195,3 +195,18 @@ def test_register_on_a_phone(browser, live_server):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, path
     context.close()
+
+
+def test_register_shows_the_current_stage_at_desktop_width(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", "quality")
+    page.fill("input[name=password]", "demo")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/complaints/")
+    header = page.locator("thead th", has_text="当前环节")
+    box = header.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1280, box
+    context.close()
