@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
 
+from portal.core import values
 from portal.core import xlsx as xlsx_writer
 from portal.core.charts import bar_chart
 from portal.core.clock import local_now, local_zone, now
@@ -353,7 +354,7 @@ def xlsx(report: Report) -> bytes:
         ("按责任部门", ["部门", "件数"], report.by_department),
         ("按状态", ["状态", "件数"], report.by_status),
         ("各环节按时完成率", ["环节", "按时", "超时", "按时率"],
-         [(r.name, r.on_time, r.late, percent(r.percent)) for r in report.stage_rates]),
+         [(r.name, r.on_time, r.late, values.percent(r.percent)) for r in report.stage_rates]),
         ("重复投诉客户（近三个月）", ["客户", "件数", "投诉编号", "重复产品"],
          [(r["customer"], r["count"], r["numbers"], r["same_product"]) for r in report.repeat_customers]),
     ]  # fmt: skip

@@ -43,6 +43,17 @@ class Measure(NamedTuple):
         return f"{self.number_text()} {self.unit}".strip()
 
 
+class Percent(float):
+    """A share in per cent (12.3 for 12.3 %): shown as 12.3%, exported as a percentage cell."""
+
+    def __str__(self) -> str:
+        return f"{float(self):.1f}%"
+
+
+def percent(value: float | None) -> Percent | None:
+    return None if value is None else Percent(value)
+
+
 def quantity_text(value: Decimal | int | float) -> str:
     """Decimal("3.00") -> "3", Decimal("2.50") -> "2.5"."""
     text = f"{Decimal(value):f}"
@@ -61,4 +72,6 @@ def text(value) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return quantity_text(value)
+    if isinstance(value, Percent):
+        return str(value)
     return str(value)

@@ -17,12 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from portal.core.clock import to_local
-from portal.core.values import Fen, Measure, text
+from portal.core.values import Fen, Measure, Percent, text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 DATETIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
 MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.0%"
 MIN_WIDTH, MAX_WIDTH = 6, 60
 
 
@@ -47,9 +48,12 @@ def write(sheets: list[Sheet]) -> bytes:
     for spec in sheets:
         sheet = book.create_sheet(spec.title[:31] or "Sheet")
         for values, bold in spec.preamble:
-            sheet.append([_cell(v) for v in values])
-            if bold:
-                for cell in sheet[sheet.max_row]:
+            typed = [_typed(v) for v in values]
+            sheet.append([value for value, _ in typed])
+            for cell, (_, number_format) in zip(sheet[sheet.max_row], typed, strict=False):
+                if number_format:
+                    cell.number_format = number_format
+                if bold:
                     cell.font = Font(bold=True)
         if spec.header:
             sheet.append(list(spec.header))
@@ -85,16 +89,14 @@ def write(sheets: list[Sheet]) -> bytes:
     return buffer.getvalue()
 
 
-def _cell(value):
-    return _typed(value)[0]
-
-
 def _typed(value) -> tuple[object, str]:
     """(cell value, number format) for one value."""
     if value is None or isinstance(value, bool):
         return value, ""
     if isinstance(value, Fen):
         return value.yuan, MONEY_FORMAT
+    if isinstance(value, Percent):
+        return float(value) / 100, PERCENT_FORMAT
     if isinstance(value, Measure):
         unit = value.unit.replace('"', "")
         return value.amount, f'General" {unit}"' if unit else "General"

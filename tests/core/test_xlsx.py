@@ -10,7 +10,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 
 from portal.core import xlsx
-from portal.core.values import Fen, Measure, text
+from portal.core.values import Fen, Measure, Percent, text
 
 
 def _sheet(rows, header=("时间", "日期", "份数", "金额（元）", "数量", "说明"), widths=()):
@@ -35,6 +35,33 @@ def test_values_are_typed_with_chinese_formats():
     assert e.value == Decimal("2.5") and e.number_format == 'General" 包"'
     assert f.value == "=1+1" and f.data_type == "s" and f.quotePrefix
     assert sheet.freeze_panes == "A2"
+
+
+def test_percentages_are_numbers_in_the_rows_and_in_a_preamble():
+    spec = xlsx.Sheet("表", ["环节", "按时率"], [["受理", Percent(92.5)]])
+    spec.preamble = [(["合计", Percent(80)], False)]
+    sheet = load_workbook(io.BytesIO(xlsx.write([spec]))).active
+    assert sheet["B1"].value == 0.8 and sheet["B1"].number_format == "0.0%"
+    assert sheet["B3"].value == 0.925 and sheet["B3"].number_format == "0.0%"
+    assert text(Percent(92.5)) == "92.5%"
+
+
+def test_the_complaint_report_keeps_its_stage_rates_as_percentages(client, login, org):
+    from portal.demo import load_demo
+
+    load_demo()
+    login("quality")
+    response = client.get("/complaints/report.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["汇总"]
+    column = [row[3] if len(row) > 3 else None for row in sheet.iter_rows()]
+    start = next(n for n, c in enumerate(column) if c is not None and c.value == "按时率")
+    rates = []
+    for cell in column[start + 1 :]:
+        if cell is None or cell.value is None:
+            break  # the blank row that ends the section
+        rates.append(cell)
+    assert rates and all(c.data_type == "n" and c.number_format == "0.0%" for c in rates)
 
 
 def test_columns_fit_their_longest_value_within_bounds():
@@ -76,7 +103,7 @@ def test_register_exports_are_typed(client, login, org):
                 ):
                     assert cell.data_type == "n", (url, name, cell.value)
                     checked += 1
-                if name.endswith("时间") and name != "外带交出":
+                if name.endswith("时间"):
                     assert cell.is_date, (url, name, cell.value)
                     checked += 1
     assert checked > 20
