@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from flask import request
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, RadioField, SelectField, StringField
+from wtforms import BooleanField, FieldList, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.core.forms import (
@@ -310,6 +310,10 @@ class MovementForm(PortalForm):
         "退库部门", coerce=int, choices=[], default=0, validate_choice=False
     )
     note = line("说明", max_len=200)
+    # 盘点: the book quantity the counter saw, and of which item (a count is refused when the
+    # book has moved since).
+    book = HiddenField()
+    book_code = HiddenField()
 
     def validate_item(self, field):
         self.resolved = resolve_item(field.data)
@@ -319,6 +323,19 @@ class MovementForm(PortalForm):
     def validate_quantity(self, field):
         if field.data is None:
             raise ValidationError("请填写数量。")
+
+    def seen_book(self) -> Decimal | None:
+        """The book quantity shown to the counter for the chosen item (None: not shown yet)."""
+        item = getattr(self, "resolved", None)
+        if item is None or (self.book_code.data or "") != item.code:
+            return None
+        try:
+            return Decimal((self.book.data or "").strip())
+        except InvalidOperation:
+            return None
+
+    def show_book(self, item, quantity: Decimal) -> None:
+        self.book.data, self.book_code.data = qty_text(quantity), item.code
 
 
 class ForecastForm(PortalForm):

@@ -22,7 +22,8 @@ from portal.extensions import db
 from portal.workflow.models import Instance, RecordMixin
 
 CATEGORIES = {"consumable": "消耗品", "durable": "耐用品"}
-UNITS = ("个", "支", "包", "盒", "箱", "台", "本", "卷", "瓶", "把", "张", "套", "袋", "米", "千克")
+UNITS = ("个", "支", "包", "盒", "箱", "台", "本", "卷", "瓶", "把", "张", "套", "袋", "卡",
+         "米", "千克")  # fmt: skip
 FRACTIONAL_UNITS = {"米", "千克"}
 LEDGER_KINDS = {
     "receipt": "入库",

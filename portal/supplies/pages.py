@@ -4,6 +4,8 @@ on a purchase request, receiving against the plan), record-page data and the rec
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from portal.supplies import forms, services
 from portal.supplies.flow import PROCEDURE
 from portal.supplies.ledger import StockError
@@ -213,7 +215,7 @@ STEP_PAGES = (
     StepPage("supplies.decide", "supply_purchases", "/purchases/<int:id>/decide", "行政办核查",
              _decide_form, _save_decide, buttons=(("decide", "提交"),), context=purchase_page,
              template="supplies/decide.html",
-             intro="核查现有库存和其他部门的闲置物品：能满足的办理调拨，不再采购（第十五条(三)）。"),
+             intro="核查现有库存和其他部门的闲置物品：能满足的办理调拨，不再采购（第十五条（三））。"),
     StepPage("supplies.plan_receive", "supply_plans", "/plans/<int:id>/receive", "到货验收入库",
              _plan_receive_form, _save_plan_receive, template="supplies/plan_receive.html",
              buttons=(("partial", "部分到货，先行入库"), ("complete", "全部到货，办结")),
@@ -248,7 +250,7 @@ def item_form_data(item) -> dict | None:
 MOVEMENTS = {
     "receive": ("入库登记", "到货验收合格的物品登记入库，单价按发票或采购单（第十九条）。", ["art-19", "art-22"]),
     "return": ("退库登记", "离职、调岗交回的耐用品（交接清单）或未用的物品退回库房（第九条）。", ["art-9", "art-22"]),
-    "count": ("盘点", "按实物清点的数量登记，差异注明原因；差异金额超过 2000 元须报总经理审批（第二十三条）。", ["art-23"]),
+    "count": ("盘点", "按实物清点的数量登记，差异注明原因；盘点期间有出入库的须重新清点；差异金额超过 2000 元的须经总经理审批，由总经理登记（第二十三条）。", ["art-22", "art-23"]),
 }  # fmt: skip
 
 
@@ -260,20 +262,31 @@ def stock_page() -> dict:
             "qty": qty_text}  # fmt: skip
 
 
-def movement_form(form_class, kind: str):
+def movement_form(form_class, kind: str, args=None):
+    """The movement form; a count opened for one item (`?item=OF-001`) shows its book quantity
+    and carries it in hidden fields."""
     from portal.auth.services import department_choices
 
     form = form_class()
     form.department_id.choices = [(0, "（不计入部门）"), *department_choices()]
     if kind == "count":
         form.quantity.label.text = "实盘数量"
+        item = forms.resolve_item((args or {}).get("item", "")) if not form.is_submitted() else None
+        if item is not None:
+            form.item.data = item.label
+            form.show_book(item, item.on_hand)
     return form
 
 
-def movement_page(kind: str) -> dict:
+def movement_page(kind: str, form=None) -> dict:
     title, intro, anchors = MOVEMENTS[kind]
+    book = None
+    if kind == "count" and form is not None and form.book.data:
+        item = services.item_by_code(form.book_code.data or "")
+        if item is not None:
+            book = f"{item.code} {item.name}：{qty_text(Decimal(form.book.data), item.unit)}"
     return {"kind": kind, "title": title, "intro": intro, "items": services.active_items(),
-            "clauses": clauses(anchors)}  # fmt: skip
+            "book": book, "clauses": clauses(anchors)}  # fmt: skip
 
 
 def post_movement(kind: str, form, user):
@@ -289,7 +302,17 @@ def post_movement(kind: str, form, user):
         if not note:
             raise StockError("请写明退库原因（如：离职交接清单、未用完退回）。")
         return services.return_stock(item, quantity, user, form.department_id.data or None, note)
-    return services.count(item, quantity, user, note)
+    seen = form.seen_book()
+    if seen is None:  # the counter has not seen this item's book yet: show it, save nothing
+        form.show_book(item, item.on_hand)
+        raise StockError(
+            f"账面数量为 {qty_text(item.on_hand, item.unit)}，请核对实盘数量后再次提交。"
+        )
+    try:
+        return services.count(item, quantity, user, note, book=seen)
+    except services.BookChanged as exc:
+        form.show_book(item, exc.book)
+        raise
 
 
 def movement_message(kind: str, entry) -> str:

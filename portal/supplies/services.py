@@ -50,6 +50,14 @@ def can_manage(user) -> bool:
     )
 
 
+def can_post_movement(user, kind: str) -> bool:
+    """Receipts and returns: 行政办. A count also the GM, who posts a difference above the limit
+    himself (第二十三条)."""
+    return can_manage(user) or (
+        kind == "count" and user.is_authenticated and user.has_role(RoleCode.GM)
+    )
+
+
 def can_set_forecast(user, department: Department) -> bool:
     return can_manage(user) or (user.is_authenticated and department.head_id == user.id)
 
@@ -318,23 +326,64 @@ def return_stock(item: SupplyItem, quantity: Decimal, user, department_id: int |
     return post(item, "return", quantity, user, department_id=department_id, note=reason)
 
 
-def count(item: SupplyItem, counted: Decimal, user, reason: str) -> LedgerEntry | None:
+class BookChanged(StockError):
+    """The book moved between the counter reading it and posting the count; `book` is the new
+    book quantity (the form carries it forward for the recount)."""
+
+    def __init__(self, message: str, book: Decimal):
+        super().__init__(message)
+        self.book = book
+
+
+def issuing_now(item: SupplyItem) -> str | None:
+    """The number of a requisition with `item` at the issue step and due (its issue day is
+    today or past): its goods may be off the shelf but not yet booked out."""
+    return db.session.scalar(
+        select(Instance.number)
+        .select_from(RequisitionLine)
+        .join(Requisition, RequisitionLine.requisition_id == Requisition.id)
+        .join(Instance, Requisition.instance_id == Instance.id)
+        .where(RequisitionLine.item_id == item.id, Instance.status == Status.IN_PROGRESS,
+               Instance.step_key == "issue", Requisition.issue_day <= local_now().date())
+        .order_by(Requisition.issue_day)
+        .limit(1)
+    )  # fmt: skip
+
+
+def count(item: SupplyItem, counted: Decimal, user, reason: str,
+          book: Decimal | None = None) -> LedgerEntry | None:  # fmt: skip
     """盘点 (第二十三条): the shelf count against the book; the difference is posted with its
-    reason. A difference above the GM limit is refused here (it needs the GM's approval)."""
+    reason. `book` is the book quantity the counter saw: when a movement changed it since (or a
+    requisition of the item is being issued), the count is refused and must be redone. A
+    difference above the GM limit is posted only by the GM, and the entry says he approved it."""
     from portal.supplies.ledger import average_cost, lock_balance
 
+    number = issuing_now(item)
+    if number is not None:
+        raise StockError(f"领用单 {number} 正在发放“{item.name}”，请发放登记完成后再清点登记。")
     balance = lock_balance(item)
+    if book is not None and balance.quantity != book:
+        raise BookChanged(
+            f"盘点期间该物品有出入库（账面 {qty_text(book, item.unit)} → "
+            f"{qty_text(balance.quantity, item.unit)}），请重新清点后再登记。",
+            balance.quantity,
+        )
     difference = counted - balance.quantity
     if difference == 0:
         return None
-    value = abs(difference * average_cost(balance, item))
-    if value > gm_limit_fen():
-        raise StockError(
-            f"盘点差异金额 {value / 100:.2f} 元超过 {gm_limit_fen() / 100:.0f} 元，须报总经理审批后调整。"
-        )
     if not reason.strip():
         raise StockError("请写明盘盈或盘亏的原因。")
-    return post(item, "adjust", difference, user, note=reason, reference="盘点")
+    value = abs(difference * average_cost(balance, item))
+    limit = gm_limit_fen()
+    note = reason.strip()
+    if value > limit:
+        if not user.has_role(RoleCode.GM):
+            raise StockError(
+                f"盘点差异金额 {value / 100:.2f} 元超过 {limit / 100:.0f} 元，"
+                "须经总经理审批，由总经理本人登记调整（第二十三条）。"
+            )
+        note = f"{note}（差异金额 {value / 100:.2f} 元，超过 {limit / 100:.0f} 元，经总经理审批）"
+    return post(item, "adjust", difference, user, note=note, reference="盘点")
 
 
 # --- purchase requests and the monthly plan -------------------------------------------------------

@@ -252,8 +252,8 @@ def ledger_export(fmt: str):
 @bp.route("/stock/<any(receive, return, count):kind>", methods=["GET", "POST"])
 @csrf_in_form
 def movement(kind: str):
-    require(services.can_manage)
-    form = pages.movement_form(MovementForm, kind)
+    require(services.can_post_movement, kind)
+    form = pages.movement_form(MovementForm, kind, request.args)
     if form.validate_on_submit():
         try:
             entry = pages.post_movement(kind, form, current_user)
@@ -263,7 +263,8 @@ def movement(kind: str):
         else:
             return done(pages.movement_message(kind, entry), url_for("supplies.stock"))
     status = 422 if form.errors or form.messages else 200
-    return render_template("supplies/movement.html", form=form, **pages.movement_page(kind)), status
+    page = pages.movement_page(kind, form)
+    return render_template("supplies/movement.html", form=form, **page), status
 
 
 # --- forecasts and monthly use ------------------------------------------------------------------------

@@ -72,3 +72,24 @@ def test_item_form_refuses_a_taken_code(org, client, login):
         },
     )
     assert response.status_code == 422 and "编号已被其他物品使用" in response.get_data(as_text=True)
+
+
+def test_every_demo_unit_is_an_allowed_unit():
+    from portal.supplies.demo import ITEMS
+    from portal.supplies.models import UNITS
+
+    assert {row[3] for row in ITEMS} <= set(UNITS)
+    assert "卡" in UNITS  # batteries come 4 to a card (OF-024, OF-025)
+
+
+def test_the_form_and_the_import_take_batteries_by_the_card(org, client, login):
+    login("adminoffice")
+    battery = ("OF-124", "电池", "5号 4节/卡", "卡", "消耗品", 10, 20, "文海办公", 9, "是")
+    assert upload(client, workbook(battery)).status_code == 303
+    response = client.post("/supplies/catalogue/new", data={
+        "code": "OF-125", "name": "电池", "spec": "7号 4节/卡", "unit": "卡",
+        "category": "consumable", "price": "9",
+    })  # fmt: skip
+    assert response.status_code == 303
+    units = db.session.scalars(db.select(SupplyItem.unit).order_by(SupplyItem.code)).all()
+    assert units == ["卡", "卡"]

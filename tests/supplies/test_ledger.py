@@ -73,7 +73,7 @@ def test_fractional_units_take_fractions(items, org):
 def test_a_count_beyond_the_gm_limit_is_refused(items, org):
     toner = items["TONER"]  # 1 at 320 元; 10 missing would be 3,200 元 > 2,000 元
     services.receive(toner, Decimal(10), 32000, org["adminoffice"])
-    with pytest.raises(StockError, match="须报总经理审批"):
+    with pytest.raises(StockError, match="须经总经理审批"):
         services.count(toner, Decimal(1), org["adminoffice"], "盘亏")
     db.session.rollback()
     assert services.count(toner, toner.on_hand, org["adminoffice"], "") is None  # no difference

@@ -113,3 +113,48 @@ def test_requisition_register_exports_and_slip(items, org, client, login):
     assert ledger.count(record.number) == 2  # two issue rows
     stock = client.get("/supplies/stock").get_data(as_text=True)
     assert "待补发" in stock and record.number in stock
+
+
+def test_the_build_button_builds_the_plan_once(items, org, client, login):
+    items["TONER"].reorder_level = Decimal(3)  # 1 in stock: below its reorder level
+    db.session.commit()
+    login("adminoffice")
+    first = client.post("/supplies/plans/build")
+    assert first.status_code == 303
+    plan = db.session.scalar(db.select(PurchasePlan))
+    assert plan.month == services.next_month() and first.location.endswith(
+        f"/supplies/plans/{plan.id}"
+    )
+    assert [(x.name, x.quantity) for x in plan.lines] == [("硒鼓", 5)]
+    assert plan.instance.step_key == "review"
+    second = client.post("/supplies/plans/build")
+    assert second.status_code == 303 and second.location.endswith(f"/supplies/plans/{plan.id}")
+    assert db.session.scalar(db.select(db.func.count(PurchasePlan.id))) == 1
+
+
+def test_the_build_button_says_when_there_is_nothing_to_buy(items, client, login):
+    for item in items.values():
+        item.reorder_level = Decimal(0)
+    db.session.commit()
+    login("adminoffice")
+    response = client.post("/supplies/plans/build", follow_redirects=True)
+    assert response.request.path == "/supplies/plans/"
+    assert "没有需要采购的物品，未生成计划" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count(PurchasePlan.id))) == 0
+
+
+def test_the_purchase_request_pdf_reads_back(items, org, client, login):
+    record = purchase(org, 300000, quantity=2, name="碎纸机")  # 6,000 元: the GM approves
+    engine.transition(record.instance, "approve", org["head"])
+    decide(record, org, "purchase")
+    engine.transition(record.instance, "approve", org["gm"], "同意采购")
+    db.session.commit()
+    assert record.instance.status == Status.COMPLETED
+    login("employee")
+    response = client.get(f"/supplies/purchases/{record.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = pdftotext(response.data)
+    for words in ("办公用品申购单", record.number, "碎纸机", "6,000.00", "会议室需要", "采购",
+                  "已核查库存", org["head"].display_name, org["adminhead"].display_name,
+                  org["gm"].display_name, "同意采购", "总经理"):  # fmt: skip
+        assert "".join(words.split()) in text, words

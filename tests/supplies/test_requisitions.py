@@ -181,3 +181,20 @@ def test_a_receipt_needs_its_price_and_a_return_its_reason(items, client, login)
     assert response.status_code == 422 and "请写明退库原因" in response.text
     db.session.rollback()
     assert items["A4"].on_hand == 20
+
+
+def test_a_forecast_is_copied_forward_until_it_is_changed(org):
+    department, admin = org["employee"].department, org["admin"]
+    assert services.forecast_for(department.id, "2026-10") is None
+    services.set_forecast(department, "2026-10", 50000, admin)
+    services.set_forecast(department, "2027-01", 80000, admin)
+    db.session.commit()
+    assert services.forecast_for(department.id, "2026-09") is None  # nothing before the first
+    assert services.forecast_for(department.id, "2026-10") == 50000
+    assert services.forecast_for(department.id, "2026-11") == 50000  # copied forward
+    assert services.forecast_for(department.id, "2026-12") == 50000
+    assert services.forecast_for(department.id, "2027-01") == 80000  # changed
+    assert services.forecast_for(department.id, "2027-06") == 80000
+    other = org["finance"].department
+    assert other.id != department.id
+    assert services.forecast_for(other.id, "2026-11") is None  # each department its own
