@@ -99,7 +99,9 @@ def _apply_transfer(ctx: Ctx, comment: str, target: User | None = None,
 
 
 def _refuse_add_signer(ctx: Ctx) -> str | None:
-    found = _open_task_of(ctx) if ctx.instance.status == Status.IN_PROGRESS else None
+    if ctx.instance.status != Status.IN_PROGRESS or ctx.step is None:
+        return "该申请当前不在审批中。"
+    found = _open_task_of(ctx)
     if found is None:
         return "只有当前步骤的处理人可以加签。"
     if found[0].position in ("before", "after", "parallel"):
@@ -193,15 +195,55 @@ def _refuse_comment(ctx: Ctx) -> str | None:
     return None if can_view(ctx.actor, ctx.instance) else "您无权评论该记录。"
 
 
+def participant_ids(instance) -> set[int]:
+    """Who takes part in a record: its applicant, whoever is copied in, whoever holds or decided
+    one of its tasks (or was acted for), and today's delegates of the holders of its open tasks.
+    All of them may read it."""
+    ids = {instance.applicant_id, *(w.user_id for w in instance.watchers)}
+    for task in instance.tasks:
+        ids |= {task.assignee_id, task.actor_id, task.on_behalf_of_id}
+    for task in instance.open_tasks:
+        delegate = delegation.delegate_for(task.assignee, instance.form_type)
+        if delegate is not None:
+            ids.add(delegate.id)
+    ids.discard(None)
+    return ids
+
+
+def mentions_anyone(flow) -> bool:
+    """Whether a comment on this flow's records may @mention any active user, who is then copied
+    in (and so may read the record): only where the flow says so
+    (`Flow.extra["mention_grants_read"]`); otherwise only participants may be mentioned."""
+    return bool(flow.extra.get("mention_grants_read", False))
+
+
+def _check_mentions(ctx: Ctx, mentions) -> list[User]:
+    """The people a comment mentions, each once; refused (the whole comment, so that nobody is
+    notified) when one is not an active participant of the record and the flow does not let
+    comments reach beyond them (a crafted form must not notify anyone it likes)."""
+    mentioned = list(dict.fromkeys(mentions))
+    if any(u is None or not u.active for u in mentioned):
+        raise WorkflowError("所提到的人员不存在或已离职，请重新选择。", field="mentions")
+    if not mentions_anyone(ctx.flow):
+        allowed = participant_ids(ctx.instance)
+        outsiders = [u.display_name for u in mentioned if u.id not in allowed]
+        if outsiders:
+            raise WorkflowError(
+                f"只能提到本记录的参与人：{'、'.join(outsiders)} 不是参与人。", field="mentions"
+            )
+    return mentioned
+
+
 def _apply_comment(ctx: Ctx, comment: str, mentions=(), uploads=(), **_) -> None:
-    """A free comment, at any state: @mentioned people are notified, and copied in (so that they
-    can read the record) only where the flow allows it (`Flow.extra["mention_grants_read"]`);
-    attachments go through the same upload checks as forms."""
+    """A free comment, at any state: @mentioned people (participants of the record, see
+    `_check_mentions`) are notified; where the flow lets comments mention anyone, the mentioned
+    are copied in so that they can read the record. Attachments go through the same upload
+    checks as forms."""
     from portal.files.services import store_all
 
+    mentioned = _check_mentions(ctx, mentions)
     files = store_all(uploads, ctx.instance.id, ctx.actor, "comment")
-    mentioned = [u for u in dict.fromkeys(mentions) if u is not None and u.active]
-    if mentioned and ctx.flow.extra.get("mention_grants_read", False):
+    if mentioned and mentions_anyone(ctx.flow):
         add_watchers(ctx.instance, mentioned, source="mention")
     names = "".join(f"@{u.display_name} " for u in mentioned)
     data = {"mentions": [u.id for u in mentioned], "attachments": [f.id for f in files]}

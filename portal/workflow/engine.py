@@ -47,7 +47,12 @@ _LOCKED = "portal_locked_instances"
 
 
 class WorkflowError(Exception):
-    """An action that is not allowed now; the message is shown to the user."""
+    """An action that is not allowed now; the message is shown to the user, next to the form
+    field `field` names when it concerns one (e.g. "mentions"), else at the top of the form."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass

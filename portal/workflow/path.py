@@ -71,6 +71,27 @@ def _node_state(tasks, current: bool) -> str:
     return "cancelled" if tasks else "future"
 
 
+# How the people of a node decide once someone was added to it (加签), by position.
+ADDED_MODES = {
+    "before": "依次：加签人先审",
+    "after": "依次：加签人后审",
+    "parallel": "全部：与加签人会签",
+}
+
+
+def node_mode(step, tasks, people: int) -> str:
+    """或签 "任一人" / 会签 "全部" for the step's own people (its tasks, or the `people` it will
+    go to when it has none yet) when more than one, and how signers added to it decide (加签:
+    in turn, before or after their holder, or together with them). A task handed over (转交)
+    counts once, as its new holder."""
+    live = [t for t in tasks if t.status != TaskStatus.TRANSFERRED]
+    own = len([t for t in live if t.position in ("", "transfer")]) if tasks else people
+    parts = [("全部" if step.mode == ALL else "任一人")] if own > 1 else []
+    added = {t.position for t in live}
+    parts += [words for position, words in ADDED_MODES.items() if position in added]
+    return "；".join(parts)
+
+
 def _future_people(step, ctx: Context, instance: Instance) -> list[dict]:
     people = [u for u in dict.fromkeys(step.assignee.resolve(ctx)) if u is not None]
     if step.on_applicant != "keep":
@@ -104,7 +125,7 @@ def approval_path(instance: Instance, show_na: bool = True) -> list[dict]:
             why = step.when_label or "视前一步的结果而定"
         else:
             why = next((t.comment for t in tasks if t.status == TaskStatus.SKIPPED), "")
-        mode = ("全部" if step.mode == ALL else "任一人") if len(people) > 1 else ""
+        mode = node_mode(step, tasks, len(people))
         label = STATES[state]
         if state == "done" and step.done_label:
             label = step.done_label

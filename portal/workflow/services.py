@@ -282,7 +282,7 @@ def panel(instance: Instance, user: User) -> dict:
 
 def _action_choices(ctx: Ctx, user: User) -> dict:
     """What the 退回/转交/加签/催办/评论 forms offer."""
-    from portal.workflow.actions import next_remind_at
+    from portal.workflow.actions import mentions_anyone, next_remind_at, participant_ids
     from portal.workflow.engine import earlier_steps, holders
 
     instance = ctx.instance
@@ -292,10 +292,8 @@ def _action_choices(ctx: Ctx, user: User) -> dict:
     people = [(uid, name) for uid, name in active if uid not in (instance.applicant_id, user.id)]
     mine = acting_task(ctx)
     transferable = [] if mine or not user.is_sysadmin else list(instance.open_tasks)
-    ids = {instance.applicant_id, *(w.user_id for w in instance.watchers)}
-    ids |= {t.assignee_id for t in instance.tasks} | {
-        t.actor_id for t in instance.tasks if t.actor_id
-    }
+    # whom a comment may @mention: the engine's own rule (actions._check_mentions)
+    ids = {uid for uid, _ in active} if mentions_anyone(ctx.flow) else participant_ids(instance)
     again = next_remind_at(ctx) if running else None
     return {
         "people": people,

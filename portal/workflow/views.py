@@ -98,7 +98,8 @@ def act(instance_id: int):
             )
         except engine.WorkflowError as exc:
             db.session.rollback()
-            form.comment.errors = [*form.comment.errors, str(exc)]
+            field = form._fields.get(exc.field or "", form.comment)
+            field.errors = [*field.errors, str(exc)]
         else:
             db.session.commit()
             flash(

@@ -4,6 +4,7 @@ step; and notifications that name the record, close with their task and reach th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,10 @@ from portal.extensions import db
 from portal.files.services import Checked
 from portal.notifications.models import Notification
 from portal.workflow import access, delegation, engine, services
+from portal.workflow.flow import register_flow
 from portal.workflow.models import TaskStatus
+from portal.workflow.path import approval_path
+from tests.workflow.demo_form import DEMO_FLOW
 
 MONDAY_10 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -146,14 +150,88 @@ def test_comment_with_mention_and_attachment(at_head, org):
         "comment",
         org["head"],
         "请补充报价单",
-        mentions=[org["archivist"]],
+        mentions=[org["employee"]],
         uploads=[upload],
     )
-    assert not access.can_view(org["archivist"], at_head)  # notified; no read access by default
-    assert "赵经理在评论中提到了您：请补充报价单" in notes(org["archivist"], "mention")[0].message
+    assert "赵经理在评论中提到了您：请补充报价单" in notes(org["employee"], "mention")[0].message
     event = services.timeline(at_head)[-1]
-    assert event.action == "comment" and event.comment == "@陈档案 请补充报价单"
+    assert event.action == "comment" and event.comment == "@张三 请补充报价单"
     assert len(event.data["attachments"]) == 1
+
+
+def test_a_crafted_mention_of_a_non_participant_notifies_nobody(at_head, org):
+    before = len(services.timeline(at_head))
+    with pytest.raises(
+        engine.WorkflowError, match="只能提到本记录的参与人：陈档案 不是参与人"
+    ) as err:
+        engine.transition(at_head, "comment", org["head"], "看看",
+                          mentions=[org["employee"], org["archivist"]])  # fmt: skip
+    assert err.value.field == "mentions"
+    db.session.rollback()
+    assert notes(org["archivist"]) == [] and notes(org["employee"], "mention") == []
+    assert len(services.timeline(at_head)) == before  # the whole comment was refused
+    assert not access.can_view(org["archivist"], at_head)
+
+
+def test_a_crafted_mention_over_http_is_refused_next_to_the_field(at_head, org, client, login):
+    login("head")
+    response = client.post(
+        f"/workflow/{at_head.id}/act",
+        data={"action": "comment", "comment": "看看", "mentions": [org["archivist"].id]},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert 'id="wf-mentions-error"' in response.text and "陈档案 不是参与人" in response.text
+    assert notes(org["archivist"]) == []
+
+
+def test_participants_may_be_mentioned_including_a_delegate_acting_now(at_head, org):
+    act(at_head, "approve", org["head"])
+    today = delegation.today()
+    delegation.create_delegation(org["gm"], org["deputy"], today, today + timedelta(days=2),
+                                 created_by=org["gm"])  # fmt: skip
+    db.session.commit()
+    panel = services.panel(at_head, org["employee"])
+    offered = {uid for uid, _ in panel["participants"]}
+    assert {org["head"].id, org["gm"].id, org["deputy"].id} <= offered
+    assert org["archivist"].id not in offered
+    act(at_head, "comment", org["employee"], "请尽快", mentions=[org["deputy"], org["head"]])
+    assert len(notes(org["deputy"], "mention")) == len(notes(org["head"], "mention")) == 1
+
+
+def test_a_flow_may_let_comments_mention_anyone_and_copy_them_in(app, at_head, org):
+    register_flow(app, replace(DEMO_FLOW, extra={"mention_grants_read": True}))
+    panel = services.panel(at_head, org["head"])
+    assert org["archivist"].id in {uid for uid, _ in panel["participants"]}
+    act(at_head, "comment", org["head"], "请归档", mentions=[org["archivist"]])
+    assert notes(org["archivist"], "mention") and access.can_view(org["archivist"], at_head)
+
+
+def _head_node(instance):
+    return next(n for n in approval_path(instance) if n["key"] == "head")
+
+
+@pytest.mark.parametrize(
+    ("position", "mode", "hows"),
+    [
+        ("before", "依次：加签人先审", ["", "前加签"]),
+        ("after", "依次：加签人后审", ["", "后加签"]),
+        ("parallel", "全部：与加签人会签", ["", "并加签"]),
+    ],
+)
+def test_the_path_says_how_an_added_signer_decides(at_head, org, position, mode, hows):
+    assert _head_node(at_head)["mode"] == ""
+    act(at_head, "add_signer", org["head"], "请复核", target=org["quality"], position=position)
+    node = _head_node(at_head)
+    assert node["mode"] == mode and "任一人" not in node["mode"]
+    assert [p["how"] for p in node["people"]] == hows
+
+
+def test_the_path_counts_a_transferred_task_once_and_keeps_or_and_all(at_head, org):
+    board = next(n for n in approval_path(at_head) if n["key"] == "board")
+    assert board["mode"] == "全部" and len(board["people"]) == 2
+    act(at_head, "transfer", org["head"], "出差", target=org["quality"])
+    assert _head_node(at_head)["mode"] == ""  # not "任一人": one person decides
 
 
 def test_send_back_to_a_chosen_earlier_step(at_head, org):

@@ -1,5 +1,5 @@
 """One rule for who sees what: for every flow with a register and every demo user, the rows the
-user sees in the register, on its page and in its CSV export are exactly the records whose page
+user sees in the register, on its page and in its CSV and XLSX exports are exactly the records whose page
 opens for that user. The demo data (every state of every flow) is loaded, plus delegations
 scoped to one form type, over tasks still open and tasks already closed."""
 
@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from portal.complaints import registers as complaint_registers
 from portal.core import registers as core
@@ -60,6 +61,12 @@ def _csv_numbers(register, body: str) -> set[str]:
     return {row[index] for row in rows[1:]}
 
 
+def _xlsx_numbers(register, body: bytes) -> set[str]:
+    sheet = load_workbook(io.BytesIO(body)).active
+    index = [c.key for c in register.columns].index("number")
+    return {row[index] for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
 @pytest.mark.parametrize("form_type", sorted(REGISTERS))
 def test_register_rows_are_exactly_the_records_that_open(app, world, form_type):
     register, url = REGISTERS[form_type]
@@ -82,6 +89,8 @@ def test_register_rows_are_exactly_the_records_that_open(app, world, form_type):
         )
         assert listed == opens, (username, sorted(listed ^ opens))
         exported = _csv_numbers(register, client.get(f"{url}register.csv").get_data(as_text=True))
+        assert exported == opens, (username, sorted(exported ^ opens))
+        exported = _xlsx_numbers(register, client.get(f"{url}register.xlsx").data)
         assert exported == opens, (username, sorted(exported ^ opens))
         page = client.get(url).get_data(as_text=True)
         assert {n for n in pages if n in page} == opens, username
