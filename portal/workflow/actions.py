@@ -90,6 +90,13 @@ def _apply_transfer(ctx: Ctx, comment: str, target: User | None = None,
     target = _check_target(ctx, target)
     _close_task(task, TaskStatus.TRANSFERRED, ctx.actor, principal, comment)
     new = _new_task(ctx, task, target, "transfer", TaskStatus.OPEN)
+    if task.position in ("before", "after", "parallel"):
+        # An added signer hands over their place: the new holder hands back (before) or
+        # decides beside the holder (parallel) exactly as they would have.
+        new.parent, new.position = task.parent, task.position
+    for added in ctx.instance.tasks:
+        if added.parent_id == task.id and added is not new:
+            added.parent = new  # signers added to the old task now wait for the new holder
     _audit(ctx, "transfer", Status.IN_PROGRESS, Status.IN_PROGRESS,
            f"转交给 {target.display_name}：{comment}", principal)  # fmt: skip
     _notify_task(ctx, new, "task")

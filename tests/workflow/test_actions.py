@@ -109,6 +109,28 @@ def test_add_signer_after_me_decides_once_i_have(at_head, org):
     assert at_head.step_key == "gm"
 
 
+def test_a_transferred_holder_still_hands_over_to_the_signer_added_after(at_head, org):
+    act(at_head, "add_signer", org["head"], "请财务复核", target=org["finance"], position="after")
+    act(at_head, "transfer", org["head"], "出差", target=org["quality"])
+    act(at_head, "approve", org["quality"])
+    assert at_head.step_key == "head"
+    assert [t.assignee.username for t in at_head.open_tasks] == ["finance"]
+    act(at_head, "approve", org["finance"])
+    assert at_head.step_key == "gm"
+
+
+def test_a_transferred_signer_added_before_still_hands_back(at_head, org):
+    act(at_head, "add_signer", org["head"], "请品质部先确认", target=org["quality"],
+        position="before")  # fmt: skip
+    act(at_head, "transfer", org["quality"], "请财务代看", target=org["finance"])
+    assert [t.assignee.username for t in at_head.open_tasks] == ["finance"]
+    act(at_head, "approve", org["finance"])
+    assert at_head.step_key == "head"
+    assert [t.assignee.username for t in at_head.open_tasks] == ["head"]
+    act(at_head, "approve", org["head"])
+    assert at_head.step_key == "gm"
+
+
 def test_add_signer_in_parallel_needs_us_both(at_head, org):
     with pytest.raises(engine.WorkflowError, match="不能交给申请人"):
         engine.transition(
