@@ -55,16 +55,16 @@ def register_query(user: User):
 _request, _instance = aliased(SealRequest), aliased(Instance)
 
 
-def _of_request(column):
-    """A column of the event's request or instance (`_request`, `_instance`), correlated to the
-    event row: filters, sorting and the keyword search without a join of every row."""
-    return (
-        select(column)
-        .select_from(_request)
-        .join(_instance, _request.instance_id == _instance.id)
-        .where(_request.id == SealRequestItem.request_id)
-        .scalar_subquery()
+def _of_request(column, *joined):
+    """A column of the event's request or instance (`_request`, `_instance`), or of a table
+    joined to them on `joined` (the applicant), correlated to the event row: filters, sorting
+    and the keyword search without a join of every row."""
+    query = (
+        select(column).select_from(_request).join(_instance, _request.instance_id == _instance.id)
     )
+    if joined:
+        query = query.join(column.class_, *joined)
+    return query.where(_request.id == SealRequestItem.request_id).scalar_subquery()
 
 
 def _take_out(item: SealRequestItem) -> str:
@@ -120,9 +120,7 @@ REGISTER = Register(
         _of_request(_instance.title),  # the document name
         select(Seal.name).where(Seal.id == SealRequestItem.seal_id).scalar_subquery(),
         _of_request(_request.receiving_party),
-        select(User.display_name)
-        .where(User.id == _of_request(_instance.applicant_id))
-        .scalar_subquery(),
+        _of_request(User.display_name, User.id == _instance.applicant_id),
     ),
     row_class=lambda e: "overdue" if e.request.overdue() and not e.returned_at else "",
     row_url=lambda e: url_for("seals.detail", id=e.request_id),

@@ -156,6 +156,25 @@ def test_register_lists_stamping_events(client, login, make_request, org):
     assert bad.status_code == 422 and "日期格式" in bad.text
 
 
+def test_register_keyword_reads_each_event_s_own_request(client, login, make_request, org):
+    """Keyword, department and status filters look up each row's own request (a lookup that
+    lost its correlation once matched every row, or none, on SQLite)."""
+    mine = make_request(document_name="甲方合同")
+    theirs = make_request(applicant="inspector", document_name="乙方函件")
+    for record in (mine, theirs):
+        for item in record.items:
+            item.stamped_at, item.copies_stamped = clock.now(), 1
+    db.session.commit()
+    login("admin")
+    for q, shown, hidden in [(org["inspector"].display_name, theirs, mine),
+                             ("甲方", mine, theirs), (mine.instance.number, mine, theirs)]:  # fmt: skip
+        body = client.get("/seals/", query_string={"q": q}).text.split("<tbody>", 1)[1]
+        assert shown.instance.number in body and hidden.instance.number not in body, q
+    department = org["inspector"].department_id
+    body = client.get(f"/seals/?department_id={department}").text.split("<tbody>", 1)[1]
+    assert theirs.instance.number in body and mine.instance.number not in body
+
+
 def test_register_shows_take_out_and_return(client, login, make_request, org):
     record = make_request(take_out=True)
     for step, who in [("head", "head"), ("gm_take_out", "gm"), ("stamp", "adminoffice")]:
