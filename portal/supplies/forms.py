@@ -7,23 +7,38 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import ClassVar
 
-from flask import request
+from flask import has_request_context, request
 from flask_wtf.file import FileField
-from wtforms import BooleanField, FieldList, HiddenField, RadioField, SelectField, StringField
+from markupsafe import Markup, escape
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import html_params
 
 from portal.core.forms import (
+    MAX_AMOUNT,
     DraftForm,
     LineItemsField,
     LocalDateField,
     MoneyField,
     PortalForm,
     RowForm,
+    finite_decimal,
     line,
     text,
 )
 from portal.supplies import services
 from portal.supplies.models import CATEGORIES, DECISIONS, UNITS, qty_text
+
+# The largest quantity a line, a movement or a catalogue limit may name.
+MAX_QUANTITY = Decimal("999999.99")
 
 
 class QuantityField(StringField):
@@ -34,11 +49,11 @@ class QuantityField(StringField):
         if not raw:
             self.data = None
             return
-        try:
-            self.data = Decimal(raw.replace("，", "").replace(",", ""))
-        except InvalidOperation as exc:
-            self.data = None
-            raise ValueError("数量须为数字。") from exc
+        self.data = None
+        value = finite_decimal(raw.replace("，", "").replace(",", ""), "数量须为数字。")
+        if abs(value) > MAX_QUANTITY:  # stored in hundredths in an INTEGER column
+            raise ValueError(f"数量不能超过 {qty_text(MAX_QUANTITY)}。")
+        self.data = value
         if self.data != self.data.quantize(Decimal("0.01")):
             self.data = None
             raise ValueError("数量最多两位小数。")
@@ -74,12 +89,61 @@ def resolve_item(value: str):
     return item
 
 
+class StockOnHand:
+    """The widget of `StockField`: an <output> for the item's input, announced when it changes."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        attrs = html_params(for_=field.row.item.id, aria_live="polite", **kwargs)
+        return Markup(f"<output {attrs}>{escape(field.text())}</output>")
+
+
+class StockField(Field):
+    """Not an input: the stock on hand of the item its row names ("20包"), drawn in the row
+    whenever the form is drawn (a no-JS re-render) and swapped in alone after htmx's check of
+    the line when an item is picked. Nothing is posted for it, so a row is still blank without
+    an item."""
+
+    widget = StockOnHand()
+    row = None  # the row form, set by it
+
+    def process_formdata(self, valuelist):
+        self.data = None
+
+    def text(self) -> str:
+        typed = (self.row.item.data or "").strip()
+        if not typed:
+            return ""
+        item = getattr(self.row, "resolved", None) or resolve_item(typed)
+        if item is None:
+            return "不在目录中"
+        if item.on_hand <= 0:
+            return f"无库存（0{item.unit}）"
+        wanted = self.row.quantity.data
+        short = "，不足" if wanted is not None and wanted > item.on_hand else ""
+        return f"{qty_text(item.on_hand, item.unit)}{short}"
+
+
 class RequisitionLineForm(RowForm):
     item = StringField(
         "物品（编号或名称）", render_kw={"list": "supply-items", "autocomplete": "off"}
     )
+    stock = StockField("库存")
     quantity = QuantityField("数量")
     purpose = StringField("用途", [Length(max=200, message="最多 200 字。")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stock.row = self
+        if has_request_context():
+            # The line check: picking an item posts the form (`_validate`, as checked_field
+            # expects) and swaps in just this row's stock cell from the page drawn again.
+            target = f"#{self.stock.id}"
+            self.item.render_kw = {
+                **self.item.render_kw, "hx-post": request.path, "hx-trigger": "change",
+                "hx-vals": '{"_validate": "lines"}', "hx-include": "closest form",
+                "hx-target": target, "hx-select": target, "hx-swap": "outerHTML",
+            }  # fmt: skip
 
     def validate_item(self, field):
         item = resolve_item(field.data)
@@ -201,7 +265,7 @@ class PurchaseLineForm(RowForm):
     spec = line("规格", max_len=80)
     unit = SelectField("单位", choices={u: u for u in UNITS})
     quantity = QuantityField("数量")
-    price = MoneyField("预计单价（元）")
+    price = MoneyField("预计单价（元）", maximum=MAX_AMOUNT)
 
     def validate_quantity(self, field):
         if field.data is None or field.data <= 0:
@@ -237,7 +301,7 @@ class DecideForm(PortalForm):
 
 class PlanReceiveForm(PortalForm):
     quantities = FieldList(QuantityField("到货数量"), min_entries=0)
-    prices = FieldList(MoneyField("实际单价（元）", minimum="0"), min_entries=0)
+    prices = FieldList(MoneyField("实际单价（元）", minimum="0", maximum=MAX_AMOUNT), min_entries=0)
 
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -273,7 +337,9 @@ class ItemForm(PortalForm):
     reorder_level = QuantityField("安全库存", description="低于或等于时列入月度采购计划。")
     max_per_line = QuantityField("每单最多")
     supplier = line("常用供应商", max_len=80)
-    price = MoneyField("参考单价（元）", [InputRequired("请填写参考单价。")], minimum="0")
+    price = MoneyField(
+        "参考单价（元）", [InputRequired("请填写参考单价。")], minimum="0", maximum=MAX_AMOUNT
+    )
     active = BooleanField("在用", default=True)
 
     def __init__(self, *args, item=None, **kwargs):
@@ -304,7 +370,7 @@ class MovementForm(PortalForm):
     item = StringField("物品（编号或名称）", [DataRequired("请选择物品。")],
                        render_kw={"list": "supply-items", "autocomplete": "off"})  # fmt: skip
     quantity = QuantityField("数量")
-    price = MoneyField("单价（元）", minimum="0")
+    price = MoneyField("单价（元）", minimum="0", maximum=MAX_AMOUNT)
     supplier = line("供应商", max_len=60)
     department_id = SelectField(
         "退库部门", coerce=int, choices=[], default=0, validate_choice=False
@@ -341,7 +407,9 @@ class MovementForm(PortalForm):
 class ForecastForm(PortalForm):
     department_id = SelectField("部门", coerce=int)
     month = StringField("月份", [DataRequired("请填写月份。")], description="YYYY-MM")
-    amount = MoneyField("月度预算（元）", [InputRequired("请填写预算金额。")], minimum="0")
+    amount = MoneyField(
+        "月度预算（元）", [InputRequired("请填写预算金额。")], minimum="0", maximum=MAX_AMOUNT
+    )
 
     def validate_month(self, field):
         import re

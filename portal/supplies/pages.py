@@ -9,7 +9,14 @@ from decimal import Decimal
 from portal.supplies import forms, services
 from portal.supplies.flow import PROCEDURE
 from portal.supplies.ledger import StockError
-from portal.supplies.models import DECISIONS, PurchasePlan, PurchaseRequest, Requisition, qty_text
+from portal.supplies.models import (
+    CATEGORIES,
+    DECISIONS,
+    PurchasePlan,
+    PurchaseRequest,
+    Requisition,
+    qty_text,
+)
 from portal.workflow import records
 from portal.workflow import services as workflow
 from portal.workflow.pages import Outcome, StepPage, StepRefused, citations
@@ -254,12 +261,14 @@ MOVEMENTS = {
 }  # fmt: skip
 
 
-def stock_page() -> dict:
-    from portal.supplies.registers import stock_rows, stock_total_fen
+def stock_page(args) -> dict:
+    """What the stock page shows beside its register: the filters of its own, the total value
+    and the backorders."""
+    from portal.supplies.registers import stock_filters, stock_total_fen
 
     backorders = services.db.session.scalars(services.backorders().limit(50)).all()
-    return {"rows": stock_rows(), "total": yuan(stock_total_fen()), "backorders": backorders,
-            "qty": qty_text}  # fmt: skip
+    return {"chosen": stock_filters(args), "categories": CATEGORIES,
+            "total": yuan(stock_total_fen()), "backorders": backorders, "qty": qty_text}  # fmt: skip
 
 
 def movement_form(form_class, kind: str, args=None):
@@ -342,28 +351,14 @@ def forecast_form(form_class, user):
     return form
 
 
-def _month(args) -> str:
-    import re
+def usage_page(register, figures, args) -> dict:
+    """The chart beside the monthly-use register: the departments its filters leave."""
+    from flask_login import current_user
 
-    month = (args.get("month") or "").strip()
-    return month if re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month) else services.month_key()
+    from portal.core.registers import build_query, parse_filters
+    from portal.supplies.registers import usage_chart
 
-
-def usage_page(args) -> dict:
-    from portal.supplies.registers import usage, usage_chart
-
-    month = _month(args)
-    rows = usage(month)
-    return {"month": month, "usage": rows, "chart": usage_chart(rows, month), "yuan": yuan}
-
-
-def usage_xlsx(args) -> bytes:
-    from portal.core import xlsx
-    from portal.core.values import fen
-    from portal.supplies.registers import usage
-
-    month = _month(args)
-    rows = [[r.department, fen(r.used_fen), fen(r.forecast_fen) if r.forecast_fen else "未设定",
-             f"{r.percent:.1f}%" if r.percent is not None else ""] for r in usage(month)]  # fmt: skip
-    return xlsx.write([xlsx.Sheet(f"{month} 领用统计", ["部门", "领用金额（元）", "月度预算（元）", "占预算"],
-                                  rows, [14, 14, 14, 10])])  # fmt: skip
+    shown = services.db.session.scalars(
+        build_query(register, parse_filters(args), current_user)
+    ).all()
+    return {"month": figures.month, "chart": usage_chart(figures, shown)}

@@ -1,28 +1,32 @@
-"""The supplies registers (办公用品领用登记表, 申购登记表, 出入库台账) on `core.registers`, the
-stock-on-hand table, monthly use by department against forecast (with its chart), and the home
-panel of items below their reorder level."""
+"""The supplies registers on `core.registers` (filters, paging, CSV/XLSX/PDF exports): 领用登记表,
+申购登记表, 出入库台账, stock on hand, monthly use by department against forecast (with its
+chart) and the monthly purchase plans; and the home panel of items below their reorder level."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
-from flask import url_for
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from flask import request, url_for
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department
 from portal.core.charts import bar_chart
 from portal.core.registers import Column, Register
-from portal.core.values import Measure, fen
+from portal.core.values import Measure, Percent, fen, percent
 from portal.extensions import db
 from portal.home.services import Panel
 from portal.supplies import services
 from portal.supplies.models import (
+    CATEGORIES,
     LEDGER_KINDS,
     LedgerEntry,
+    PurchasePlan,
     PurchaseRequest,
     Requisition,
     RequisitionLine,
+    StockBalance,
     SupplyItem,
     qty_text,
 )
@@ -30,10 +34,6 @@ from portal.workflow.models import STATUS_LABELS, Instance, Status
 from portal.workflow.services import last_approver
 
 STATUS_CHOICES = tuple((k, v) for k, v in STATUS_LABELS.items() if k != Status.DRAFT)
-
-
-def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"{fen / 100:,.2f}"
 
 
 def _lines(record) -> str:
@@ -146,66 +146,242 @@ LEDGER = Register(
 )  # fmt: skip
 
 
+# --- the report registers: stock on hand, monthly use, the purchase plans --------------------------
+# Their filters beyond the shared ones (category, below reorder level, month) are read from the
+# request by the register's base query, which is why these registers are built per request; the
+# register title names them, so an export says what it holds.
+
+REPORT_FILTERS = {
+    # page endpoint -> (export endpoint, the query arguments its export links carry along)
+    "supplies.stock": ("supplies.stock_export", ("category", "low")),
+    "supplies.forecasts": ("supplies.usage_export", ("month",)),
+    "supplies.plans": ("supplies.plans_export", ("month",)),
+}
+MONTH = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
+
+
+def carry_filters(endpoint: str, values: dict) -> None:
+    """url_defaults: the export links that registers/_table.html builds from the shared filters
+    also carry the page's own filters (it knows only date, department, status and keyword)."""
+    for page, (export, keys) in REPORT_FILTERS.items():
+        if endpoint == export and request.endpoint == page:
+            for key in keys:
+                if request.args.get(key):
+                    values.setdefault(key, request.args[key])
+
+
+def report_args(args):
+    """A list of items or departments reads in code order, and has no date to filter on."""
+    args = args.copy()
+    args.setdefault("dir", "asc")
+    args.pop("date_from", None)
+    args.pop("date_to", None)
+    return args
+
+
+def _titled(title: str, notes: list[str]) -> str:
+    return f"{title}（{'，'.join(notes)}）" if notes else title
+
+
 # --- stock on hand ------------------------------------------------------------------------------
 
-STOCK_HEADER = ["编号", "品名", "规格", "单位", "类别", "结存", "金额（元）", "安全库存", "状态"]
+ON_HAND = func.coalesce(StockBalance.quantity, 0)
+STOCK_VALUE = func.coalesce(StockBalance.value_fen, 0)
+BELOW_REORDER = and_(
+    SupplyItem.active.is_(True), SupplyItem.reorder_level > 0, SupplyItem.reorder_level >= ON_HAND
+)
 
 
-def stock_rows() -> list[dict]:
-    rows = []
-    for item in db.session.scalars(services.catalogue()):
-        value = item.balance.value_fen if item.balance else 0
-        low = item.active and item.reorder_level > 0 and item.on_hand <= item.reorder_level
-        rows.append({"item": item, "on_hand": qty_text(item.on_hand, item.unit),
-                     "value": yuan(value), "value_fen": value, "low": low,
-                     "status": "停用" if not item.active else ("低于安全库存" if low else "正常")})  # fmt: skip
-    return rows
+def is_low(item: SupplyItem) -> bool:
+    return item.active and item.reorder_level > 0 and item.on_hand <= item.reorder_level
 
 
-def stock_table() -> tuple[list[str], list[list]]:
-    rows = [[r["item"].code, r["item"].name, r["item"].spec, r["item"].unit,
-             r["item"].category_label, r["item"].on_hand, fen(r["value_fen"]),
-             r["item"].reorder_level, r["status"]] for r in stock_rows()]  # fmt: skip
-    return STOCK_HEADER, rows
+def stock_status(item: SupplyItem) -> str:
+    if not item.active:
+        return "停用"
+    return "低于安全库存" if is_low(item) else "正常"
+
+
+def _stock(user):
+    return (
+        select(SupplyItem)
+        .outerjoin(StockBalance, StockBalance.item_id == SupplyItem.id)
+        .options(contains_eager(SupplyItem.balance))
+    )
+
+
+STOCK = Register(
+    key="supplies-stock",
+    title="办公用品库存",
+    columns=(
+        Column("code", "编号", lambda i: i.code, SupplyItem.code, 10),
+        Column("name", "品名", lambda i: i.name, SupplyItem.name, 18),
+        Column("spec", "规格", lambda i: i.spec, None, 14),
+        Column("unit", "单位", lambda i: i.unit, None, 6),
+        Column("category", "类别", lambda i: i.category_label, SupplyItem.category, 8),
+        Column("on_hand", "结存", lambda i: Measure(i.on_hand, i.unit), ON_HAND, 10),
+        Column("value", "金额（元）", lambda i: fen(i.balance.value_fen if i.balance else 0), STOCK_VALUE, 12),
+        Column("reorder_level", "安全库存", lambda i: Measure(i.reorder_level, i.unit), SupplyItem.reorder_level, 10),
+        Column("status", "状态", stock_status, None, 12, custom=True),
+    ),
+    base_query=_stock,
+    date_column=SupplyItem.created_at,
+    default_sort=SupplyItem.code,
+    tiebreak=SupplyItem.id,
+    search_hint="编号或名称…",
+    text_columns=(SupplyItem.code, SupplyItem.name),
+    row_class=lambda i: "overdue" if is_low(i) else "",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StockFilters:
+    category: str = ""
+    low: bool = False
+
+
+def stock_filters(args) -> StockFilters:
+    category = args.get("category", "")
+    return StockFilters(category if category in CATEGORIES else "", args.get("low") == "1")
+
+
+def stock_register(args) -> Register:
+    """STOCK narrowed to a category and to the items at or below their reorder level."""
+    chosen = stock_filters(args)
+
+    def query(user):
+        rows = _stock(user)
+        if chosen.category:
+            rows = rows.where(SupplyItem.category == chosen.category)
+        return rows.where(BELOW_REORDER) if chosen.low else rows
+
+    notes = [CATEGORIES[chosen.category]] if chosen.category else []
+    notes += ["低于安全库存"] if chosen.low else []
+    return replace(STOCK, base_query=query, title=_titled(STOCK.title, notes))
 
 
 def stock_total_fen() -> int:
-    from portal.supplies.models import StockBalance
-
     return int(db.session.scalar(select(func.coalesce(func.sum(StockBalance.value_fen), 0))))
 
 
 # --- monthly use against forecast ---------------------------------------------------------------
 
 
-@dataclass
-class UseRow:
-    department: str
-    used_fen: int
-    forecast_fen: int | None
-
-    @property
-    def percent(self) -> float | None:
-        if not self.forecast_fen:
-            return None
-        return self.used_fen * 100 / self.forecast_fen
+def report_month(args) -> str:
+    month = (args.get("month") or "").strip()
+    return month if MONTH.fullmatch(month) else services.month_key()
 
 
-def usage(month: str) -> list[UseRow]:
-    departments = db.session.scalars(select(Department).order_by(Department.code)).all()
-    return [UseRow(d.name, services.month_use_fen(d.id, month), services.forecast_for(d.id, month))
+@dataclass(frozen=True)
+class Usage:
+    """Each department's use in one month and its forecast (two queries for all of them)."""
+
+    month: str
+    used: dict[int, int]
+    forecasts: dict[int, int]
+
+    def used_fen(self, department: Department) -> int:
+        return self.used.get(department.id, 0)
+
+    def forecast_fen(self, department: Department) -> int | None:
+        return self.forecasts.get(department.id)
+
+    def share(self, department: Department) -> Percent | None:
+        forecast = self.forecast_fen(department)
+        return percent(self.used_fen(department) * 100 / forecast) if forecast else None
+
+
+def usage(month: str) -> Usage:
+    return Usage(month, services.month_use_by_department(month), services.forecasts_for(month))
+
+
+def usage_register(figures: Usage) -> Register:
+    return Register(
+        key="supplies-usage",
+        title=f"{figures.month} 各部门办公用品领用",
+        columns=(
+            Column("department", "部门", lambda d: d.name, Department.code, 16),
+            Column("used", "领用金额（元）", lambda d: fen(figures.used_fen(d)), None, 14),
+            # No forecast: an empty cell (the page says 未设定), never text in a money column.
+            Column("forecast", "月度预算（元）", lambda d: fen(figures.forecast_fen(d)), None, 14,
+                   custom=True),
+            Column("share", "占预算", figures.share, None, 10),
+        ),
+        base_query=lambda user: select(Department),
+        date_column=Department.id,  # never filtered: report_args() drops the dates
+        department_column=Department.id,
+        default_sort=Department.code,
+        tiebreak=Department.id,
+        search_hint="部门名称…",
+        text_columns=(Department.name,),
+        row_class=lambda d: "overdue" if (figures.share(d) or 0) > 100 else "",
+    )  # fmt: skip
+
+
+def usage_report(args) -> tuple[Register, Usage]:
+    """The monthly-use register of the month in `args` (this month by default), with its figures."""
+    figures = usage(report_month(args))
+    return usage_register(figures), figures
+
+
+def usage_chart(figures: Usage, departments: list[Department]):
+    data = [(d.name, round(float(s), 1) if (s := figures.share(d)) is not None else None)
             for d in departments]  # fmt: skip
-
-
-def usage_chart(rows: list[UseRow], month: str):
-    data = [(r.department, round(r.percent, 1) if r.percent is not None else None) for r in rows]
     return bar_chart(
         data,
-        f"{month} 各部门领用占月度预算",
+        f"{figures.month} 各部门领用占月度预算",
         unit="%",
         scale=max([100.0, *[v for _, v in data if v is not None]]),
         target=100,
     )
+
+
+# --- monthly purchase plans ---------------------------------------------------------------------------
+
+
+def _plans(user):
+    return services.visible(user, "supply_plans").options(
+        contains_eager(PurchasePlan.instance), selectinload(PurchasePlan.lines)
+    )
+
+
+PLANS = Register(
+    key="supplies-plans",
+    title="办公用品月度采购计划",
+    columns=(
+        Column("number", "编号", lambda p: p.number, Instance.number, 16),
+        Column("month", "计划月份", lambda p: p.month, PurchasePlan.month, 10),
+        Column("date", "生成时间", lambda p: p.instance.submitted_at, Instance.submitted_at, 16),
+        Column("lines", "条目", lambda p: len(p.lines), None, 6),
+        Column("total", "金额（元）", lambda p: fen(p.total_fen), None, 12),
+        Column("status", "状态", lambda p: p.instance.status_label, None, 8),
+    ),
+    base_query=_plans,
+    date_column=Instance.submitted_at,
+    status_column=Instance.status,
+    status_choices=STATUS_CHOICES,
+    default_sort=PurchasePlan.month,
+    tiebreak=PurchasePlan.id,
+    search_hint="编号…",
+    text_columns=(Instance.number,),
+    row_url=lambda p: url_for("supplies.plan_detail", id=p.id),
+)  # fmt: skip
+
+
+def plan_month(args) -> tuple[str, str | None]:
+    """The month filter of the plans list: (YYYY-MM or "", an error message)."""
+    month = (args.get("month") or "").strip()
+    if month and not MONTH.fullmatch(month):
+        return "", "月份格式应为 YYYY-MM。"
+    return month, None
+
+
+def plans_register(args) -> Register:
+    month, _ = plan_month(args)
+    if not month:
+        return PLANS
+    return replace(PLANS, base_query=lambda user: _plans(user).where(PurchasePlan.month == month),
+                   title=_titled(PLANS.title, [month]))  # fmt: skip
 
 
 def low_stock_panel(user) -> Panel | None:
@@ -213,8 +389,8 @@ def low_stock_panel(user) -> Panel | None:
     if not services.can_manage(user):
         return None
     items = db.session.scalars(services.below_reorder().limit(8)).all()
-    entries = [{"label": f"{i.code} {i.name}", "url": url_for("supplies.stock"),
+    entries = [{"label": f"{i.code} {i.name}", "url": url_for("supplies.stock", low=1),
                 "meta": f"结存 {qty_text(i.on_hand, i.unit)}，安全库存 {qty_text(i.reorder_level)}",
                 "overdue": i.on_hand <= 0} for i in items]  # fmt: skip
-    return Panel("低于安全库存的办公用品", entries, "库存均高于安全库存。", url_for("supplies.stock"),
+    return Panel("低于安全库存的办公用品", entries, "库存均高于安全库存。", url_for("supplies.stock", low=1),
                  order=35)  # fmt: skip

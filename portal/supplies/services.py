@@ -204,6 +204,33 @@ def month_use_fen(department_id: int, month: str) -> int:
     return -int(total)
 
 
+def month_use_by_department(month: str) -> dict[int, int]:
+    """month_use_fen() of every department that drew something in `month`, in one query."""
+    start, end = _month_bounds(month)
+    rows = db.session.execute(
+        select(LedgerEntry.department_id, func.sum(LedgerEntry.amount_fen))
+        .where(
+            LedgerEntry.department_id.is_not(None),
+            LedgerEntry.kind.in_(("issue", "return")),
+            LedgerEntry.at >= start,
+            LedgerEntry.at < end,
+        )
+        .group_by(LedgerEntry.department_id)
+    )
+    return {department_id: -int(total) for department_id, total in rows}
+
+
+def forecasts_for(month: str) -> dict[int, int]:
+    """forecast_for() of every department that has one, in one query."""
+    rows = db.session.execute(
+        select(Forecast.department_id, Forecast.amount_fen)
+        .where(Forecast.month <= month)
+        .order_by(Forecast.month)
+    )
+    # A later month's forecast replaces an earlier one.
+    return dict(rows.all())
+
+
 def use_against_forecast(department_id: int, extra_fen: int = 0) -> dict:
     month = month_key()
     used = month_use_fen(department_id, month)

@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.permissions import require
-from portal.core import registers, xlsx
-from portal.core.downloads import XLSX, download, pdf_response
+from portal.core import registers
+from portal.core.downloads import pdf_response
 from portal.core.forms import change_rows, checked_field, csrf_in_form
 from portal.core.htmx import done
 from portal.extensions import db
@@ -26,13 +26,24 @@ from portal.supplies.forms import (
 )
 from portal.supplies.ledger import StockError
 from portal.supplies.models import PurchasePlan, PurchaseRequest, Requisition
-from portal.supplies.registers import LEDGER, PURCHASES, REQUISITIONS, stock_table
+from portal.supplies.registers import (
+    LEDGER,
+    PURCHASES,
+    REQUISITIONS,
+    carry_filters,
+    plan_month,
+    plans_register,
+    report_args,
+    stock_register,
+    usage_report,
+)
 from portal.workflow.access import can_edit_record, can_view_record, get_record_or_404
 from portal.workflow.engine import WorkflowError
 from portal.workflow.pages import add_step_pages
 
 bp = Blueprint("supplies", __name__, url_prefix="/supplies")
 add_step_pages(bp, pages.STEP_PAGES)
+bp.url_defaults(carry_filters)
 
 
 @bp.context_processor
@@ -150,9 +161,18 @@ def purchase_pdf(id: int):
 
 @bp.route("/plans/")
 def plans():
-    rows = db.session.scalars(services.visible(current_user, "supply_plans")).all()
-    return render_template("supplies/plans.html", plans=rows, yuan=pages.yuan,
-                           can_manage=services.can_manage(current_user))  # fmt: skip
+    month, error = plan_month(request.args)
+    body, status = registers.render(
+        plans_register(request.args), request.args, "supplies/plans.html",
+        export_endpoint="supplies.plans_export", month=month, month_error=error,
+        can_manage=services.can_manage(current_user),
+    )  # fmt: skip
+    return body, 422 if error else status
+
+
+@bp.route("/plans/register.<any(csv, xlsx, pdf):fmt>")
+def plans_export(fmt: str):
+    return registers.export(plans_register(request.args), fmt, request.args)
 
 
 @bp.route("/plans/build", methods=["POST"])
@@ -225,15 +245,18 @@ def catalogue_upload():
 @bp.route("/stock")
 def stock():
     require(services.can_manage)
-    return render_template("supplies/stock.html", **pages.stock_page())
+    args = report_args(request.args)
+    return registers.render(
+        stock_register(args), args, "supplies/stock.html", "supplies/_stock_table.html",
+        export_endpoint="supplies.stock_export", **pages.stock_page(args),
+    )  # fmt: skip
 
 
-@bp.route("/stock.xlsx")
-def stock_export():
+@bp.route("/stock.<any(csv, xlsx, pdf):fmt>")
+def stock_export(fmt: str):
     require(services.can_manage)
-    header, rows = stock_table()
-    book = xlsx.write([xlsx.Sheet("库存", header, rows, [10, 18, 14, 6, 8, 10, 12, 10, 12])])
-    return download(book, XLSX, "supplies-stock.xlsx")
+    args = report_args(request.args)
+    return registers.export(stock_register(args), fmt, args)
 
 
 @bp.route("/ledger")
@@ -281,12 +304,17 @@ def forecasts():
         return done(
             "月度预算已保存。", url_for("supplies.forecasts", month=form.month.data.strip())
         )
-    status = 422 if form.errors or form.messages else 200
-    return render_template(
-        "supplies/forecasts.html", form=form, **pages.usage_page(request.args)
-    ), status
+    args = report_args(request.args)
+    register, figures = usage_report(args)
+    body, _ = registers.render(
+        register, args, "supplies/forecasts.html", "supplies/_usage_table.html",
+        export_endpoint="supplies.usage_export", form=form,
+        **pages.usage_page(register, figures, args),
+    )  # fmt: skip
+    return body, 422 if form.errors or form.messages else 200
 
 
-@bp.route("/usage.xlsx")
-def usage_export():
-    return download(pages.usage_xlsx(request.args), XLSX, "supplies-usage.xlsx")
+@bp.route("/usage.<any(csv, xlsx, pdf):fmt>")
+def usage_export(fmt: str):
+    args = report_args(request.args)
+    return registers.export(usage_report(args)[0], fmt, args)

@@ -100,6 +100,10 @@ ROUTES = {
         },
     ],
     "supplies.plans": [{"url": "/supplies/plans/", "expect": EVERYONE}],
+    "supplies.plans_export": [
+        {"url": "/supplies/plans/register.csv", "expect": EVERYONE},
+        {"url": "/supplies/plans/register.pdf?month=2026-12", "expect": EVERYONE},
+    ],
     "supplies.plan_build": [
         {
             "url": "/supplies/plans/build",
@@ -129,7 +133,10 @@ ROUTES = {
     ],
     "supplies.catalogue_upload": [{"url": "/supplies/catalogue/import", "expect": MANAGERS}],
     "supplies.stock": [{"url": "/supplies/stock", "expect": MANAGERS}],
-    "supplies.stock_export": [{"url": "/supplies/stock.xlsx", "expect": MANAGERS}],
+    "supplies.stock_export": [
+        {"url": "/supplies/stock.xlsx", "expect": MANAGERS},
+        {"url": "/supplies/stock.csv?low=1", "expect": MANAGERS},
+    ],
     "supplies.ledger": [{"url": "/supplies/ledger", "expect": MANAGERS}],
     "supplies.ledger_export": [{"url": "/supplies/ledger.csv", "expect": MANAGERS}],
     "supplies.movement": [
@@ -166,5 +173,8 @@ ROUTES = {
             },
         },
     ],
-    "supplies.usage_export": [{"url": "/supplies/usage.xlsx", "expect": EVERYONE}],
+    "supplies.usage_export": [
+        {"url": "/supplies/usage.xlsx", "expect": EVERYONE},
+        {"url": "/supplies/usage.pdf?month=2026-12", "expect": EVERYONE},
+    ],
 }
