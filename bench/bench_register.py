@@ -18,6 +18,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from anywhere, like the tests import the repo
@@ -129,12 +130,16 @@ def main() -> int:
             build(users, seals, departments)
             print(f"register.build_s {time.perf_counter() - started:.1f} s")
             rows = db.session.scalar(select(func.count(SealRequest.id)))
-            admin_id = users["admin"].id
+            # What a login stamps into the session, read before the session goes.
+            admin = SimpleNamespace(
+                id=users["admin"].id, session_version=users["admin"].session_version
+            )
             db.session.remove()
         client = app.test_client()
+        from portal.auth import sessions
+
         with client.session_transaction() as session:
-            session["_user_id"] = str(admin_id)
-            session["_fresh"] = True
+            sessions.stamp(session, admin)
         targets = urls(departments[2])
         for url in targets * 2:  # warm up: templates compiled, caches filled
             assert client.get(url).status_code == 200, url

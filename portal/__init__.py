@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config
 from portal.core import sqlite as _sqlite  # noqa: F401  (registers connection hooks)
@@ -33,7 +35,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    # The signed cookie expires with the session's absolute lifetime (portal/auth/sessions.py).
+    app.permanent_session_lifetime = timedelta(days=app.config["SESSION_MAX_DAYS"])
+    if app.config["PROXY_COUNT"] > 0:
+        # Trust X-Forwarded-For/-Proto only from the configured number of proxies; without
+        # them the connection's address is the client's, whatever headers the client sends.
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
+    from portal.core import guards
+
+    guards.init_app(app)  # request-level input bounds, before any other hook or route
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -55,12 +67,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from portal.auth.models import User
+    from portal.auth import sessions
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    login_manager.user_loader(sessions.load_user)
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -93,6 +102,10 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def headers(response):
         response.headers.add("Vary", "HX-Request")
+        if request.endpoint != "static" and "_user_id" in session:
+            # A logged-in user's pages must not outlive the session in a browser or proxy cache.
+            # (The session, not current_user: no database query after a failed request.)
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -110,7 +123,9 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def remember_ip():
-        g.client_ip = request.headers.get("X-Real-IP") or request.remote_addr or ""
+        # ProxyFix (PROXY_COUNT) has already put the client's address here when proxies are
+        # trusted; client-supplied headers are never read directly.
+        g.client_ip = request.remote_addr or ""
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -58,8 +58,20 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_HEADERS": ["X-CSRFToken"],
         "WTF_CSRF_TIME_LIMIT": None,
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        # Sessions (docs/operations.md "Sessions, login and proxies"): idle timeout and
+        # absolute lifetime (the signed cookie's own lifetime is set from SESSION_MAX_DAYS).
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 8 * 60),
+        "SESSION_MAX_DAYS": _int("SESSION_MAX_DAYS", 7),
+        # Login throttling: failures allowed per account and per client address before each
+        # further attempt waits LOGIN_DELAY_SECONDS, doubling up to LOGIN_DELAY_MAX_SECONDS.
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
+        "LOGIN_IP_MAX_FAILURES": _int("LOGIN_IP_MAX_FAILURES", 20),
+        "LOGIN_DELAY_SECONDS": _int("LOGIN_DELAY_SECONDS", 30),
+        "LOGIN_DELAY_MAX_SECONDS": _int("LOGIN_DELAY_MAX_SECONDS", 15 * 60),
+        "LOGIN_FAILURE_WINDOW_HOURS": _int("LOGIN_FAILURE_WINDOW_HOURS", 24),
+        # Reverse proxies in front of the portal whose X-Forwarded-* headers are trusted
+        # (0: none, the connection's address is the client's).
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
     }
 
 

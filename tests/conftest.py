@@ -171,9 +171,10 @@ class Auth:
 
     def as_user(self, user) -> None:
         """Log in without the form (fast path for access tests)."""
+        from portal.auth import sessions
+
         with self._client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
+            sessions.stamp(session, user)
 
     def logout(self):
         return self._client.post("/logout")

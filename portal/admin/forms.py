@@ -1,4 +1,4 @@
-"""Admin forms for users and departments."""
+"""Admin forms for users, departments, holidays and the hand-over of a user's tasks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -21,7 +22,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.models import Department, User
-from portal.core.forms import A_YEAR, LocalDateField, PortalForm
+from portal.core.forms import A_YEAR, LocalDateField, PickField, PortalForm
 from portal.extensions import db
 
 
@@ -129,3 +130,41 @@ class HolidayForm(PortalForm):
         "名称", validators=[DataRequired("请填写名称，例如：国庆节。"), Length(max=60)]
     )
     workday = BooleanField("调休上班日（周末上班）")
+
+
+class HandoverForm(PortalForm):
+    """转交 a user's open tasks to another active user: which tasks, to whom, why. The choices
+    of `task_ids` are the tasks the user holds now; `target_id` offers active users but accepts
+    any id, so that an inactive or unknown person gets a message that says so."""
+
+    task_ids = MultiCheckboxField("要转交的任务", coerce=int, validate_choice=False)
+    target_id = PickField("接手人", placeholder="请选择接手人", validate_choice=False)
+    reason = TextAreaField(
+        "转交理由",
+        validators=[
+            DataRequired("请填写转交理由。"),
+            Length(max=1000, message="转交理由最多 1000 字。"),
+        ],
+        description="写入每条记录的审批轨迹，并通知接手人。",
+    )
+
+    def __init__(self, *args, leaver: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._leaver = leaver
+
+    def validate_task_ids(self, field):
+        if not field.data:
+            raise ValidationError("请至少勾选一项要转交的任务。")
+        offered = {value for value, _ in field.choices}
+        if not set(field.data) <= offered:
+            raise ValidationError("所选任务中有已被处理或不属于该用户的，请刷新页面后重新选择。")
+
+    def validate_target_id(self, field):
+        from portal.workflow.handover import target_problem
+
+        target = db.session.get(User, field.data) if field.data else None
+        if field.data and target is None:
+            raise ValidationError("请从列表中选择接手人。")
+        problem = target_problem(self._leaver, target)
+        if problem:
+            raise ValidationError(problem)

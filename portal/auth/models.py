@@ -97,6 +97,9 @@ class User(UserMixin, db.Model):
     # Hear of every step of one's own requests (else only of the result).
     notify_each_step: Mapped[bool] = mapped_column(default=True, server_default="1")
     password_hash: Mapped[str] = mapped_column(String(256), default="")
+    # Sessions carry the generation they were issued in; raising it ends them all
+    # (portal/auth/sessions.py).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     department: Mapped[Department | None] = relationship(
@@ -115,6 +118,8 @@ class User(UserMixin, db.Model):
             if has_app_context()
             else "scrypt"
         )
+        if self.password_hash:  # a changed password ends the sessions opened with the old one
+            self.session_version = (self.session_version or 0) + 1
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
@@ -135,6 +140,25 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+class LoginResult:
+    """What became of a login attempt (shown to administrators on the login log)."""
+
+    OK = "ok"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_USER = "unknown_user"
+    INACTIVE = "inactive"
+    DELAYED = "delayed"  # refused unchecked: too many recent failures
+
+
+LOGIN_RESULT_LABELS = {
+    LoginResult.OK: "成功",
+    LoginResult.WRONG_PASSWORD: "密码错误",
+    LoginResult.UNKNOWN_USER: "用户不存在",
+    LoginResult.INACTIVE: "账号已停用",
+    LoginResult.DELAYED: "被延迟拒绝",
+}
+
+
 class LoginAttempt(db.Model):
     """Login attempts, kept in the database so throttling holds across gunicorn workers."""
 
@@ -142,9 +166,21 @@ class LoginAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), index=True)
-    ip: Mapped[str] = mapped_column(String(64), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="", index=True)
     success: Mapped[bool] = mapped_column(default=False)
+    result: Mapped[str] = mapped_column(String(20), default="", server_default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+
+
+class EndedSession(db.Model):
+    """Sessions ended by logging out, refused until they would have expired anyway (the cookie
+    is signed, not stored, so ending one session means remembering its id)."""
+
+    __tablename__ = "ended_sessions"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def users_with_role(code: str):

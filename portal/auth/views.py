@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from portal.auth import services
+from portal.auth import services, sessions
 from portal.auth.forms import ChangePasswordForm, LoginForm
 from portal.core.forms import csrf_in_form
 from portal.extensions import db
@@ -35,15 +35,13 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(
-                form.username.data, form.password.data, request.remote_addr
-            )
+            user = services.authenticate(form.username.data, form.password.data, g.client_ip)
         except services.AuthError as exc:
             db.session.commit()  # keep the failed attempt for throttling
             form.password.errors.append(str(exc))
             return render_template("auth/login.html", form=form), 422
         db.session.commit()
-        login_user(user)
+        sessions.start(user)
         flash(f"欢迎，{user.display_name}。", "success")
         return redirect(_safe_next(form.next.data), code=303)
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
@@ -52,7 +50,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    logout_user()
+    sessions.end_current(current_user._get_current_object())
+    db.session.commit()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"), code=303)
 
@@ -69,6 +68,7 @@ def password():
             form.current.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("密码已修改。", "success")
+            sessions.start(current_user._get_current_object())  # the others have ended
+            flash("密码已修改，其他设备上的登录已退出。", "success")
             return redirect(url_for("home.index"), code=303)
     return render_template("auth/password.html", form=form), 422 if form.errors else 200

@@ -30,6 +30,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.forms import (
     A_YEAR,
+    MAX_AMOUNT,
+    MAX_COUNT,
     NOW,
     LocalDateField,
     LocalDateTimeField,
@@ -87,10 +89,20 @@ class ComplaintForm(PortalForm):
     model = line("型号", max_len=80)
     batch = line("批号", max_len=80)
     qty_delivered = IntegerField(
-        "交付数量", validators=[Optional(), NumberRange(min=0, message="数量不能为负数。")]
+        "交付数量",
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="数量不能为负数。"),
+            NumberRange(max=MAX_COUNT, message=f"数量不能超过 {MAX_COUNT}。"),
+        ],
     )
     qty_defective = IntegerField(
-        "不良数量", validators=[Optional(), NumberRange(min=0, message="数量不能为负数。")]
+        "不良数量",
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="数量不能为负数。"),
+            NumberRange(max=MAX_COUNT, message=f"数量不能超过 {MAX_COUNT}。"),
+        ],
     )
     description = text(
         "问题描述", "请描述客户反映的问题。", description="现象、发现时间和地点、客户的要求。"
@@ -238,6 +250,7 @@ class ReturnForm(PortalForm):
         validators=[
             InputRequired("请填写收到的退货数量。"),
             NumberRange(min=1, message="数量至少为 1。"),
+            NumberRange(max=MAX_COUNT, message=f"数量不能超过 {MAX_COUNT}。"),
         ],
     )
     return_note_no = line("客户退货单号", max_len=60)
@@ -258,6 +271,7 @@ class ReworkForm(PortalForm):
         validators=[
             InputRequired("请填写返工合格数量。"),
             NumberRange(min=0, message="数量不能为负数。"),
+            NumberRange(max=MAX_COUNT, message=f"数量不能超过 {MAX_COUNT}。"),
         ],
     )
     qty_scrapped = IntegerField(
@@ -265,6 +279,7 @@ class ReworkForm(PortalForm):
         validators=[
             InputRequired("请填写报废数量（没有填 0）。"),
             NumberRange(min=0, message="数量不能为负数。"),
+            NumberRange(max=MAX_COUNT, message=f"数量不能超过 {MAX_COUNT}。"),
         ],
         description="返工中报废的退货板送 MRB 并标识“退货板报废”（4.9.5）。",
     )
@@ -284,7 +299,7 @@ class ReworkForm(PortalForm):
 
 class ClaimForm(PortalForm):
     claim_type = SelectField("索赔类型", choices=dict(CLAIM_TYPES))
-    amount = MoneyField("索赔金额（元）", [InputRequired("请填写索赔金额。")])
+    amount = MoneyField("索赔金额（元）", [InputRequired("请填写索赔金额。")], maximum=MAX_AMOUNT)
     customer_ref = line("客户索赔函编号", max_len=60)
     items = text("索赔项目及依据", "请填写索赔项目及依据。")
     countersign = MultiCheckboxField(
@@ -296,7 +311,7 @@ class ClaimForm(PortalForm):
 
 class WriteOffForm(PortalForm):
     written_off_amount = MoneyField(
-        "核销金额（元）", [InputRequired("请填写核销金额。")], minimum="0"
+        "核销金额（元）", [InputRequired("请填写核销金额。")], minimum="0", maximum=MAX_AMOUNT
     )
     deduction_ref = line("扣款通知/扣款单号", "请填写客户扣款通知或扣款单号。", max_len=60)
     written_off_on = LocalDateField(

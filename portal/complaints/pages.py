@@ -514,9 +514,9 @@ def _capa_form(record: Complaint, user=None) -> PortalForm:
         "hx-select": "#field-capa_person_id", "hx-swap": "outerHTML",
     }  # fmt: skip
     chosen = form.capa_department_id.data
-    if request.method == "GET" and request.args.get("capa_department_id", "").isdigit():
-        chosen = int(request.args["capa_department_id"])
-        form.capa_department_id.data = chosen
+    asked = request.args.get("capa_department_id", type=int)  # bounded by core.guards
+    if request.method == "GET" and asked is not None:
+        chosen = form.capa_department_id.data = asked
     if chosen in members:
         form.capa_person_id.choices = {
             p.id: p.display_name for p in people if p.department_id == chosen

@@ -67,6 +67,11 @@ ACTION_LABELS = {
     "finish": "办结",
     "overdue": "超时",
     "cancel": "取消",
+    "transfer": "转交",
+    "add_signer": "加签",
+    "remind": "催办",
+    "comment": "评论",
+    "end_sessions": "结束所有会话",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -59,6 +59,16 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, StaleDataError) or "locked" in text or "could not serialize" in text:
             return _render(409)
         raise error
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def unbounded_input(error):
+        """A value the database cannot hold (SQLite past 64 bits, PostgreSQL past a column's
+        range or a NUL in text) that no bound stopped where it entered: the request is bad,
+        not the server. Logged, so that the missing bound gets added."""
+        db.session.rollback()
+        app.logger.warning("unbounded input reached the database: %r", error)
+        return _render(400)
 
     @app.errorhandler(500)
     def server_error(error):

@@ -37,6 +37,12 @@ CSRF_MESSAGE = "页面已过期或缺少安全令牌，未保存。请检查内�
 CLOCK_SLACK = timedelta(minutes=5)
 # No date before or after these is a real date in this portal (typos such as 0202 or 9999).
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+# Whole numbers and amounts in fen are INTEGER columns, 32-bit on PostgreSQL.
+MAX_WHOLE = 2**31 - 1
+# The largest count (pieces, sheets) a form takes, below MAX_WHOLE and easy to read.
+MAX_COUNT = 99_999_999
+# The largest amount a fen column holds, rounded down (MoneyField's `maximum` for such columns).
+MAX_AMOUNT = "9999999.99"
 # Bounds for `earliest`/`latest` of the date fields below.
 NOW = timedelta(0)
 A_YEAR = timedelta(days=366)
@@ -237,6 +243,8 @@ class CountField(IntegerField):
         low, high = self.minimum, self.maximum
         if (low is not None and self.data < low) or (high is not None and self.data > high):
             self.errors.append(_range_message(self.label.text, low, high))
+        elif not -MAX_WHOLE <= self.data <= MAX_WHOLE:  # beyond any column, whatever the bounds
+            self.errors.append(f"{self.label.text}超出范围。")
 
 
 def _range_message(label: str, low, high) -> str:
@@ -369,11 +377,12 @@ class MoneyField(DecimalField):
             return
         raw = valuelist[0].strip().replace(",", "").replace("，", "").removeprefix("¥")
         try:
-            self.data = Decimal(raw)
-        except InvalidOperation as exc:
+            self.data = finite_decimal(raw, "金额格式不正确，请填写数字，例如 1280.50。")
+        except ValueError:
             self.data = None
-            raise ValueError("金额格式不正确，请填写数字，例如 1280.50。") from exc
-        if self.data != self.data.quantize(Decimal("0.01")):
+            raise
+        # Far out of range (1e30) is post_validate's to refuse; quantize would overflow on it.
+        if abs(self.data) < 10**12 and self.data != self.data.quantize(Decimal("0.01")):
             self.data = None
             raise ValueError("金额最多两位小数。")
 
@@ -386,6 +395,19 @@ class MoneyField(DecimalField):
     @property
     def fen(self) -> int | None:
         return to_fen(self.data)
+
+
+def finite_decimal(raw: str, message: str) -> Decimal:
+    """`raw` as a finite Decimal; ValueError(message) for anything else (Infinity, NaN, sNaN
+    and text), so that no comparison or quantize raises later."""
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise ValueError(message) from exc
+    # 1e999999999 is finite, yet abs() or a comparison overflows the decimal context on it.
+    if not value.is_finite() or not -40 <= value.adjusted() <= 40:
+        raise ValueError(message)
+    return value
 
 
 def to_fen(amount) -> int | None:

@@ -6,8 +6,12 @@ from flask import request
 
 from portal.extensions import db
 
+# Far beyond any register's last page; a bigger ?page= would overflow the database's OFFSET.
+MAX_PAGE = 100_000
+
 
 def paginate(query, per_page: int = 50):
-    """Paginate a select() with the page number from ?page=, never raising 404 for an empty page."""
+    """Paginate a select() with the page number from ?page=, never raising 404 for an empty page
+    (a page number out of range shows an empty page)."""
     page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+    return db.paginate(query, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)

@@ -47,10 +47,20 @@ def is_active(item: NavItem) -> bool:
 
 
 def url_with(**updates) -> str:
-    """The current URL with some query arguments replaced (pagination, sorting, filters)."""
-    args = request.args.to_dict()
+    """The current URL with some query arguments replaced (pagination, sorting, filters).
+
+    Query arguments are the client's: those url_for would read as its own (`endpoint`,
+    `_method`, `_external`, ...) or that would replace a path argument are dropped."""
+    path_args = request.view_args or {}
+    args = {
+        k: v for k, v in request.args.to_dict().items() if k not in path_args and not _reserved(k)
+    }
     args.update({k: v for k, v in updates.items() if v is not None})
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for(request.endpoint, **path_args, **args)
+
+
+def _reserved(name: str) -> bool:
+    return name == "endpoint" or name.startswith("_")
 
 
 def sentences(messages) -> str:

@@ -18,6 +18,16 @@ ROUTES = {
             "expect": {"anon": 302, "admin": 422, "*": 403},
         },
     ],
+    "admin.user_tasks": [
+        {"url": "/admin/users/{user_id}/tasks", "expect": ADMIN_ONLY},
+        {
+            "url": "/admin/users/{user_id}/tasks",
+            "method": "POST",
+            "data": {},
+            "expect": {"anon": 302, "admin": 422, "*": 403},
+        },
+        {"url": "/admin/users/999999/tasks", "expect": {"anon": 302, "admin": 404, "*": 403}},
+    ],
     "admin.departments": [{"url": "/admin/departments", "expect": ADMIN_ONLY}],
     "admin.department_edit": [
         {"url": "/admin/departments/new", "expect": ADMIN_ONLY},
@@ -41,3 +51,22 @@ ROUTES = {
         }
     ],
 }
+
+_standard_world = world
+
+
+def world(org):
+    """Also a user outside the matrix, whose sessions the administrator can end."""
+    from tests import factories
+
+    return {**_standard_world(org), "outsider_id": factories.user().id}
+
+
+ROUTES["admin.logins"] = [{"url": "/admin/logins", "expect": ADMIN_ONLY}]
+ROUTES["admin.end_sessions"] = [
+    {
+        "url": "/admin/users/{outsider_id}/end-sessions",
+        "method": "POST",
+        "expect": {"anon": 302, "admin": 303, "*": 403},
+    }
+]

@@ -46,6 +46,8 @@ def test_capa_person_list_follows_the_department(client, login, make_complaint, 
     block = picked.split('id="field-capa_person_id"', 1)[1].split("</select>", 1)[0]
     names = re.findall(r"<option[^>]*>([^<]+)</option>", block)
     assert names == ["请选择", org["producer"].display_name]
+    for odd in ("²", "-1", "99999999999999999999", "abc"):  # never a 500
+        assert client.get(f"{url}?capa_department_id={odd}").status_code == 200, odd
 
 
 def test_the_keyword_box_names_what_a_complaint_search_reads(client, login):

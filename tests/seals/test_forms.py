@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
 from portal import create_app
+from portal.auth import sessions
 from portal.core.clock import local_now
 from portal.extensions import db
 from portal.files.models import Attachment
@@ -213,8 +214,7 @@ def csrf_client(app):
 def test_missing_csrf_token_keeps_values(seals, org, csrf_client):
     client = csrf_client
     with client.session_transaction() as session:
-        session["_user_id"] = str(org["employee"].id)
-        session["_fresh"] = True
+        sessions.stamp(session, org["employee"])
     response = client.post("/seals/new", data=form_data(seals))
     assert response.status_code == 422
     assert "缺少安全令牌" in response.text
