@@ -2,12 +2,15 @@
 # Installs the Debian/Ubuntu packages the portal needs, only when they are missing.
 # Usage: scripts/sysdeps.sh run|test
 set -euo pipefail
-RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk"
+# postgresql-client: pg_dump and pg_restore for `flask backup` on PostgreSQL.
+RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk postgresql-client"
 TEST="chromium poppler-utils default-jre-headless"
 want="$RUNTIME"
 [ "${1:-run}" = "test" ] && want="$RUNTIME $TEST"
 missing=""
 for pkg in $want; do
+  # Any installed version's client tools will do (a server install brings them too).
+  [ "$pkg" = "postgresql-client" ] && command -v pg_dump >/dev/null && continue
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
 done
 [ -z "$missing" ] && exit 0

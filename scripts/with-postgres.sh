@@ -4,11 +4,13 @@
 # when the command fails. Needs root (CI and the dev machines run as root).
 # Usage: scripts/with-postgres.sh make test-only
 set -uo pipefail
-if [ ! -d /usr/lib/postgresql ]; then
+# The server, not just the client tools (sysdeps installs postgresql-client for backups, which
+# also creates /usr/lib/postgresql/<v>/bin): look for initdb.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq postgresql >/dev/null || exit 1
 fi
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
 SCRATCH=$(mktemp -d /tmp/portal-pg.XXXXXX)
 PGDATA=$SCRATCH/data; PGSOCK=$SCRATCH/sock
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')

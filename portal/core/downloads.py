@@ -13,7 +13,9 @@ CSV = "text/csv; charset=utf-8"
 
 
 def download(data: bytes, mimetype: str, filename: str, inline: bool = False) -> Response:
-    response = Response(data, mimetype=mimetype)
+    # content_type, not mimetype: Werkzeug appends a charset to text/* mimetypes even when
+    # the type names one (text/csv; charset=utf-8; charset=utf-8).
+    response = Response(data, content_type=mimetype)
     fallback = filename.encode("ascii", "ignore").decode().replace('"', "") or "download"
     disposition = f'{"inline" if inline else "attachment"}; filename="{fallback}"'
     if fallback != filename:

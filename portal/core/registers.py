@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,12 +22,15 @@ from sqlalchemy import Select, or_
 from portal.core import xlsx
 from portal.core.clock import local_now, local_zone
 from portal.core.downloads import CSV, PDF, XLSX, download
+from portal.core.guards import to_int
 from portal.core.htmx import page_or_partial
 from portal.core.pagination import paginate
 from portal.core.values import text
 from portal.extensions import db
 
 EXPORT_LIMIT = 50_000
+# Years a date filter may name (wider than the forms' years: old records may be imported).
+FILTER_YEARS = (1900, 2999)
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,14 @@ def _parse_date(value: str, name: str, errors: dict) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = "日期格式应为 YYYY-MM-DD。"
         return None
+    if not FILTER_YEARS[0] <= day.year <= FILTER_YEARS[1]:  # 0001 or 9999 overflow in UTC
+        errors[name] = f"年份应在 {FILTER_YEARS[0]} 到 {FILTER_YEARS[1]} 之间。"
+        return None
+    return day
 
 
 def parse_filters(args) -> Filters:
@@ -92,7 +100,7 @@ def parse_filters(args) -> Filters:
     filters = Filters(
         date_from=_parse_date(args.get("date_from", ""), "date_from", errors),
         date_to=_parse_date(args.get("date_to", ""), "date_to", errors),
-        department_id=args.get("department_id", type=int),
+        department_id=to_int(args.get("department_id")),
         status=args.get("status", ""),
         q=args.get("q", "").strip()[:100],
         sort=args.get("sort", ""),
@@ -185,11 +193,26 @@ def export(register: Register, fmt: str, args) -> Response:
     return download(_pdf(register, shown, filters), PDF, f"{name}.pdf")
 
 
+# A plain number ("-12", "-1,280.50", "92.5%") is no formula: it stays a number in Excel.
+_PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?")
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as typed (OWASP CSV injection): text that starts with
+    = + - @, a tab, CR or LF gets a leading single quote, so it is never evaluated as a formula
+    or a DDE call; plain numbers are left alone."""
+    if value.startswith(xlsx.FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def _csv(register: Register, rows: list[list[str]]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.label for c in register.columns])
-    writer.writerows(rows)
+    # Every field quoted: a ; or , inside a value cannot start a new cell (in a locale whose
+    # list separator is ;) that begins with a formula.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerow([csv_cell(c.label) for c in register.columns])
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     # The BOM makes Excel read the file as UTF-8 instead of the local ANSI code page.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -3,6 +3,8 @@ only through the portal (permission checked, always as an attachment, never rend
 
 
 def init_app(app):
+    from portal.files.services import listen_to_sessions
     from portal.files.views import bp
 
     app.register_blueprint(bp)
+    listen_to_sessions()

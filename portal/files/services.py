@@ -1,5 +1,9 @@
 """Checking, storing and finding attachments.
 
+Bytes are written under a temporary name (`<stored>.part`) and moved into place only after the
+database commit that adds their row; a rollback deletes them. `check_storage` finds what a crash
+between the two left behind (`flask files check`).
+
 The type is decided by the file's first bytes, not its name or the browser's claim: PDF,
 images (PNG, JPEG, GIF, WebP) and Office documents (OLE2 .doc/.xls/.ppt and OOXML
 .docx/.xlsx/.pptx). The extension must agree with the content. Anything else — HTML, scripts,
@@ -9,18 +13,24 @@ executables — is refused with a message naming the allowed types.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import secrets
+import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from portal.core.clock import now
 from portal.extensions import db
 from portal.files.models import Attachment
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_LABEL = "PDF、图片（PNG/JPG/GIF/WebP）、Word/Excel/PowerPoint 文档"
 
@@ -83,11 +93,18 @@ def sniff(data: bytes, filename: str) -> str | None:
     return None
 
 
+NAME_LIMIT = 200
+
+
 def _safe_name(filename: str) -> str:
     # Keep the user's (often Chinese) name for display; drop path parts and control characters.
     name = Path(filename.replace("\\", "/")).name
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*')
-    return name[:200] or "附件"
+    if len(name) > NAME_LIMIT:  # shorten the stem: the extension decides the type
+        suffix = Path(name).suffix
+        suffix = suffix if len(suffix) <= 10 else ""
+        name = name[: NAME_LIMIT - len(suffix)] + suffix
+    return name or "附件"
 
 
 def check_upload(upload: FileStorage) -> Checked:
@@ -106,10 +123,13 @@ def check_upload(upload: FileStorage) -> Checked:
 
 
 def store(checked: Checked, instance_id: int | None, user, purpose: str = "document") -> Attachment:
+    """Add an attachment row; its bytes reach their place when the session commits."""
     stored = secrets.token_hex(16)
     path = _path(stored)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(checked.data)
+    temp = _temp(path)
+    temp.write_bytes(checked.data)
+    _pending(db.session()).moves.append((temp, path))
     row = Attachment(
         instance_id=instance_id,
         purpose=purpose,
@@ -131,6 +151,64 @@ def _path(stored_name: str) -> Path:
 
 def file_path(attachment: Attachment) -> Path:
     return _path(attachment.stored_name)
+
+
+def disk_sha256(attachment: Attachment) -> str | None:
+    """SHA-256 of the bytes on disk (still under the temporary name before the commit), or None
+    when the file is missing."""
+    path = file_path(attachment)
+    for candidate in (path, _temp(path)):
+        try:
+            with candidate.open("rb") as handle:
+                return hashlib.file_digest(handle, "sha256").hexdigest()
+        except FileNotFoundError:
+            continue
+    return None
+
+
+# --- files follow the transaction ------------------------------------------------------------
+
+TEMP_SUFFIX = ".part"
+
+
+def _temp(path: Path) -> Path:
+    return path.with_name(path.name + TEMP_SUFFIX)
+
+
+@dataclass
+class _Pending:
+    moves: list[tuple[Path, Path]] = field(default_factory=list)
+
+
+def _pending(session: Session) -> _Pending:
+    return session.info.setdefault("portal_pending_files", _Pending())
+
+
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop("portal_pending_files", None)
+    for temp, path in pending.moves if pending else []:
+        try:
+            os.replace(temp, path)
+        except OSError:  # the row is committed: `flask files check` reports it
+            logger.exception("attachment %s not moved into place", path.name)
+
+
+def _after_transaction_end(session: Session, transaction) -> None:
+    # Reached with files still pending only when the outermost transaction did not commit:
+    # rolled back, or closed (session.remove() at the end of a request, an exception).
+    if transaction.parent is not None:
+        return
+    pending = session.info.pop("portal_pending_files", None)
+    for temp, _path in pending.moves if pending else []:
+        temp.unlink(missing_ok=True)
+
+
+def listen_to_sessions() -> None:
+    """Move or drop written files when the session commits or ends otherwise (once)."""
+    handlers = (("after_commit", _after_commit), ("after_transaction_end", _after_transaction_end))
+    for name, handler in handlers:
+        if not event.contains(db.session, name, handler):
+            event.listen(db.session, name, handler)
 
 
 def attachments_of(instance_id: int, purpose: str | None = None):
@@ -172,3 +250,50 @@ def remove_from_record(record, attachment: Attachment, user) -> bool:
     comment = f"删除附件 {attachment.original_name}"
     audit.record("workflow", record.instance_id, "update", user, comment=comment)
     return True
+
+
+# --- storage check (`flask files check`) ---------------------------------------------------------
+
+# A temporary file younger than this may belong to a request still running: left alone.
+IN_FLIGHT_SECONDS = 3600
+
+
+@dataclass
+class StorageReport:
+    orphans: list[Path] = field(default_factory=list)  # files without a row
+    missing: list[Attachment] = field(default_factory=list)  # rows without their file
+    # rows committed but their bytes still under the temporary name (moved into place by fix)
+    unfinished: list[Attachment] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)  # orphans deleted by --fix
+
+
+def check_storage(fix: bool = False) -> StorageReport:
+    """Compare UPLOAD_DIR with the attachment rows. With `fix`, delete orphan files and finish
+    the move of a committed row's file left under its temporary name."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    rows = {a.stored_name: a for a in db.session.scalars(select(Attachment))}
+    report = StorageReport()
+    on_disk = set()
+    cutoff = time.time() - IN_FLIGHT_SECONDS
+    for path in sorted(root.glob("*/*")) if root.is_dir() else []:
+        if not path.is_file():
+            continue
+        name = path.name.removesuffix(TEMP_SUFFIX)
+        if path.name.endswith(TEMP_SUFFIX):
+            if name in rows and not _path(name).exists():
+                report.unfinished.append(rows[name])
+                if fix:
+                    os.replace(path, _path(name))
+                on_disk.add(name)
+                continue
+            if path.stat().st_mtime > cutoff:
+                continue
+        elif name in rows:
+            on_disk.add(name)
+            continue
+        report.orphans.append(path)
+        if fix:
+            path.unlink(missing_ok=True)
+            report.removed.append(path)
+    report.missing = [a for name, a in rows.items() if name not in on_disk]
+    return report

@@ -56,15 +56,18 @@ def test_record_pdf_reads_back_in_chinese_with_trail(make_request, org, app):
 
 
 def test_verify_page_matches_until_the_record_changes(make_request, org, client):
+    """A form without a registered printer: the v2 hash covers the record's facts."""
     instance = _approved_by_delegate(make_request, org)
     digest = records.record_hash(instance)
+    assert digest.startswith("v2:")
     ok = client.get(f"/verify/{instance.number}?h={digest}")
-    assert ok.status_code == 200 and "一致" in ok.text and "不一致" not in ok.text
+    assert ok.status_code == 200 and "一致" in ok.text and instance.number in ok.text
     engine.transition(instance, "approve", org["quality"], "同意")
     db.session.commit()
     stale = client.get(f"/verify/{instance.number}?h={digest}")
-    assert "不一致" in stale.text
-    assert client.get("/verify/NOPE-1").status_code == 404
+    assert stale.status_code == 404 and "无法核验" in stale.text
+    assert instance.number not in stale.text
+    assert client.get("/verify/NOPE-1").text == stale.text
 
 
 @pytest.mark.parametrize(
