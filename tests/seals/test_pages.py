@@ -40,6 +40,9 @@ def test_keeper_stamps_on_the_stamping_page(client, login, make_request, org):
     login("adminoffice")
     page = client.get(f"/seals/{record.id}/stamp")
     assert page.status_code == 200 and "公章 实盖份数" in page.text and "第十七条" in page.text
+    # The keeper checks the approvals before stamping (第十七条): who approved, shown by name.
+    checks = page.text.split("审批经过（办理前请核对）", 1)[1].split("</table>", 1)[0]
+    assert org["head"].display_name in checks and org["gm"].display_name in checks
     too_many = client.post(
         f"/seals/{record.id}/stamp", data={"copies-0": "4", "stamped_at": local_input()}
     )
