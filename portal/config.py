@@ -72,6 +72,9 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front of the portal whose X-Forwarded-* headers are trusted
         # (0: none, the connection's address is the client's).
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        # /verify requests per client address per window (seconds).
+        "VERIFY_RATE_LIMIT": _int("VERIFY_RATE_LIMIT", 30),
+        "VERIFY_RATE_WINDOW": _int("VERIFY_RATE_WINDOW", 60),
     }
 
 
