@@ -37,6 +37,10 @@ demo: db
 run: sysdeps $(VENV)/.run-installed fonts demo
 	@$(FLASK) demo logins
 	@echo "规程门户 on http://127.0.0.1:$(PORT)  (Ctrl-C stops)"
+# Web requests send no e-mail: a tick every minute beside gunicorn sends the outbox and the
+# reminders (docs/operations.md, "Several nodes: e-mail and jobs"); it stops with gunicorn.
+	@(while sleep 60; do $(FLASK) workflow tick >/dev/null || true; done) & ticker=$$!; \
+	trap 'kill $$ticker 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn --workers 2 --threads 4 --bind 127.0.0.1:$(PORT) --access-logfile - app:app
 
 lint: $(VENV)/.test-installed

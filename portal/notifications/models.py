@@ -1,4 +1,6 @@
-"""Notifications: one row per recipient; `dedupe_key` makes reminders idempotent."""
+"""Notifications: one row per recipient; `dedupe_key` makes reminders idempotent. Each row is
+also the e-mail's outbox entry (portal/notifications/outbox.py), written in the transaction
+that caused it."""
 
 from __future__ import annotations
 
@@ -28,7 +30,13 @@ class Notification(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox: the e-mail is due once `email_next_at` has come and no sender holds a live
+    # claim; sent (`emailed_at`) or given up, `email_next_at` is cleared.
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    email_error: Mapped[str] = mapped_column(String(300), default="")
+    email_error: Mapped[str] = mapped_column(String(300), default="")  # the last failure
+    email_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=now, index=True)
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_claimed_by: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     user: Mapped[User] = relationship()

@@ -1,20 +1,15 @@
-"""Creating notifications, reading them, and sending the pending ones by e-mail."""
+"""Creating notifications and reading them. E-mail goes out later, from the outbox
+(`outbox.py`), never from a web request."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from email.message import EmailMessage
-
-from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.auth.models import User
 from portal.core.clock import now
 from portal.extensions import db
 from portal.notifications.models import Notification
-
-log = logging.getLogger(__name__)
 
 
 def notify(
@@ -35,25 +30,39 @@ def notify(
         if user is None or user.id in seen:
             continue
         seen.add(user.id)
-        if dedupe_key and db.session.scalar(
-            select(Notification.id).where(
-                Notification.user_id == user.id, Notification.dedupe_key == dedupe_key
-            )
-        ):
+        values = {
+            "user_id": user.id,
+            "kind": kind,
+            "message": message,
+            "url": url,
+            "instance_id": instance_id,
+            "dedupe_key": dedupe_key,
+            "task_id": task_id,
+        }
+        if dedupe_key:
+            note = _insert_once(values)
+            if note is not None:
+                created.append(note)
             continue
-        note = Notification(
-            user_id=user.id,
-            kind=kind,
-            message=message,
-            url=url,
-            instance_id=instance_id,
-            dedupe_key=dedupe_key,
-            task_id=task_id,
-        )
+        note = Notification(**values)
         db.session.add(note)
         created.append(note)
     db.session.flush()
     return created
+
+
+def _insert_once(values: dict) -> Notification | None:
+    """INSERT ... ON CONFLICT DO NOTHING on (user_id, dedupe_key): a concurrent job or request
+    that inserted the same key first wins quietly instead of failing this transaction."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new_id = db.session.scalar(
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(Notification.id)
+    )
+    return db.session.get(Notification, new_id) if new_id is not None else None
 
 
 def set_each_step(user: User, each_step: bool) -> None:
@@ -103,64 +112,3 @@ def task_closed(task_id: int) -> None:
         .values(read_at=now())
         .execution_options(synchronize_session=False)
     )
-
-
-def send_pending_emails(limit: int = 200) -> int:
-    """Send notifications not yet e-mailed; returns how many were sent. No server: nothing."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        return 0
-    pending = db.session.scalars(
-        select(Notification)
-        .where(Notification.emailed_at.is_(None), Notification.email_error == "")
-        .order_by(Notification.id)
-        .limit(limit)
-    ).all()
-    if not pending:
-        return 0
-    sent = 0
-    with _smtp(config) as smtp:
-        for note in pending:
-            if not note.user.email:
-                note.email_error = "no address"
-                continue
-            smtp.send_message(_message(config, note))
-            note.emailed_at = now()
-            sent += 1
-    db.session.flush()
-    return sent
-
-
-def _smtp(config) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
-    if config.get("MAIL_USE_TLS"):
-        smtp.starttls()
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-    return smtp
-
-
-def _message(config, note: Notification) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = f"[规程门户] {note.message[:60]}"
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = note.user.email
-    link = f"{config['PORTAL_BASE_URL'].rstrip('/')}{note.url}" if note.url else ""
-    message.set_content(
-        f"{note.user.display_name}：\n\n{note.message}\n\n{link}\n\n—— {config['COMPANY_NAME']} 规程门户"
-    )
-    return message
-
-
-def dispatch_after_request(response):
-    """Best effort: mail what this request queued. A mail failure never fails the request;
-    `flask workflow tick` retries what is left."""
-    if not current_app.config.get("MAIL_SERVER") or response.status_code >= 400:
-        return response
-    try:
-        if send_pending_emails():
-            db.session.commit()
-    except (OSError, smtplib.SMTPException) as exc:
-        db.session.rollback()
-        log.warning("e-mail dispatch failed: %s", exc)
-    return response

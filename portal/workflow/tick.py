@@ -1,7 +1,10 @@
-"""`flask workflow tick`: reminders before a deadline and escalations after it, idempotently.
+"""`flask workflow tick`: reminders before a deadline and escalations after it, the registered
+jobs, then the e-mail outbox; idempotently.
 
-Run it from cron every few minutes. Each reminder and escalation is sent once per task
-(`reminded_at`/`escalated_at` plus a notification dedupe key), however often tick runs.
+Run it from cron or a systemd timer every few minutes, on every node if you like: each job runs
+under its lock (`jobs.run_job`) and e-mails are claimed row by row (`notifications.outbox`).
+Each reminder and escalation is sent once per task (`reminded_at`/`escalated_at` plus a
+notification dedupe key), however often and wherever tick runs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import portal.workflow.delegation as delegation
 from portal.core import audit
 from portal.core.clock import now
 from portal.extensions import db
-from portal.notifications.services import notify, send_pending_emails
+from portal.notifications.outbox import send_pending_emails
+from portal.notifications.services import notify
 from portal.workflow.engine import Ctx, load_record, record_url
 from portal.workflow.flow import get_flow
+from portal.workflow.jobs import Skipped, run_job
 from portal.workflow.models import Instance, Status, Task, TaskStatus
 
 
@@ -28,6 +33,7 @@ class TickResult:
     escalations: int = 0
     emails: int = 0
     jobs: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # jobs another run was doing
 
 
 def _remind_before(step, task: Task) -> timedelta:
@@ -63,7 +69,25 @@ def _people(task: Task, form_type: str) -> list:
 
 
 def tick() -> TickResult:
+    """Each part runs and commits in a transaction of its own; the session's open transaction
+    is committed first."""
     result = TickResult()
+    jobs = [("workflow.deadlines", lambda: _deadlines(result))]
+    for job in current_app.extensions.get("portal_tick_jobs", []):
+        jobs.append((f"{job.__module__}.{job.__qualname__}", job))
+    for name, job in jobs:
+        try:
+            lines = run_job(name, job)
+        except Skipped:
+            result.skipped.append(name)
+            result.jobs.append(f"{name}: skipped, another run is doing it")
+            continue
+        result.jobs.extend(lines or [])
+    result.emails = send_pending_emails().sent
+    return result
+
+
+def _deadlines(result: TickResult) -> list[str]:
     current = now()
     for task in db.session.scalars(_open_with_deadlines()).all():
         instance = task.instance
@@ -93,16 +117,12 @@ def tick() -> TickResult:
             task.reminded_at = current
             result.reminders += 1
     db.session.flush()
-    for job in current_app.extensions.get("portal_tick_jobs", []):
-        result.jobs.extend(job())
-    db.session.flush()
-    result.emails = send_pending_emails()
-    return result
+    return []
 
 
 def register_tick_job(app, job) -> None:
-    """job() -> list of summary lines; runs on every tick and must be idempotent (e.g. the
-    supplies plan built on the 25th)."""
+    """job() -> list of summary lines; runs on every tick in its own transaction under its
+    lock (`jobs.run_job`) and must be idempotent (e.g. the supplies plan built on the 25th)."""
     app.extensions.setdefault("portal_tick_jobs", []).append(job)
 
 
