@@ -92,7 +92,7 @@ REGISTER_COLUMNS = (
     Column("stamped_at", "用印时间", lambda e: e.stamped_at, SealRequestItem.stamped_at, 17),
     Column("number", "编号", lambda e: e.request.instance.number, _of_request(_instance.number), 17),
     Column("seal", "印章", lambda e: e.seal.name, None, 12),
-    Column("document", "文件名称", lambda e: e.request.document_name, Instance.title, 24),
+    Column("document", "文件名称", lambda e: e.request.document_name, _of_request(_instance.title), 24),
     Column("copies", "份数", lambda e: e.copies_stamped, SealRequestItem.copies_stamped, 6),
     Column("receiving_party", "送达单位", lambda e: e.request.receiving_party, None, 16),
     Column("department", "部门", lambda e: e.request.instance.department.name
