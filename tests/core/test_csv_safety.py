@@ -63,6 +63,8 @@ REGISTERS = {
     "supplies": supply_registers.REQUISITIONS,
     "supply_purchases": supply_registers.PURCHASES,
     "supply_ledger": supply_registers.LEDGER,
+    "supply_stock": supply_registers.STOCK,
+    "supply_plans": supply_registers.PLANS,
 }
 CSV_URLS = ["/seals/register.csv", "/supplies/register.csv", "/supplies/purchases/register.csv",
             "/supplies/ledger.csv", "/complaints/register.csv", "/complaints/claims/register.csv",
