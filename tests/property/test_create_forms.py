@@ -1,6 +1,7 @@
-"""Generated values posted into the main create forms (seals, complaints, supplies): text with
-NULs, lone surrogates and RTL marks, huge, negative and non-finite numbers, extreme dates. Never
-a 5xx: a NUL is a 400, anything else a field error (422) or a stored record whose page renders.
+"""Generated values posted into the create forms (seal requests, complaints, supply requisitions
+and purchase requests): text with NULs, lone surrogates and RTL marks, huge, negative and
+non-finite numbers, extreme dates. Never a 5xx: a NUL is a 400, anything else a field error (422)
+or a stored record whose page renders and whose PDF prints.
 
 Hypothesis runs many examples inside one test, so the function-scoped fixtures (app, org) are
 built once per test: each example posts with a fresh client and rolls the session back after.
@@ -99,7 +100,22 @@ def _supplies(org) -> tuple[str, str, dict, dict]:
     return "employee", "/supplies/new", base, fields
 
 
-FORMS = {"seals": _seals, "complaints": _complaints, "supplies": _supplies}
+def _purchases(org) -> tuple[str, str, dict, dict]:
+    base = {
+        "reason": "新员工入职，需增配办公桌椅。", "needed_by": "",
+        "lines-0-name": "办公椅", "lines-0-spec": "人体工学", "lines-0-unit": "把",
+        "lines-0-quantity": "2", "lines-0-price": "560.00", "intent": "submit",
+    }  # fmt: skip
+    fields = {
+        "text": ["reason", "lines-0-name", "lines-0-spec"],
+        "number": ["lines-0-quantity", "lines-0-price"],
+        "date": ["needed_by"],
+    }
+    return "employee", "/supplies/purchases/new", base, fields
+
+
+FORMS = {"seals": _seals, "complaints": _complaints, "supplies": _supplies,
+         "supply_purchases": _purchases}  # fmt: skip
 
 
 def _post_and_check(app, user, url: str, data: dict, value: str) -> None:
@@ -114,8 +130,14 @@ def _post_and_check(app, user, url: str, data: dict, value: str) -> None:
         if "\x00" in value:
             assert status == 400, (data, status)
         elif status in (302, 303):
-            page = client.get(response.headers["Location"])
-            assert page.status_code == 200, (data, response.headers["Location"])
+            record = response.headers["Location"]
+            page = client.get(record)
+            assert page.status_code == 200, (data, record)
+            # ... and prints (a draft's page redirects elsewhere: only records print).
+            if record.rstrip("/").rsplit("/", 1)[-1].isdigit():
+                printed = client.get(f"{record.rstrip('/')}/pdf")
+                assert printed.status_code == 200, (data, record)
+                assert printed.data.startswith(b"%PDF"), (data, record)
         else:
             assert status == 422, (data, status)  # the form with its messages
     finally:
