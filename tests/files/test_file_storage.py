@@ -103,3 +103,54 @@ def test_long_upload_name_is_shortened_keeping_its_extension(app, name, expected
     checked = files.check_upload(FileStorage(io.BytesIO(data), filename=name))
     assert len(checked.name) <= files.NAME_LIMIT
     assert checked.name == (expected or "a" * 195 + ".docx")
+
+
+CRASHING_UPLOAD = """
+import json, os, signal, sys
+from portal import create_app
+from portal.auth.models import User
+from portal.extensions import db
+from portal.files import services as files
+
+app = create_app(json.loads(sys.argv[1]))
+with app.app_context():
+    user = db.session.get(User, int(sys.argv[2]))
+    files.store(files.Checked("合同.pdf", "application/pdf", b"%PDF-1.4 crash"), None, user)
+    db.session.flush()  # the row is written, the file is on disk: now the process dies
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_kill_9_between_write_and_commit_leaves_no_finished_orphan(storage, org):
+    """The finding: kill -9 after the upload was written and before the commit left orphan
+    files under final names. Now only a temporary name can be left, which `files check --fix`
+    removes once it is older than an upload in flight; and no row."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from portal.files.models import Attachment
+    from tests.conftest import make_config
+
+    config = make_config(UPLOAD_DIR=storage.config["UPLOAD_DIR"])
+    rows_before = db.session.scalar(select(func.count(Attachment.id)))
+    db.session.commit()  # no write lock held here while the children write
+    root = Path(__file__).resolve().parents[2]
+    tried = 8
+    for _ in range(tried):
+        child = subprocess.run(
+            [sys.executable, "-c", CRASHING_UPLOAD, json.dumps(config), str(org["employee"].id)],
+            cwd=root, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert child.returncode == -9, child.stderr.decode()[-2000:]
+    left = _files(storage)
+    assert db.session.scalar(select(func.count(Attachment.id))) == rows_before
+    held = sum(1 for name in left if name.endswith(files.TEMP_SUFFIX))
+    assert held == len(left) == tried, left  # each crash left its bytes under a temporary name only
+    for path in Path(storage.config["UPLOAD_DIR"]).rglob(f"*{files.TEMP_SUFFIX}"):
+        os.utime(path, (time.time() - 2 * files.IN_FLIGHT_SECONDS,) * 2)
+    result = storage.test_cli_runner().invoke(args=["files", "check", "--fix"])
+    assert _files(storage) == [], result.output
