@@ -217,25 +217,19 @@ def test_bad_input_is_answered_beside_the_field_and_nothing_is_saved(
     assert all(holder_names(i) == ["head"] for i in leaver_tasks)
 
 
-def test_without_a_csrf_token_nothing_is_saved(leaver_tasks, org, make_app):
+def test_without_a_csrf_token_nothing_is_saved(app, leaver_tasks, org, client):
     from portal.core.forms import CSRF_MESSAGE
-    from portal.workflow.flow import register_flow
     from tests.conftest import Auth
-    from tests.workflow.demo_form import DEMO_FLOW
 
-    other = make_app(WTF_CSRF_ENABLED=True)
-    register_flow(other, DEMO_FLOW)
-    with other.app_context():
-        client = other.test_client()
-        Auth(client).as_user(org["admin"])
-        ids = [t.id for t in db.session.scalars(handover.open_tasks_of(org["head"]))]
-        data = {"task_ids": ids, "target_id": org["quality"].id, "reason": "离职"}
-        response = client.post(page_url(org), data=data)
-        assert response.status_code == 422
-        assert CSRF_MESSAGE in response.text and "离职" in response.text
-        assert (
-            db.session.scalar(select(Task.id).where(Task.assignee_id == org["quality"].id)) is None
-        )
+    # CSRF on for this app (the test config turns it off): checked at each request.
+    app.config["WTF_CSRF_ENABLED"] = True
+    Auth(client).as_user(org["admin"])
+    ids = [t.id for t in db.session.scalars(handover.open_tasks_of(org["head"]))]
+    data = {"task_ids": ids, "target_id": org["quality"].id, "reason": "离职"}
+    response = client.post(page_url(org), data=data)
+    assert response.status_code == 422
+    assert CSRF_MESSAGE in response.text and "离职" in response.text
+    assert db.session.scalar(select(Task.id).where(Task.assignee_id == org["quality"].id)) is None
 
 
 def test_deactivating_a_user_who_holds_tasks_points_to_the_hand_over(
