@@ -9,16 +9,28 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _secret_key(instance: Path) -> str:
-    """Use SECRET_KEY from the environment, else one generated once into instance/."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+class ConfigError(RuntimeError):
+    """A setting the portal cannot start without; the message says what to set."""
+
+
+def settle_secret_key(settings: dict, instance: Path) -> None:
+    """Keep a configured SECRET_KEY. Without one, a single machine on SQLite generates one once
+    into instance/; on any other database (which several nodes may share) refuse to start, since
+    a key of each node's own would make sessions and CSRF tokens fail on the others."""
+    if settings.get("SECRET_KEY"):
+        return
+    if not str(settings.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        raise ConfigError(
+            "SECRET_KEY is not set. On PostgreSQL the portal does not generate one: set the same "
+            "SECRET_KEY on every node (e.g. `python3 -c 'import secrets; "
+            "print(secrets.token_hex(32))'` once, into each node's environment)."
+        )
     path = instance / "secret_key"
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32), encoding="utf-8")
         path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+    settings["SECRET_KEY"] = path.read_text(encoding="utf-8").strip()
 
 
 def _int(name: str, default: int) -> int:
@@ -31,7 +43,8 @@ def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     env = os.environ.get
     return {
-        "SECRET_KEY": _secret_key(instance),
+        # Required on PostgreSQL; generated into instance/ on SQLite (settle_secret_key).
+        "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
         "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance / "uploads"),
         "PDF_FONT_DIR": env("PDF_FONT_DIR") or str(instance / "fonts"),
