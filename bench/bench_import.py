@@ -1,20 +1,27 @@
-"""Benchmark the legacy import over the seed pages: parse and store into a fresh database.
+"""Benchmark the legacy import: speed over the seed pages, and the scorer's figures.
 
 Prints ``name value unit`` lines: ``import.seeds_s`` (wall time to parse, store and commit all
-seed pages; target under 2 s on SQLite), ``import.documents`` and ``import.clauses``. Each run
-uses a new database; the best of a few runs is reported so a cold cache does not decide it.
+seed pages; target under 2 s on SQLite), ``import.documents`` and ``import.clauses``; then the
+scorer's figures (see ``portal/procedures/importer/score.py``) on the fixture corpus
+(``import.corpus.*``: titles, metadata, noise, clause precision, recall and nesting) and on the
+seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
+of ``tests/procedures/test_importer_seeds.py``; the seeds have no full expected outline, so no
+clause figures). Each speed run uses a new database; the best of a few runs is reported.
 
 Run: .venv/bin/python bench/bench_import.py
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
 
 from _common import ROOT, database, emit, make_app
 
 SEEDS = ROOT.parent / "shared" / "seeds"
+CORPUS = ROOT / "tests" / "procedures" / "corpus"
+SEED_TABLES = ROOT / "tests" / "procedures" / "test_importer_seeds.py"
 RUNS = 3
 
 
@@ -37,6 +44,42 @@ def one_run(files: list[tuple[str, bytes]]) -> tuple[float, int, int]:
     return elapsed, len(documents), clauses
 
 
+def emit_score(prefix: str, score) -> None:
+    for name, value, _unit in score.figures():
+        if name.startswith(("clause_", "nesting")) and not score.clauses_expected:
+            continue  # no expected outline: the clause figures would be meaningless ones
+        unit = "ratio" if isinstance(value, float) else "count"
+        emit(f"{prefix}.{name}", value, unit)
+    emit(f"{prefix}.documents_expected", score.documents_expected, "count")
+
+
+def corpus_score():
+    from portal.procedures.importer.score import score_directory
+
+    return score_directory(CORPUS)
+
+
+def seeds_score():
+    """The seed test's own tables (titles, codes, noise) as expectations, one page at a time."""
+    from portal.procedures.importer import parse_page
+    from portal.procedures.importer.score import Expected, ExpectedDocument, Score, score_documents
+
+    spec = importlib.util.spec_from_file_location("seed_tables", SEED_TABLES)
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    total = Score()
+    for key, name in tables.FILES.items():
+        wanted = []
+        for index, title in enumerate(tables.TITLES[key]):
+            code, revision, date = tables.CODES.get((key, index), (None, None, None))
+            metadata = {"code": code, "revision": revision, "effective_date": date}
+            wanted.append(ExpectedDocument(title, {k: v for k, v in metadata.items() if v}))
+        expected = Expected(wanted, list(tables.NOISE), ("code", "revision", "effective_date"))
+        docs = parse_page((SEEDS / name).read_text("utf-8"), name)
+        total.add(score_documents(docs, expected, name))
+    return total
+
+
 def main() -> int:
     paths = sorted(SEEDS.glob("*.txt"))
     if not paths:
@@ -47,6 +90,8 @@ def main() -> int:
     emit("import.seeds_s", elapsed, "s")
     emit("import.documents", documents, "count")
     emit("import.clauses", clauses, "count")
+    emit_score("import.corpus", corpus_score())
+    emit_score("import.seeds", seeds_score())
     return 0
 
 

@@ -56,11 +56,28 @@ def load(directory):
 
 
 @procedures_cli.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Parse only; touch no table.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def import_(paths, dry_run, as_json):
+@click.option(
+    "--score",
+    "score_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="Parse DIR's *.txt only and score them against their *.expected.yaml.",
+)
+@click.option(
+    "--expected",
+    "expected_dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="With --score: where the *.expected.yaml files are (default: beside the texts).",
+)
+def import_(paths, dry_run, as_json, score_dir, expected_dir):
     """Import legacy text pages (files, or folders of *.txt)."""
+    if score_dir:
+        _score(Path(score_dir), expected_dir and Path(expected_dir), as_json)
+        return
+    if not paths:
+        raise click.UsageError("give files or folders to import, or --score DIR")
     files = _expand(paths)
     if dry_run:
         report = services.dry_run(_read(files))
@@ -76,6 +93,24 @@ def import_(paths, dry_run, as_json):
         db.session.commit()
     _report(results, as_json)
     _fail_on([{"file": r.name, "error": r.error} for r in results if not r.ok])
+
+
+def _score(directory: Path, expected_dir: Path | None, as_json: bool) -> None:
+    """Print the importer's figures over a folder of texts with expected outlines; no table."""
+    from portal.procedures.importer.score import score_directory
+
+    score = score_directory(directory, expected_dir)
+    if not score.files:
+        raise click.ClickException(f"no *.txt with a *.expected.yaml in {directory}")
+    if as_json:
+        payload = {name: value for name, value, _ in score.figures()}
+        click.echo(json.dumps({**payload, "failures": score.failures}, ensure_ascii=False))
+        return
+    click.echo(f"{score.files} files, {score.documents_expected} documents expected")
+    for name, value, unit in score.figures():
+        click.echo(f"{name:<17} {value} {unit}")
+    for failure in score.failures:
+        click.echo(f"  {failure}")
 
 
 def _import_with_progress(files: list[Path], quiet: bool):

@@ -49,6 +49,7 @@ class ExpectedDocument:
 class Expected:
     documents: list[ExpectedDocument]
     noise: list[str] = field(default_factory=list)
+    metadata_keys: tuple[str, ...] = METADATA_KEYS  # the keys compared for "metadata exact"
 
 
 @dataclass
@@ -209,13 +210,14 @@ def score_documents(docs: list[ParsedDocument], expected: Expected, name: str = 
             score.titles_exact += 1
         else:
             score.failures.append(f"{name}: title {doc.title!r}, expected {want.title!r}")
-        got = document_metadata(doc)
-        wanted = {key: want.metadata.get(key) for key in METADATA_KEYS}
+        keys = expected.metadata_keys
+        got = {key: value for key, value in document_metadata(doc).items() if key in keys}
+        wanted = {key: want.metadata.get(key) for key in keys}
         history = len(doc.control.get("revision_history") or [])
         if got == wanted and (want.history is None or history == want.history):
             score.metadata_exact += 1
         else:
-            diff = {k: (got[k], wanted[k]) for k in METADATA_KEYS if got[k] != wanted[k]}
+            diff = {k: (got[k], wanted[k]) for k in keys if got[k] != wanted[k]}
             if want.history is not None and history != want.history:
                 diff["history"] = (history, want.history)
             score.failures.append(f"{name}: metadata (got, expected) {diff}")
