@@ -16,6 +16,7 @@ from portal.extensions import csrf, db, login_manager, migrate
 
 # Endpoints reachable without logging in.
 PUBLIC_ENDPOINTS = {"auth.login", "static", "home.health", "home.favicon", "verify.check"}
+PUBLIC_ENDPOINTS |= {"health.healthz", "health.readyz"}  # for the load balancer
 
 
 def create_app(test_config: dict | None = None) -> Flask:

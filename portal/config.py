@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": env("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}",
         "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance / "uploads"),
+        # Attachments: "local" (UPLOAD_DIR; a shared mount on several nodes) or "database".
+        "FILE_STORAGE": env("FILE_STORAGE", "local"),
         "PDF_FONT_DIR": env("PDF_FONT_DIR") or str(instance / "fonts"),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 30 * 1024 * 1024),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 20 * 1024 * 1024),

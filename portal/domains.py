@@ -5,6 +5,7 @@ from portal import (
     auth,
     complaints,
     files,
+    health,
     home,
     notifications,
     procedures,
@@ -17,6 +18,7 @@ from portal import (
 
 MODULES = [
     home,
+    health,
     auth,
     admin,
     procedures,

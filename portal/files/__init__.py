@@ -1,10 +1,11 @@
-"""Attachments: stored under UPLOAD_DIR with random names, type checked by content, downloaded
-only through the portal (permission checked, always as an attachment, never rendered)."""
+"""Attachments: type checked by content, stored with random names in a folder or the database
+(`storage.py`), downloaded only through the portal (permission checked, always as an
+attachment, never rendered)."""
 
 
 def init_app(app):
-    from portal.files.services import listen_to_sessions
+    from portal.files import storage
     from portal.files.views import bp
 
+    storage.init_app(app)
     app.register_blueprint(bp)
-    listen_to_sessions()

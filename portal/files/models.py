@@ -1,10 +1,11 @@
-"""Attachment rows; the bytes live in UPLOAD_DIR under `stored_name`."""
+"""Attachment rows (the bytes are stored under `stored_name`) and, with `FILE_STORAGE=database`,
+the bytes themselves."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -35,3 +36,14 @@ class Attachment(db.Model):
         if self.size >= 1024 * 1024:
             return f"{self.size / 1024 / 1024:.1f} MB"
         return f"{max(self.size // 1024, 1)} KB"
+
+
+class StoredFile(db.Model):
+    """An attachment's bytes when the database is the file storage (`FILE_STORAGE=database`)."""
+
+    __tablename__ = "stored_files"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

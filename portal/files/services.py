@@ -1,8 +1,8 @@
 """Checking, storing and finding attachments.
 
-Bytes are written under a temporary name (`<stored>.part`) and moved into place only after the
-database commit that adds their row; a rollback deletes them. `check_storage` finds what a crash
-between the two left behind (`flask files check`).
+The bytes go to the configured storage (`portal/files/storage.py`: a folder or the database)
+with the transaction that adds their row; a rollback drops them. `check_storage` finds what a
+crash left behind (`flask files check`).
 
 The type is decided by the file's first bytes, not its name or the browser's claim: PDF,
 images (PNG, JPEG, GIF, WebP) and Office documents (OLE2 .doc/.xls/.ppt and OOXML
@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
-import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.core.clock import now
 from portal.extensions import db
+from portal.files import storage
 from portal.files.models import Attachment
 
 logger = logging.getLogger(__name__)
@@ -123,13 +121,9 @@ def check_upload(upload: FileStorage) -> Checked:
 
 
 def store(checked: Checked, instance_id: int | None, user, purpose: str = "document") -> Attachment:
-    """Add an attachment row; its bytes reach their place when the session commits."""
+    """Add an attachment row; its bytes are kept when the session commits."""
     stored = secrets.token_hex(16)
-    path = _path(stored)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = _temp(path)
-    temp.write_bytes(checked.data)
-    _pending(db.session()).moves.append((temp, path))
+    storage.current().put(stored, checked.data)
     row = Attachment(
         instance_id=instance_id,
         purpose=purpose,
@@ -146,69 +140,28 @@ def store(checked: Checked, instance_id: int | None, user, purpose: str = "docum
 
 
 def _path(stored_name: str) -> Path:
-    return Path(current_app.config["UPLOAD_DIR"]) / stored_name[:2] / stored_name
+    return storage.LocalStorage(current_app.config["UPLOAD_DIR"]).path(stored_name)
 
 
 def file_path(attachment: Attachment) -> Path:
+    """Where the folder storage keeps an attachment (`FILE_STORAGE=local`)."""
     return _path(attachment.stored_name)
 
 
-def disk_sha256(attachment: Attachment) -> str | None:
-    """SHA-256 of the bytes on disk (still under the temporary name before the commit), or None
-    when the file is missing."""
-    path = file_path(attachment)
-    for candidate in (path, _temp(path)):
-        try:
-            with candidate.open("rb") as handle:
-                return hashlib.file_digest(handle, "sha256").hexdigest()
-        except FileNotFoundError:
-            continue
-    return None
+def stored_sha256(attachment: Attachment) -> str | None:
+    """SHA-256 of the bytes in storage (a folder's file still under its temporary name before
+    the commit), or None when they are missing."""
+    return storage.current().sha256(attachment.stored_name)
 
 
-# --- files follow the transaction ------------------------------------------------------------
+disk_sha256 = stored_sha256  # the name /verify's hash code knows
 
-TEMP_SUFFIX = ".part"
+# --- files follow the transaction (storage.py) ---------------------------------------------------
 
-
-def _temp(path: Path) -> Path:
-    return path.with_name(path.name + TEMP_SUFFIX)
-
-
-@dataclass
-class _Pending:
-    moves: list[tuple[Path, Path]] = field(default_factory=list)
-
-
-def _pending(session: Session) -> _Pending:
-    return session.info.setdefault("portal_pending_files", _Pending())
-
-
-def _after_commit(session: Session) -> None:
-    pending = session.info.pop("portal_pending_files", None)
-    for temp, path in pending.moves if pending else []:
-        try:
-            os.replace(temp, path)
-        except OSError:  # the row is committed: `flask files check` reports it
-            logger.exception("attachment %s not moved into place", path.name)
-
-
-def _after_transaction_end(session: Session, transaction) -> None:
-    # Reached with files still pending only when the outermost transaction did not commit:
-    # rolled back, or closed (session.remove() at the end of a request, an exception).
-    if transaction.parent is not None:
-        return
-    pending = session.info.pop("portal_pending_files", None)
-    for temp, _path in pending.moves if pending else []:
-        temp.unlink(missing_ok=True)
-
-
-def listen_to_sessions() -> None:
-    """Move or drop written files when the session commits or ends otherwise (once)."""
-    handlers = (("after_commit", _after_commit), ("after_transaction_end", _after_transaction_end))
-    for name, handler in handlers:
-        if not event.contains(db.session, name, handler):
-            event.listen(db.session, name, handler)
+TEMP_SUFFIX = storage.TEMP_SUFFIX
+IN_FLIGHT_SECONDS = storage.IN_FLIGHT_SECONDS
+StorageReport = storage.StorageReport
+_temp = storage.temp_path
 
 
 def attachments_of(instance_id: int, purpose: str | None = None):
@@ -254,46 +207,9 @@ def remove_from_record(record, attachment: Attachment, user) -> bool:
 
 # --- storage check (`flask files check`) ---------------------------------------------------------
 
-# A temporary file younger than this may belong to a request still running: left alone.
-IN_FLIGHT_SECONDS = 3600
-
-
-@dataclass
-class StorageReport:
-    orphans: list[Path] = field(default_factory=list)  # files without a row
-    missing: list[Attachment] = field(default_factory=list)  # rows without their file
-    # rows committed but their bytes still under the temporary name (moved into place by fix)
-    unfinished: list[Attachment] = field(default_factory=list)
-    removed: list[Path] = field(default_factory=list)  # orphans deleted by --fix
-
 
 def check_storage(fix: bool = False) -> StorageReport:
-    """Compare UPLOAD_DIR with the attachment rows. With `fix`, delete orphan files and finish
+    """Compare the storage with the attachment rows. With `fix`, delete orphan files and finish
     the move of a committed row's file left under its temporary name."""
-    root = Path(current_app.config["UPLOAD_DIR"])
     rows = {a.stored_name: a for a in db.session.scalars(select(Attachment))}
-    report = StorageReport()
-    on_disk = set()
-    cutoff = time.time() - IN_FLIGHT_SECONDS
-    for path in sorted(root.glob("*/*")) if root.is_dir() else []:
-        if not path.is_file():
-            continue
-        name = path.name.removesuffix(TEMP_SUFFIX)
-        if path.name.endswith(TEMP_SUFFIX):
-            if name in rows and not _path(name).exists():
-                report.unfinished.append(rows[name])
-                if fix:
-                    os.replace(path, _path(name))
-                on_disk.add(name)
-                continue
-            if path.stat().st_mtime > cutoff:
-                continue
-        elif name in rows:
-            on_disk.add(name)
-            continue
-        report.orphans.append(path)
-        if fix:
-            path.unlink(missing_ok=True)
-            report.removed.append(path)
-    report.missing = [a for name, a in rows.items() if name not in on_disk]
-    return report
+    return storage.current().check(rows, fix)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort
 from flask_login import current_user
 
 from portal.extensions import db
-from portal.files import services
+from portal.files import storage
 from portal.files.models import Attachment
 from portal.workflow.access import can_view
 from portal.workflow.models import Instance
@@ -21,12 +21,8 @@ def download(attachment_id: int):
         abort(404)
     if not can_view(current_user, db.get_or_404(Instance, attachment.instance_id)):
         abort(403)
-    response = send_file(
-        services.file_path(attachment),
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.original_name,
-        max_age=0,
+    response = storage.current().response(
+        attachment.stored_name, attachment.content_type, attachment.original_name
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
