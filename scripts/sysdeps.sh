@@ -4,7 +4,8 @@
 set -euo pipefail
 # postgresql-client: pg_dump and pg_restore for `flask backup` on PostgreSQL.
 RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk postgresql-client"
-TEST="chromium poppler-utils default-jre-headless"
+# haproxy: the load balancer in front of two nodes in the cluster test (make test-cluster).
+TEST="chromium poppler-utils default-jre-headless haproxy"
 want="$RUNTIME"
 [ "${1:-run}" = "test" ] && want="$RUNTIME $TEST"
 missing=""
