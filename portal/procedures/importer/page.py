@@ -8,12 +8,13 @@ from .anchors import assign_anchors
 from .chars import clean_text, fold_width, widen_punctuation
 from .control import clean_revision, iso_date, parse_control_block
 from .dedupe import is_truncated, mark_duplicates
+from .frame import prepare
 from .frontmatter import FrontMatter
 from .models import ParsedClause, ParsedDocument
 from .noise import remove_inline_noise
 from .repairs import repair_line, repair_warning
 from .segment import segment
-from .split import RawDocument, split_page
+from .split import RawDocument, split_lines
 from .textbuf import SourceText, join_lines
 from .tree import TreeBuilder
 
@@ -85,7 +86,12 @@ def _build(raw: RawDocument, source: str) -> ParsedDocument:
 
 def parse_page(text: str, source: str = "") -> list[ParsedDocument]:
     """Every document of a scraped page (main ones first), cleaned and parsed into clauses."""
-    docs = [_build(raw, source) for raw in split_page(text)]
+    prepared = prepare(text)
+    raws = split_lines(prepared.lines)
+    if raws:
+        raws[0].control = {**prepared.control, **raws[0].control}
+        raws[0].warnings[:0] = prepared.warnings
+    docs = [_build(raw, source) for raw in raws]
     mark_duplicates(docs)
     return docs
 

@@ -1,0 +1,426 @@
+"""Find a document's frame before its clauses are read: what is around the rules, not in them.
+
+``prepare`` runs the format-neutral stages over the raw text, each a small function on
+numbered lines: normalise → source rules (``sources.py``) → page furniture → columns →
+issuing-notice frame → revision history → control header → title block → table of contents
+→ tables and forms → appendix headings.  What a stage finds that is metadata goes into
+``control``; what it removes is reported in ``warnings``.  The lines that remain go on to the
+page splitter and the clause tree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chars import fold_width
+from .control import _CODE, parse_control_block
+from .furniture import Line, normalise_lines, read_columns, remove_furniture
+from .noise import BREADCRUMB
+from .numbering import leading_marker
+from .sources import CompiledRule, detect_sources, matches
+
+_TOP = 15  # the title block and control header sit in this many lines at the top
+_DOC_SUFFIX = re.compile(
+    r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则)"
+    r"(?:\s*[(（][^()（）]{1,8}[)）])?$"
+)
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
+_NOTICE = re.compile(r"关于(?:印发|发布|下发|颁布|修订)《(?P<title>[^》]{2,40})》的通知")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,4}\s*号")
+_RED_HEAD = re.compile(r"[\u4e00-\u9fff]{2,30}文件")
+_NOTICE_TAIL = re.compile(
+    r"(?:抄送|主送|主题词|关键词)\s*[:：].*|.*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印\s*发"
+)
+_LETTER_SPACED = re.compile(r"(?:[\u4e00-\u9fff][ \u3000]+){2,}[\u4e00-\u9fff]")
+_TOC_HEAD = re.compile(r"目\s*录|CONTENTS|Contents|目次")
+_TOC_ENTRY = re.compile(r".{1,60}?(?:\t+|\s{2,}|\.{3,}|…{2,}|·{3,}|\s)\s*\d{1,3}")
+_LEADER = re.compile(r".{1,60}?(?:\.{4,}|…{3,}|·{4,})\s*\d{1,3}")
+_HISTORY_HEAD = re.compile(r"(?:文件)?(?:修订|修改|变更|版本|更改)(?:记录|历史|履历|说明|记录表)")
+_HISTORY_WORDS = re.compile(r"修订|修改|变更|更改")
+_FORM_FIELD = re.compile(r"([^\s:：_|]{1,12})\s*[:：]\s*_{3,}")
+_APPENDIX = re.compile(
+    r"(附[件表录])\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3}|[A-Z])?\s*(?:[:：]\s*|\s+)(\S.{0,40})"
+)
+_CODE_ONLY = re.compile(rf"(?:{_CODE})")
+
+
+@dataclass
+class Prepared:
+    lines: list[Line]
+    control: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _text(lines: list[Line]) -> list[str]:
+    return [fold_width(text).strip() for _, text in lines]
+
+
+def _nonempty(lines: list[Line]) -> list[Line]:
+    return [(n, text) for n, text in lines if text.strip()]
+
+
+def title_like(text: str) -> bool:
+    """A short unpunctuated line naming a document ("…管理办法", "…规定（试行）")."""
+    text = fold_width(text).strip()
+    return 2 <= len(text) <= 40 and not _SENTENCE.search(text) and bool(_DOC_SUFFIX.search(text))
+
+
+# --- source rules ---------------------------------------------------------------------------
+
+
+def apply_sources(lines: list[Line], rules: list[CompiledRule], warnings: list[str]) -> list[Line]:
+    """Drop what the detected sources' rules name; see ``sources.py``."""
+    if not rules:
+        return lines
+    out: list[Line] = []
+    for n, text in lines:
+        folded = fold_width(text).strip()
+        if any(matches(rule.cut_from, folded) for rule in rules):
+            warnings.append(f"删除来源附加内容 (line {n} 起)")
+            break
+        if folded and any(matches(rule.drop, folded) for rule in rules):
+            warnings.append(f"删除来源附加内容 (line {n})")
+            continue
+        out.append((n, text))
+    out = _drop_head(out, rules, warnings)
+    if any(rule.rule.signature for rule in rules):
+        out = _drop_signature(out, warnings)
+    for rule in rules:
+        if rule.title_suffix is not None:
+            out = _strip_title_suffix(out, rule)
+    return out
+
+
+def _drop_head(lines: list[Line], rules: list[CompiledRule], warnings: list[str]) -> list[Line]:
+    heads = [pattern for rule in rules for pattern in rule.head]
+    body = _nonempty(lines)
+    title_at = next((i for i, (_, t) in enumerate(body[:_TOP]) if title_like(t)), None)
+    if not heads or title_at is None:
+        return lines
+    before = body[:title_at]
+    if not all(matches(heads, fold_width(t).strip()) for _, t in before):
+        return lines
+    dropped = {n for n, _ in before}
+    for n in sorted(dropped):
+        warnings.append(f"删除标题前的附言 (line {n})")
+    return [(n, t) for n, t in lines if n not in dropped]
+
+
+def _drop_signature(lines: list[Line], warnings: list[str]) -> list[Line]:
+    """The trailing block of short lines after the last sentence, with a phone, mail or name."""
+    body = _nonempty(lines)
+    end = len(body)
+    while end > 0:
+        text = fold_width(body[end - 1][1]).strip()
+        if len(text) > 30 or text.endswith(("。", "!", "?", ";")) or leading_marker(text):
+            break
+        end -= 1
+    tail = body[end:]
+    if not tail or len(tail) > 6:
+        return lines
+    dropped = {n for n, _ in tail}
+    warnings.append(f"删除邮件签名 (line {tail[0][0]})")
+    return [(n, t) for n, t in lines if n not in dropped]
+
+
+def _strip_title_suffix(lines: list[Line], rule: CompiledRule) -> list[Line]:
+    out = list(lines)
+    for i, (n, text) in enumerate(out):
+        if text.strip():
+            out[i] = (n, rule.title_suffix.sub("", text))
+            break
+    return out
+
+
+# --- issuing notice -------------------------------------------------------------------------
+
+
+def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """An issuing notice around the rules: red head, 〔2025〕7号, 关于印发《…》的通知, addressees,
+    cover text, signature, and at the end 抄送 / 印发 lines.  The rules' own title starts them."""
+    body = _nonempty(lines)
+    for i, (_, text) in enumerate(body[:_TOP]):
+        match = _NOTICE.search(fold_width(text))
+        if not match:
+            continue
+        title = re.sub(r"\s+", "", match.group("title"))
+        start = next(
+            (j for j in range(i + 1, len(body)) if re.sub(r"\s+", "", body[j][1]) == title), None
+        )
+        if start is None:
+            return lines
+        head = body[:start]
+        _note_number(head, control)
+        control.setdefault("notice_title", re.sub(r"\s+", "", fold_width(text)))
+        warnings.append(f"删除发文通知 (line {head[0][0]}–{head[-1][0]})")
+        dropped = {m for m, _ in head}
+        return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
+    # No "关于印发": a red head and a document number above the rules are dropped all the same.
+    red_head = len(body) >= 2 and _RED_HEAD.fullmatch(fold_width(body[0][1]).strip())
+    if red_head and _DOC_NUMBER.fullmatch(fold_width(body[1][1]).strip()):
+        _note_number(body[:2], control)
+        warnings.append(f"删除文件版头 (line {body[0][0]})")
+        dropped = {body[0][0], body[1][0]}
+        return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
+    return lines
+
+
+def _note_number(lines: list[Line], control: dict) -> None:
+    for _, text in lines:
+        number = _DOC_NUMBER.search(fold_width(text))
+        if number:
+            control.setdefault("document_number", re.sub(r"\s+", "", number.group(0)))
+            return
+
+
+def _drop_notice_tail(lines: list[Line], warnings: list[str]) -> list[Line]:
+    out = list(lines)
+    while out and (
+        not out[-1][1].strip() or _NOTICE_TAIL.fullmatch(fold_width(out[-1][1]).strip())
+    ):
+        if out[-1][1].strip():
+            warnings.append(f"删除发文版记 (line {out[-1][0]})")
+        out.pop()
+    return out
+
+
+# --- title block and control header ---------------------------------------------------------
+
+
+def _control_cells(text: str) -> str:
+    """A control-table row pasted as cells ("文件编号\\tXZ-01\\t版本\\tB/1") as "key:value" pairs."""
+    cells = [cell.strip() for cell in re.split(r"\t|\s{2,}", text.strip())]
+    cells = [cell for cell in cells if cell]
+    if len(cells) >= 2 and len(cells) % 2 == 0:
+        return " ".join(f"{k}:{v}" for k, v in zip(cells[::2], cells[1::2], strict=True))
+    return text
+
+
+def _control_line(text: str) -> dict[str, str] | None:
+    """The metadata of a line that is nothing but control keys and values; else None."""
+    folded = fold_width(text).strip()
+    for candidate in (folded, _control_cells(folded)):
+        block = parse_control_block(candidate)
+        rest = candidate[block.end :].strip(" _:")
+        if block.values and not rest:
+            return block.values
+    return None
+
+
+def control_header(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """Control keys above the first clause (one line, key:value lines, cells) become metadata."""
+    out: list[Line] = []
+    seen = 0
+    done = False
+    for n, text in lines:
+        if not text.strip() or done:
+            out.append((n, text))
+            continue
+        seen += 1
+        folded = fold_width(text).strip()
+        if seen > _TOP or leading_marker(folded):
+            done = True
+            out.append((n, text))
+            continue
+        values = _control_line(text)
+        if values:
+            for key, value in values.items():
+                control.setdefault(key, value)
+            warnings.append(f"文件控制信息转为元数据 (line {n})")
+            continue
+        out.append((n, text))
+    return out
+
+
+def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """The first line is the title: letter spacing closed up, a code beside it moved out."""
+    out = list(lines)
+    for i, (n, text) in enumerate(out):
+        if not text.strip():
+            continue
+        if BREADCRUMB.match(fold_width(text)):
+            return out
+        stripped = text.strip()
+        if _LETTER_SPACED.fullmatch(stripped):
+            stripped = re.sub(r"[ \u3000]+", "", stripped)
+        parts = [p for p in re.split(r"\t+|\s{2,}|\u3000+", stripped) if p]
+        if len(parts) == 2 and title_like(parts[0]) and _CODE_ONLY.fullmatch(parts[1]):
+            control.setdefault("code", parts[1])
+            stripped = parts[0]
+        out[i] = (n, stripped)
+        return out
+    return out
+
+
+# --- table of contents ----------------------------------------------------------------------
+
+
+def drop_toc(lines: list[Line], warnings: list[str]) -> list[Line]:
+    """A Word TOC: 目录 then entries ending in a page number after a tab, spaces or leaders."""
+    body = _nonempty(lines)
+    dropped: set[int] = set()
+    for i, (n, text) in enumerate(body[: _TOP * 2]):
+        folded = text.strip()
+        if _TOC_HEAD.fullmatch(re.sub(r"\s+", " ", folded)):
+            entries = [n]
+            for m, entry in body[i + 1 :]:
+                if not _TOC_ENTRY.fullmatch(entry.strip()):
+                    break
+                entries.append(m)
+            if len(entries) >= 3:
+                dropped.update(entries)
+                warnings.append(f"删除目录 (line {n})")
+            break
+    leaders = [n for n, text in body if _LEADER.fullmatch(text.strip())]
+    if len(leaders) >= 2:
+        dropped.update(leaders)
+    return [(n, t) for n, t in lines if n not in dropped]
+
+
+# --- revision history -----------------------------------------------------------------------
+
+
+def _cells(text: str) -> list[str]:
+    return [cell.strip() for cell in text.split("\t")]
+
+
+def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """A revision table (版本 / 日期 / 内容 … as tab-separated rows) becomes the history."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        n, text = lines[i]
+        folded = fold_width(text).strip()
+        header_at = None
+        if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and "\t" in lines[i + 1][1]:
+            header_at = i + 1
+        elif "\t" in text and _is_history_header(_cells(folded)):
+            header_at = i
+        if header_at is None:
+            out.append((n, text))
+            i += 1
+            continue
+        header = [c for c in _cells(fold_width(lines[header_at][1])) if c]
+        rows = []
+        j = header_at + 1
+        while j < len(lines) and "\t" in lines[j][1]:
+            cells = _cells(fold_width(lines[j][1]))
+            rows.append(dict(zip(header, cells, strict=False)))
+            j += 1
+        control.setdefault("revision_history", []).extend(rows)
+        warnings.append(f"修订记录转为文件历史 (line {n})")
+        i = j
+    return out
+
+
+def _is_history_header(cells: list[str]) -> bool:
+    return any("版本" in c or "版次" in c for c in cells) and any(
+        _HISTORY_WORDS.search(c) for c in cells
+    )
+
+
+# --- tables, forms and appendices -----------------------------------------------------------
+
+
+def _markdown_rows(rows: list[list[str]]) -> list[str]:
+    width = max(len(row) for row in rows)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * width]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return lines
+
+
+def tables(lines: list[Line]) -> list[Line]:
+    """Tab-separated rows become a Markdown table; a tab after a clause number is a space."""
+    out: list[Line] = []
+    run: list[tuple[int, list[str]]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        rows = [cells for _, cells in run]
+        out.extend((run[0][0], row) for row in _markdown_rows(rows))
+        run.clear()
+
+    for n, text in lines:
+        if "\t" not in text:
+            flush()
+            out.append((n, text))
+            continue
+        cells = [cell.strip() for cell in text.strip().split("\t")]
+        while cells and not cells[-1]:
+            cells.pop()
+        if len(cells) == 2 and leading_marker(cells[0]) and len(cells[0]) <= 12:
+            flush()
+            out.append((n, f"{cells[0]} {cells[1]}"))  # "1.\t目的"
+            continue
+        if len(cells) < 2:
+            flush()
+            out.append((n, " ".join(cells)))
+            continue
+        run.append((n, cells))
+    flush()
+    return out
+
+
+def forms(lines: list[Line]) -> list[Line]:
+    """Lines of blank form fields ("日期：______  姓名：______") become an empty Markdown table."""
+    out: list[Line] = []
+    fields: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if fields:
+            rows = [["栏目", "填写"]] + [[label, ""] for _, label in fields]
+            out.extend((fields[0][0], row) for row in _markdown_rows(rows))
+            fields.clear()
+
+    for n, text in lines:
+        folded = fold_width(text).strip()
+        labels = _FORM_FIELD.findall(folded)
+        if labels and not _FORM_FIELD.sub("", folded).strip():
+            fields.extend((n, label) for label in labels)
+            continue
+        if text.strip():
+            flush()
+        out.append((n, text))
+    flush()
+    return out
+
+
+def appendix_headings(lines: list[Line]) -> list[Line]:
+    """ "附件1：访客登记表", "附表1  门岗记录" as "附件1 访客登记表", the shape the numbering reads."""
+    out = []
+    for n, text in lines:
+        match = _APPENDIX.fullmatch(fold_width(text).strip())
+        if match and not _SENTENCE.search(match.group(3)):
+            kind, number, title = match.groups()
+            text = f"{kind}{number or ''} {title.strip()}"
+        out.append((n, text))
+    return out
+
+
+# --- the whole frame ------------------------------------------------------------------------
+
+
+def prepare(text: str) -> Prepared:
+    """Run the frame stages over a raw text; see the module docstring."""
+    prepared = Prepared(normalise_lines(text))
+    control, warnings = prepared.control, prepared.warnings
+    lines = prepared.lines
+    rules = detect_sources(_text(lines))
+    if rules:
+        control["source_kind"] = ",".join(rule.rule.name for rule in rules)
+    lines = apply_sources(lines, rules, warnings)
+    lines = remove_furniture(lines, warnings)
+    lines = read_columns(lines, warnings)
+    lines = notice_frame(lines, control, warnings)
+    lines = revision_history(lines, control, warnings)
+    lines = control_header(lines, control, warnings)
+    lines = title_block(lines, control, warnings)
+    lines = drop_toc(lines, warnings)
+    lines = tables(lines)
+    lines = forms(lines)
+    prepared.lines = appendix_headings(lines)
+    return prepared

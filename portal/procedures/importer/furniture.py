@@ -1,0 +1,112 @@
+"""Normalise the raw lines, find page breaks and remove the furniture printed on every page.
+
+A page break shows itself by a page-number line (``第1页 共3页``, ``- 2 -``, ``Page 2 of 5``).
+A running header is a line that repeats at the top of the pages (right after a break);
+a running footer one that repeats right before a break.  Repetition alone is not enough: a
+listing page repeats related documents' titles.  Nothing here names a document or a site.
+Two-column PDF text layers (two texts side by side on each line) are read column by column.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+Line = tuple[int, str]
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad"))
+_PAGE_NUMBER = re.compile(
+    r"第\s*\d{1,4}\s*页\s*[,，/、]?\s*(?:共\s*\d{1,4}\s*页)?"
+    r"|(?:共\s*\d{1,4}\s*页\s*[,，/、]?\s*)第\s*\d{1,4}\s*页"
+    r"|[-—–]\s*\d{1,4}\s*[-—–]"
+    r"|(?:Page|页码|页)\s*[:：]?\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
+    r"|\d{1,4}\s*/\s*\d{1,4}"
+)
+_GAP = re.compile(r"\S(\s{4,}|\t+)\S")
+
+
+def _is_emoji(ch: str) -> bool:
+    code = ord(ch)
+    return 0x1F000 <= code <= 0x1FAFF or (
+        0x2600 <= code <= 0x27BF and unicodedata.category(ch) == "So"
+    )
+
+
+def normalise_lines(text: str) -> list[Line]:
+    """Numbered lines without CR, zero-width characters, emoji or trailing spaces."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    if any(_is_emoji(ch) for ch in text):
+        text = "".join(ch for ch in text if not _is_emoji(ch))
+    return [(n, line.rstrip()) for n, line in enumerate(text.split("\n"), 1)]
+
+
+def is_page_number(line: str) -> bool:
+    return bool(_PAGE_NUMBER.fullmatch(line.strip()))
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\s+", " ", line.strip())
+
+
+def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
+    """Drop page numbers and the running headers and footers next to them.
+
+    The first occurrence of a running header at the very top of the text is kept: it is
+    often the only place the title is printed ("危险废物管理制度    HB-ZD-021").
+    """
+    body = [(n, text) for n, text in lines if text.strip()]
+    breaks = [i for i, (_, text) in enumerate(body) if is_page_number(text)]
+    drop = set(breaks)
+    if breaks:
+        tops = Counter(_key(body[i + 1][1]) for i in breaks if i + 1 < len(body))
+        bottoms = Counter(_key(body[i - 1][1]) for i in breaks if i > 0)
+        first = _key(body[0][1]) if body else ""
+        running = {k for k, c in tops.items() if c >= 2 or (c >= 1 and k == first)}
+        running |= {k for k, c in bottoms.items() if c >= 2}
+        for i, (_, text) in enumerate(body):
+            if _key(text) in running and i > 0:
+                drop.add(i)
+    for i in sorted(drop):
+        warnings.append(f"删除页面版式内容 (line {body[i][0]})")
+    dropped = {body[i][0] for i in drop}
+    return [(n, text) for n, text in lines if n not in dropped]
+
+
+def _columns(text: str) -> tuple[str, str] | None:
+    match = _GAP.search(text.strip())
+    if not match:
+        return None
+    stripped = text.strip()
+    return stripped[: match.start(1)].strip(), stripped[match.end(1) :].strip()
+
+
+def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
+    """Lines holding two columns (a gap of four spaces or a tab between two texts), read left
+    column first.  Only runs of at least three such lines with Chinese on both sides count, so
+    a single "标题    编号" line or a tab table stays as it is."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and "\t" not in lines[j][1] and _two_columns(lines[j][1]):
+            j += 1
+        if j - i >= 3:
+            split = [(n, _columns(text)) for n, text in lines[i:j]]
+            out += [(n, parts[0]) for n, parts in split]
+            out += [(n, parts[1]) for n, parts in split]
+            warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+def _two_columns(text: str) -> bool:
+    parts = _columns(text)
+    if not parts:
+        return False
+    left, right = parts
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    return len(left) >= 6 and len(right) >= 6 and bool(cjk.search(left) and cjk.search(right))

@@ -1,0 +1,116 @@
+"""Source-specific rules as data: one entry per known site or app, nothing of it in the stages.
+
+A rule applies to a text when one of its ``detect`` patterns matches a whole line.  Its
+``drop`` patterns remove whole lines anywhere, ``cut_from`` ends the document at the first
+matching line (a "related articles" block and everything below it), ``head`` drops matching
+lines only before the document's own title, and ``title_suffix`` is cut from the title line.
+``signature`` drops the trailing block of short lines (a mail signature).  Patterns match a
+whole stripped line (``re.fullmatch``) after width folding, so ``:`` stands for ``：`` too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceRule:
+    name: str
+    detect: tuple[str, ...]
+    drop: tuple[str, ...] = ()
+    cut_from: tuple[str, ...] = ()
+    head: tuple[str, ...] = ()
+    title_suffix: str = ""
+    signature: bool = False
+
+
+_SITE_NAMES = r"百度文库|道客巴巴|豆丁网|原创力文档|360文库|360doc|文库|新浪爱问|docin|book118"
+
+SOURCES: tuple[SourceRule, ...] = (
+    SourceRule(
+        name="wechat",
+        detect=(
+            r".*(?:点击|点)上方.{0,6}关注.*",
+            r"阅读原文",
+            r"(?:分享\s*)?(?:点赞|在看|收藏)(?:\s*(?:分享|点赞|在看|收藏|转发))*",
+            r".*长按.{0,6}(?:识别|扫描)?.{0,4}二维码.*",
+        ),
+        drop=(
+            r".*(?:点击|点)上方.{0,6}关注.*",
+            r"原创\s+.{1,30}\s+\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2})?",
+            r"(?:作者|来源|编辑|责编|排版|审核|图片来源)\s*[:|｜].{0,30}",
+            r".*长按.{0,6}(?:识别|扫描)?.{0,4}二维码.*",
+            r"阅读原文",
+            r"(?:分享\s*)?(?:点赞|在看|收藏)(?:\s*(?:分享|点赞|在看|收藏|转发))*",
+            r"-*\s*(?:END|End|THE END|完)\s*-*",
+        ),
+        cut_from=(r"(?:推荐阅读|往期推荐|往期回顾|往期精选|相关阅读)\s*[:]?",),
+        head=(r".{1,20}[!！?？]",),  # a teaser line above the title ("新员工必看！")
+    ),
+    SourceRule(
+        name="document-site",
+        detect=(
+            rf".*\s-\s(?:{_SITE_NAMES})",
+            r".*本文档由.{0,10}上传.*",
+            r"(?:下载文档|VIP专享|VIP专享文档).*",
+        ),
+        drop=(
+            r"首页\s*[>›»].*",
+            r"上传者\s*[:].*",
+            r".*本文档由.{0,10}上传.*",
+            r".*仅供学习交流.*",
+            r"(?:下载文档|收藏|分享|举报|VIP专享文档|VIP专享)(?:\s+(?:下载文档|收藏|分享|举报|打印))*",
+        ),
+        cut_from=(r"(?:相关文档推荐|相关文档|猜你喜欢|相关推荐|热门文档)\s*",),
+        title_suffix=rf"\s*[-_|]\s*(?:{_SITE_NAMES})\s*$",
+    ),
+    SourceRule(
+        name="email",
+        detect=(r"(?:发件人|From)\s*:.*", r"(?:主\s*题|Subject)\s*:.*"),
+        drop=(
+            r"(?:发件人|收件人|抄\s*送|密\s*送|发送时间|日\s*期|主\s*题|From|To|Cc|Sent|Date|Subject)"
+            r"\s*:.*",
+            r">.*",
+        ),
+        cut_from=(r"-{2,}\s*(?:原始邮件|Original Message|转发的邮件)\s*-{2,}",),
+        head=(r".{1,20}[:]", r".{4,80}[。]"),  # the salutation and the cover note
+        signature=True,
+    ),
+)
+
+
+def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern]:
+    return [re.compile(pattern) for pattern in patterns]
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: SourceRule
+    detect: list[re.Pattern]
+    drop: list[re.Pattern]
+    cut_from: list[re.Pattern]
+    head: list[re.Pattern]
+    title_suffix: re.Pattern | None
+
+
+COMPILED = [
+    CompiledRule(
+        rule,
+        _compiled(rule.detect),
+        _compiled(rule.drop),
+        _compiled(rule.cut_from),
+        _compiled(rule.head),
+        re.compile(rule.title_suffix) if rule.title_suffix else None,
+    )
+    for rule in SOURCES
+]
+
+
+def matches(patterns: list[re.Pattern], line: str) -> bool:
+    return any(pattern.fullmatch(line) for pattern in patterns)
+
+
+def detect_sources(lines: list[str]) -> list[CompiledRule]:
+    """The rules whose ``detect`` patterns match some line of the text."""
+    return [rule for rule in COMPILED if any(matches(rule.detect, line) for line in lines)]
