@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from .models import ParsedClause
 
-_TOP_SECTION = {"num_comma", "num_dot", "num_bare", "dot_digit"}
+_TOP_SECTION = {"num_comma", "num_dot", "num_bare", "dot_digit", "article_en"}
 
 
 def _base(clause: ParsedClause, parent: ParsedClause | None, chapter: str | None) -> str:

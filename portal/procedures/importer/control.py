@@ -33,11 +33,12 @@ _KEYS: list[tuple[str, str, str]] = [
     ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
     ("issued_date", r"(?:发布日期|制定日期|修订日期|编制日期)", _DATE),
     ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
+    ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门)", _DEPT),
     ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
     ("document_number", r"(?:发布文号|文号)", r"[^\s]{2,20}?号"),
-    ("prepared_by", r"(?:编制|编写)", _NAME),
-    ("reviewed_by", r"审核", _NAME),
-    ("approved_by", r"(?:批准|审批)", _NAME),
+    ("prepared_by", r"(?:编制人|编写人|编制|编写)", _NAME),
+    ("reviewed_by", r"(?:审核人|审核)", _NAME),
+    ("approved_by", r"(?:批准人|审批人|批准|审批)", _NAME),
 ]
 _KEY_PATTERNS = [
     (name, re.compile(rf"{label}{_SEP}(?P<value>{value})")) for name, label, value in _KEYS

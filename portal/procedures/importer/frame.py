@@ -44,6 +44,7 @@ _APPENDIX = re.compile(
     r"(附[件表录])\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3}|[A-Z])?\s*(?:[:：]\s*|\s+)(\S.{0,40})"
 )
 _CODE_ONLY = re.compile(rf"(?:{_CODE})")
+_ENGLISH_TITLE = re.compile(r"[A-Z][A-Za-z'’&-]*(?: [A-Za-z'’&-]+){1,9}")
 
 
 @dataclass
@@ -250,8 +251,17 @@ def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[L
             control.setdefault("code", parts[1])
             stripped = parts[0]
         out[i] = (n, stripped)
-        return out
+        return _english_title(out, i, control)
     return out
+
+
+def _english_title(lines: list[Line], at: int, control: dict) -> list[Line]:
+    """An English title under the Chinese one ("Supplier Code of Conduct") is metadata."""
+    nxt = next((j for j in range(at + 1, len(lines)) if lines[j][1].strip()), None)
+    if nxt is not None and _ENGLISH_TITLE.fullmatch(lines[nxt][1].strip()):
+        control.setdefault("english_title", lines[nxt][1].strip())
+        return lines[:nxt] + lines[nxt + 1 :]
+    return lines
 
 
 # --- table of contents ----------------------------------------------------------------------

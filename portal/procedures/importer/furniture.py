@@ -109,4 +109,4 @@ def _two_columns(text: str) -> bool:
         return False
     left, right = parts
     cjk = re.compile(r"[\u4e00-\u9fff]")
-    return len(left) >= 6 and len(right) >= 6 and bool(cjk.search(left) and cjk.search(right))
+    return len(left) >= 2 and len(right) >= 2 and bool(cjk.search(left) and cjk.search(right))

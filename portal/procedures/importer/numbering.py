@@ -24,7 +24,7 @@ _CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | 
 # Styles that share one running sequence: a list may switch from "3、" to "4." midway.
 FAMILY = {"num_comma": "num", "num_dot": "num", "num_bare": "num"}
 # Styles whose number can key a decimal child: "8、" owns "8.1", "一、" owns "1.1".
-KEYED = {"decimal", "num_comma", "num_dot", "num_bare", "cn", "dot_digit", "zero_pad"}
+KEYED = {"decimal", "num_comma", "num_dot", "num_bare", "cn", "dot_digit", "zero_pad", "article_en"}
 GLUABLE = {
     "chapter", "article", "section", "cn", "cn_paren", "num_paren", "num_half_paren",
     "num_comma", "num_dot", "circled", "paren_digit", "dot_digit", "upper", "lower",
@@ -50,8 +50,9 @@ _P = {
     "chapter": re.compile(rf"第({CN}|\d{{1,3}})章"),
     "section": re.compile(rf"第({CN}|\d{{1,3}})节"),
     "article": re.compile(rf"第({CN}|\d{{1,3}})条"),
+    "article_en": re.compile(r"(?:Article|Section)\s+(\d{1,3})(?![\d.])"),
     "appendix": re.compile(
-        rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?=\s?[{IDEOGRAPH}])"
+        rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}])"
     ),
     "cn_paren": re.compile(rf"\(({CN})\)、?"),
     "num_paren": re.compile(r"\((\d{1,2})\)、?"),
@@ -142,6 +143,8 @@ def _candidates(ch: str) -> tuple[str, ...]:
         return ("paren_digit",)
     if "\u2488" <= ch <= "\u249b":
         return ("dot_digit",)
+    if ch in "AS":
+        return ("article_en", "upper")
     if "A" <= ch <= "Z":
         return ("upper",)
     if "a" <= ch <= "z":
@@ -180,7 +183,11 @@ def _values(style: str, match: re.Match) -> tuple[int, ...] | None:
 def _number(style: str, raw: str) -> str:
     if style == "bullet":
         return "●"  # "?" is a bullet the scraper broke
+    if style == "article_en":
+        return " ".join(raw.split())
     raw = raw.replace(" ", "")
+    if style == "appendix":
+        return raw.rstrip(":")
     if style in ("cn_paren", "num_paren"):
         return raw.rstrip("、")
     return raw.rstrip("、.)") or raw
@@ -273,6 +280,8 @@ class Scanner:
             )
         if len(path) > 1 and (*path[:-1], path[-1] - 1) in self.seen_keys:
             return True  # the previous sibling exists: "2.3个人…" is clause 2.3
+        if at_start and len(path) > 1 and path[:-1] in self.seen_keys:
+            return True  # under its section, at a paragraph start: "3.1人力资源部负责…"
         if _UNIT.match(text, m.end) or _ASCII_WORD_BEFORE.search(text, 0, m.start):
             return False  # "1.5元", "GB/T 1.1"
         return at_start or len(path) == 1 or path[:-1] in self.seen_keys or path[-1] <= 1
@@ -327,6 +336,7 @@ _CHECKS = {
     "lower": Scanner._check_letter,
     "bullet": Scanner._check_bullet,
     "appendix": Scanner._check_appendix,
+    "article_en": Scanner._check_appendix,  # only at the start of a paragraph
     "zero_pad": Scanner._check_zero_pad,
     "cn_bare": Scanner._check_cn_bare,
     "dash": lambda self, m, text, boundary, at_start: boundary,

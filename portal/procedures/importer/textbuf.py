@@ -58,12 +58,14 @@ def _heading_like(line: str) -> bool:
     return len(stripped) <= 20 and not re.search(r"[,;。!?]", stripped) and not ends_open(stripped)
 
 
-def _breaks(previous: str, starts_marker: bool) -> bool:
+def _breaks(previous: str, starts_marker: bool, line: str = "") -> bool:
     """A new paragraph starts at a numbered line, or after a heading or a finished sentence.
 
     A short line that does not end in a particle ("…决定后由") is a heading or a list item of
-    its own, not the first half of a wrapped sentence.
+    its own, not the first half of a wrapped sentence.  A Markdown table row is a paragraph.
     """
+    if previous.endswith("|") or line.startswith("|"):
+        return True
     return starts_marker or _heading_like(previous) or previous[-1:] in TERMINAL + ":”)】"
 
 
@@ -81,7 +83,7 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
         if pieces:
             # A wrapped line is joined with a space, as the scraper joined the collapsed ones;
             # the space goes when the text is cleaned, after it has marked a possible heading.
-            pieces.append("\n" if _breaks(pieces[-1], starts_marker) else " ")
+            pieces.append("\n" if _breaks(pieces[-1], starts_marker, line) else " ")
             length += 1
         buffer.starts.append((length, number))
         pieces.append(line)
