@@ -146,7 +146,7 @@ def test_document_to_dict_is_the_dry_run_shape(basic):
     data = document_to_dict(basic[2])
     assert list(data) == [
         "title", "code", "revision", "effective_date", "source", "duplicate_of", "truncated",
-        "warnings", "clauses",
+        "warnings", "suggestions", "clauses",
     ]  # fmt: skip
     assert data["duplicate_of"] == "来访人员登记规定"
     first = data["clauses"][0]

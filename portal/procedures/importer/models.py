@@ -42,6 +42,8 @@ class ParsedDocument:
     clauses: list[ParsedClause] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     repairs: list[dict[str, Any]] = field(default_factory=list)
+    # Uncertain repairs for the reviewer: {from, to, line, context}; nothing was changed.
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
 
     def walk(self):
         """Yield every clause of the document in document order."""
@@ -70,5 +72,6 @@ def document_to_dict(doc: ParsedDocument) -> dict[str, Any]:
         "duplicate_of": doc.duplicate_of,
         "truncated": doc.truncated,
         "warnings": list(doc.warnings),
+        "suggestions": list(doc.suggestions),
         "clauses": [clause_to_dict(clause) for clause in doc.clauses],
     }

@@ -12,6 +12,7 @@ from .frame import prepare
 from .frontmatter import FrontMatter
 from .models import ParsedClause, ParsedDocument
 from .noise import remove_inline_noise
+from .ocr import repair_ocr
 from .repairs import repair_line, repair_warning
 from .segment import segment
 from .split import RawDocument, split_lines
@@ -28,7 +29,9 @@ def _repair(raw: RawDocument, doc: ParsedDocument) -> list[tuple[int, str]]:
     lines = []
     for number, line in raw.lines:
         fixed, records = repair_line(line, number)
-        doc.repairs.extend(records)
+        fixed, ocr_records, suggestions = repair_ocr(fixed, number)
+        doc.repairs.extend(records + ocr_records)
+        doc.suggestions.extend(suggestions)
         lines.append((number, fixed))
     doc.warnings.extend(repair_warning(record) for record in doc.repairs)
     return lines
