@@ -30,6 +30,14 @@ def ends_open(text: str) -> bool:
     return text[-1:] in FUNCTION_TAIL and not text.endswith("目的")
 
 
+_FOLD_KEEP_TABS = {**_FOLD_TABLE, ord("\t"): "\t"}
+
+
+def fold_width_keep_tabs(text: str) -> str:
+    """``fold_width`` that leaves tabs alone: they still separate table cells."""
+    return text.translate(_FOLD_KEEP_TABS)
+
+
 def fold_width(text: str) -> str:
     """Map full-width ASCII forms to ASCII and every exotic space to a plain space."""
     return text.translate(_FOLD_TABLE)

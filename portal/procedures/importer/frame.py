@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .chars import fold_width
 from .control import _CODE, parse_control_block
 from .furniture import Line, normalise_lines, read_columns, remove_furniture
 from .noise import BREADCRUMB
@@ -47,6 +46,11 @@ _CODE_ONLY = re.compile(rf"(?:{_CODE})")
 _ENGLISH_TITLE = re.compile(r"[A-Z][A-Za-z'’&-]*(?: [A-Za-z'’&-]+){1,9}")
 
 
+def _folded(text: str) -> str:
+    """Lines are width-folded by ``normalise_lines``; this only marks where that is relied on."""
+    return text
+
+
 @dataclass
 class Prepared:
     lines: list[Line]
@@ -55,7 +59,7 @@ class Prepared:
 
 
 def _text(lines: list[Line]) -> list[str]:
-    return [fold_width(text).strip() for _, text in lines]
+    return [_folded(text).strip() for _, text in lines]
 
 
 def _nonempty(lines: list[Line]) -> list[Line]:
@@ -64,7 +68,7 @@ def _nonempty(lines: list[Line]) -> list[Line]:
 
 def title_like(text: str) -> bool:
     """A short unpunctuated line naming a document ("…管理办法", "…规定（试行）")."""
-    text = fold_width(text).strip()
+    text = _folded(text).strip()
     return 2 <= len(text) <= 40 and not _SENTENCE.search(text) and bool(_DOC_SUFFIX.search(text))
 
 
@@ -77,7 +81,7 @@ def apply_sources(lines: list[Line], rules: list[CompiledRule], warnings: list[s
         return lines
     out: list[Line] = []
     for n, text in lines:
-        folded = fold_width(text).strip()
+        folded = _folded(text).strip()
         if any(matches(rule.cut_from, folded) for rule in rules):
             warnings.append(f"删除来源附加内容 (line {n} 起)")
             break
@@ -101,7 +105,7 @@ def _drop_head(lines: list[Line], rules: list[CompiledRule], warnings: list[str]
     if not heads or title_at is None:
         return lines
     before = body[:title_at]
-    if not all(matches(heads, fold_width(t).strip()) for _, t in before):
+    if not all(matches(heads, _folded(t).strip()) for _, t in before):
         return lines
     dropped = {n for n, _ in before}
     for n in sorted(dropped):
@@ -114,7 +118,7 @@ def _drop_signature(lines: list[Line], warnings: list[str]) -> list[Line]:
     body = _nonempty(lines)
     end = len(body)
     while end > 0:
-        text = fold_width(body[end - 1][1]).strip()
+        text = _folded(body[end - 1][1]).strip()
         if len(text) > 30 or text.endswith(("。", "!", "?", ";")) or leading_marker(text):
             break
         end -= 1
@@ -143,7 +147,7 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
     cover text, signature, and at the end 抄送 / 印发 lines.  The rules' own title starts them."""
     body = _nonempty(lines)
     for i, (_, text) in enumerate(body[:_TOP]):
-        match = _NOTICE.search(fold_width(text))
+        match = _NOTICE.search(_folded(text))
         if not match:
             continue
         title = re.sub(r"\s+", "", match.group("title"))
@@ -154,13 +158,13 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
             return lines
         head = body[:start]
         _note_number(head, control)
-        control.setdefault("notice_title", re.sub(r"\s+", "", fold_width(text)))
+        control.setdefault("notice_title", re.sub(r"\s+", "", _folded(text)))
         warnings.append(f"删除发文通知 (line {head[0][0]}–{head[-1][0]})")
         dropped = {m for m, _ in head}
         return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
     # No "关于印发": a red head and a document number above the rules are dropped all the same.
-    red_head = len(body) >= 2 and _RED_HEAD.fullmatch(fold_width(body[0][1]).strip())
-    if red_head and _DOC_NUMBER.fullmatch(fold_width(body[1][1]).strip()):
+    red_head = len(body) >= 2 and _RED_HEAD.fullmatch(_folded(body[0][1]).strip())
+    if red_head and _DOC_NUMBER.fullmatch(_folded(body[1][1]).strip()):
         _note_number(body[:2], control)
         warnings.append(f"删除文件版头 (line {body[0][0]})")
         dropped = {body[0][0], body[1][0]}
@@ -170,7 +174,7 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
 
 def _note_number(lines: list[Line], control: dict) -> None:
     for _, text in lines:
-        number = _DOC_NUMBER.search(fold_width(text))
+        number = _DOC_NUMBER.search(_folded(text))
         if number:
             control.setdefault("document_number", re.sub(r"\s+", "", number.group(0)))
             return
@@ -178,9 +182,7 @@ def _note_number(lines: list[Line], control: dict) -> None:
 
 def _drop_notice_tail(lines: list[Line], warnings: list[str]) -> list[Line]:
     out = list(lines)
-    while out and (
-        not out[-1][1].strip() or _NOTICE_TAIL.fullmatch(fold_width(out[-1][1]).strip())
-    ):
+    while out and (not out[-1][1].strip() or _NOTICE_TAIL.fullmatch(_folded(out[-1][1]).strip())):
         if out[-1][1].strip():
             warnings.append(f"删除发文版记 (line {out[-1][0]})")
         out.pop()
@@ -201,8 +203,8 @@ def _control_cells(text: str) -> str:
 
 def _control_line(text: str) -> dict[str, str] | None:
     """The metadata of a line that is nothing but control keys and values; else None."""
-    folded = fold_width(text).strip()
-    for candidate in (folded, _control_cells(folded)):
+    folded = _folded(text).strip()
+    for candidate in (folded.replace("\t", " "), _control_cells(folded)):
         block = parse_control_block(candidate)
         rest = candidate[block.end :].strip(" _:")
         if block.values and not rest:
@@ -220,7 +222,7 @@ def control_header(lines: list[Line], control: dict, warnings: list[str]) -> lis
             out.append((n, text))
             continue
         seen += 1
-        folded = fold_width(text).strip()
+        folded = _folded(text).strip()
         if seen > _TOP or leading_marker(folded):
             done = True
             out.append((n, text))
@@ -241,7 +243,7 @@ def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[L
     for i, (n, text) in enumerate(out):
         if not text.strip():
             continue
-        if BREADCRUMB.match(fold_width(text)):
+        if BREADCRUMB.match(_folded(text)):
             return out
         stripped = text.strip()
         if _LETTER_SPACED.fullmatch(stripped):
@@ -302,7 +304,7 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
     i = 0
     while i < len(lines):
         n, text = lines[i]
-        folded = fold_width(text).strip()
+        folded = _folded(text).strip()
         header_at = None
         if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and "\t" in lines[i + 1][1]:
             header_at = i + 1
@@ -312,11 +314,11 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
             out.append((n, text))
             i += 1
             continue
-        header = [c for c in _cells(fold_width(lines[header_at][1])) if c]
+        header = [c for c in _cells(_folded(lines[header_at][1])) if c]
         rows = []
         j = header_at + 1
         while j < len(lines) and "\t" in lines[j][1]:
-            cells = _cells(fold_width(lines[j][1]))
+            cells = _cells(_folded(lines[j][1]))
             rows.append(dict(zip(header, cells, strict=False)))
             j += 1
         control.setdefault("revision_history", []).extend(rows)
@@ -387,7 +389,7 @@ def forms(lines: list[Line]) -> list[Line]:
             fields.clear()
 
     for n, text in lines:
-        folded = fold_width(text).strip()
+        folded = _folded(text).strip() if "___" in text else ""
         labels = _FORM_FIELD.findall(folded)
         if labels and not _FORM_FIELD.sub("", folded).strip():
             fields.extend((n, label) for label in labels)
@@ -403,7 +405,7 @@ def appendix_headings(lines: list[Line]) -> list[Line]:
     """ "附件1：访客登记表", "附表1  门岗记录" as "附件1 访客登记表", the shape the numbering reads."""
     out = []
     for n, text in lines:
-        match = _APPENDIX.fullmatch(fold_width(text).strip())
+        match = _APPENDIX.fullmatch(_folded(text).strip())
         if match and not _SENTENCE.search(match.group(3)):
             kind, number, title = match.groups()
             text = f"{kind}{number or ''} {title.strip()}"

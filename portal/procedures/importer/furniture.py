@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections import Counter
 
+from .chars import fold_width_keep_tabs
+
 Line = tuple[int, str]
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad"))
@@ -26,18 +28,19 @@ _PAGE_NUMBER = re.compile(
 _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
 
-def _is_emoji(ch: str) -> bool:
-    code = ord(ch)
-    return 0x1F000 <= code <= 0x1FAFF or (
-        0x2600 <= code <= 0x27BF and unicodedata.category(ch) == "So"
-    )
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
+
+
+def _drop_emoji(match: re.Match) -> str:
+    ch = match.group(0)
+    return "" if ord(ch) >= 0x1F000 or unicodedata.category(ch) == "So" else ch
 
 
 def normalise_lines(text: str) -> list[Line]:
-    """Numbered lines without CR, zero-width characters, emoji or trailing spaces."""
+    """Numbered lines, width-folded (tabs kept), without CR, zero-width characters, emoji or
+    trailing spaces."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
-    if any(_is_emoji(ch) for ch in text):
-        text = "".join(ch for ch in text if not _is_emoji(ch))
+    text = fold_width_keep_tabs(_EMOJI.sub(_drop_emoji, text))
     return [(n, line.rstrip()) for n, line in enumerate(text.split("\n"), 1)]
 
 
@@ -104,6 +107,8 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
 
 
 def _two_columns(text: str) -> bool:
+    if len(text) > 200:
+        return False
     parts = _columns(text)
     if not parts:
         return False

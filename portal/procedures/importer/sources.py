@@ -107,8 +107,11 @@ COMPILED = [
 ]
 
 
+_LONGEST = 200  # furniture is a short line; a long one is text, whatever it contains
+
+
 def matches(patterns: list[re.Pattern], line: str) -> bool:
-    return any(pattern.fullmatch(line) for pattern in patterns)
+    return len(line) <= _LONGEST and any(pattern.fullmatch(line) for pattern in patterns)
 
 
 def detect_sources(lines: list[str]) -> list[CompiledRule]:
