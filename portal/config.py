@@ -42,6 +42,14 @@ def from_environment(instance_path: str) -> dict:
     """Build the configuration mapping from the environment (read at app creation, not import)."""
     instance = Path(instance_path)
     env = os.environ.get
+    settings = _settings(instance, env)
+    if env("DATABASE_POOLER", "") == "transaction":  # docs/operations.md, "Several nodes"
+        uri = settings["SQLALCHEMY_DATABASE_URI"]
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(uri, transaction_pooler=True)
+    return settings
+
+
+def _settings(instance: Path, env) -> dict:
     return {
         # Required on PostgreSQL; generated into instance/ on SQLite (settle_secret_key).
         "SECRET_KEY": env("SECRET_KEY") or None,
@@ -93,8 +101,12 @@ def from_environment(instance_path: str) -> dict:
     }
 
 
-def engine_options(uri: str) -> dict:
-    """SQLite gets WAL and a busy timeout (set on connect); others keep pool defaults."""
+def engine_options(uri: str, transaction_pooler: bool = False) -> dict:
+    """SQLite gets WAL and a busy timeout (set on connect); others keep pool defaults. Behind a
+    pooler in transaction mode (pgbouncer) psycopg must not prepare statements on the server:
+    the next transaction may run on another server connection."""
     if uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    if transaction_pooler:
+        return {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
     return {"pool_pre_ping": True}
