@@ -46,6 +46,8 @@ def looks_like_heading(text: str) -> bool:
     core = re.sub(r"\s+", "", text)
     if re.search(f"[{IDEOGRAPH}]\\.$", core):
         return False  # "订单的跟进与管理." ends a sentence with an ASCII full stop
+    if core.count("《") != core.count("》"):
+        return False  # half a book title: the sentence goes on
     colon = core.endswith(":")
     core = core.rstrip(":")
     if not core or len(core) > 25 or _SENTENCE_PUNCT.search(core) or ends_open(core):

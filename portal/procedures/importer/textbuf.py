@@ -55,6 +55,8 @@ class SourceText:
 
 def _heading_like(line: str) -> bool:
     stripped = line.strip()
+    if stripped.count("《") > stripped.count("》"):
+        return False  # a book title wrapped in two: "根据《物资管理基本" + "制度》…"
     return len(stripped) <= 20 and not re.search(r"[,;。!?]", stripped) and not ends_open(stripped)
 
 

@@ -1,0 +1,275 @@
+"""The importer's format-neutral stages, one failure kind per test (see issue 15).
+
+Every text here is invented for the test.
+"""
+
+from __future__ import annotations
+
+from portal.procedures.importer import parse_page
+from portal.procedures.importer.frame import (
+    appendix_headings,
+    apply_sources,
+    control_header,
+    drop_toc,
+    forms,
+    notice_frame,
+    prepare,
+    revision_history,
+    tables,
+    title_block,
+)
+from portal.procedures.importer.furniture import normalise_lines, read_columns, remove_furniture
+from portal.procedures.importer.numbering import Scanner, leading_marker
+from portal.procedures.importer.ocr import repair_ocr
+from portal.procedures.importer.sources import SOURCES, detect_sources
+
+
+def lines(text: str):
+    return normalise_lines(text)
+
+
+def texts(numbered) -> list[str]:
+    return [text for _, text in numbered if text.strip()]
+
+
+# --- normalise ------------------------------------------------------------------------------
+
+
+def test_normalise_crlf_zero_width_emoji_and_widths_but_not_tabs():
+    got = normalise_lines("一、目的\u200b：👉说明\r\n甲\t乙  \r丙")
+    assert got == [(1, "一、目的:说明"), (2, "甲\t乙"), (3, "丙")]
+
+
+# --- page furniture -------------------------------------------------------------------------
+
+
+def test_page_numbers_and_running_header_go_first_header_stays():
+    text = (
+        "仓储管理规定    CK-01\n第一条 甲。\n第1页 共2页\n仓储管理规定    CK-01\n"
+        "第二条 乙。\n- 2 -\nPage 3 of 3\n"
+    )
+    warnings: list[str] = []
+    got = texts(remove_furniture(lines(text), warnings))
+    assert got == ["仓储管理规定    CK-01", "第一条 甲。", "第二条 乙。"]
+    assert warnings
+
+
+def test_repeated_titles_without_page_breaks_are_not_furniture():
+    text = "目录页\n前台接待管理制度\n甲。\n前台接待管理制度\n乙。\n前台接待管理制度\n丙。\n"
+    assert texts(remove_furniture(lines(text), [])) == texts(lines(text))
+
+
+def test_page_number_inside_a_wrapped_sentence_rejoins():
+    docs = parse_page("物资管理办法\n第一条 根据《物资管理基本\n- 1 -\n制度》，制定本办法。\n")
+    assert "《物资管理基本制度》" in docs[0].clauses[0].text
+
+
+def test_two_columns_are_read_left_then_right():
+    text = (
+        "第一条 甲方负责          第三条 丙方负责\n"
+        "日常检查。                检查记录。\n"
+        "第二条 乙方负责          第四条 本办法\n"
+        "月度抽查。                自发布起施行。\n"
+    )
+    got = texts(read_columns(lines(text), []))
+    assert got[:2] == ["第一条 甲方负责", "日常检查。"]
+    assert got[4:6] == ["第三条 丙方负责", "检查记录。"]
+
+
+def test_a_title_and_code_line_is_not_two_columns():
+    text = "危险废物管理制度    HB-ZD-021\n第一条 甲。\n"
+    assert texts(read_columns(lines(text), [])) == texts(lines(text))
+
+
+# --- source rules ---------------------------------------------------------------------------
+
+
+def test_source_rules_are_data_one_per_source():
+    assert {rule.name for rule in SOURCES} == {"wechat", "document-site", "email"}
+
+
+def test_wechat_furniture_goes_and_the_title_stays():
+    text = (
+        "点击上方蓝字 关注我们\n原创 某人 某号 2025-01-02 08:00\n必读！\n仓库防火规定\n"
+        "一、严禁烟火。\nEND\n推荐阅读\n▶ 别的文章\n阅读原文\n分享 点赞 在看\n"
+    )
+    numbered = lines(text)
+    rules = detect_sources(texts(numbered))
+    assert [r.rule.name for r in rules] == ["wechat"]
+    assert texts(apply_sources(numbered, rules, [])) == ["仓库防火规定", "一、严禁烟火。"]
+
+
+def test_document_site_suffix_upload_line_and_footer():
+    text = "出差管理制度 - 百度文库\n本文档由用户上传，仅供学习交流\n第一条 甲。\n下载文档 收藏\n相关文档推荐\n别的制度\n"
+    numbered = lines(text)
+    got = texts(apply_sources(numbered, detect_sources(texts(numbered)), []))
+    assert got == ["出差管理制度", "第一条 甲。"]
+
+
+def test_email_headers_cover_note_signature_and_quoted_reply():
+    text = (
+        "发件人: 甲 <a@example.com>\n主题: 回复: 门禁管理规定\n\n各位：\n现发布门禁管理规定，请执行。\n"
+        "门禁管理规定\n一、刷卡进出。\n二、访客登记。\n\n张三\n行政部\n电话：010-1234\n"
+        "> 发件人: 乙\n> 初稿意见。\n"
+    )
+    numbered = lines(text)
+    got = texts(apply_sources(numbered, detect_sources(texts(numbered)), []))
+    assert got == ["门禁管理规定", "一、刷卡进出。", "二、访客登记。"]
+
+
+def test_plain_text_matches_no_source_rule():
+    assert detect_sources(["仓库管理规定", "第一条 甲。"]) == []
+
+
+# --- issuing notice -------------------------------------------------------------------------
+
+
+def test_notice_frame_gives_the_rules_title_and_the_document_number():
+    text = (
+        "某某公司文件\n某司〔2025〕3号\n关于印发《用车管理办法》的通知\n各部门：\n现印发给你们。\n"
+        "附件：用车管理办法\n某某公司\n2025年1月2日\n用车管理办法\n第一条 甲。\n"
+        "抄送：领导班子\n某某公司办公室    2025年1月2日印发\n"
+    )
+    control: dict = {}
+    got = texts(notice_frame(lines(text), control, []))
+    assert got == ["用车管理办法", "第一条 甲。"]
+    assert control["document_number"] == "某司〔2025〕3号"
+
+
+def test_red_head_without_a_covering_notice():
+    control: dict = {}
+    got = texts(
+        notice_frame(lines("某某公司文件\n某司〔2024〕9号\n值班规定\n一、甲。\n"), control, [])
+    )
+    assert got == ["值班规定", "一、甲。"] and control["document_number"] == "某司〔2024〕9号"
+
+
+# --- title block and control header ---------------------------------------------------------
+
+
+def test_control_header_on_one_line_above_the_title():
+    control: dict = {}
+    text = "文件编号：QP-01  版本：B/0  生效日期：2025年4月1日\n培训管理程序\n1 目的\n"
+    assert texts(control_header(lines(text), control, [])) == ["培训管理程序", "1 目的"]
+    assert (control["code"], control["revision"], control["effective_date"]) == (
+        "QP-01",
+        "B/0",
+        "2025年4月1日",
+    )
+
+
+def test_control_header_as_key_value_lines_and_as_cells():
+    control: dict = {}
+    text = "印章管理规定\n编号：YZ-02\n归口部门：办公室\n批准：陈某某\n文件编号\tYZ-09\t批准人\t王某\n1 总则\n"
+    assert texts(control_header(lines(text), control, [])) == ["印章管理规定", "1 总则"]
+    assert control["code"] == "YZ-02"
+    assert (control["owner"], control["approved_by"]) == ("办公室", "陈某某")
+
+
+def test_letter_spaced_title_and_code_beside_the_title():
+    assert texts(title_block(lines("员 工 考 勤 规 定\n一、甲。"), {}, [])) == [
+        "员工考勤规定",
+        "一、甲。",
+    ]
+    control: dict = {}
+    assert texts(title_block(lines("废物管理制度    HB-01\n"), control, [])) == ["废物管理制度"]
+    assert control["code"] == "HB-01"
+
+
+def test_english_title_under_the_chinese_one_is_metadata():
+    control: dict = {}
+    got = texts(
+        title_block(lines("供应商准则\nSupplier Code of Conduct\nArticle 1 总则\n"), control, [])
+    )
+    assert got == ["供应商准则", "Article 1 总则"]
+    assert control["english_title"] == "Supplier Code of Conduct"
+
+
+# --- TOC, revision history, tables, forms, appendices ---------------------------------------
+
+
+def test_word_toc_with_tabs_and_dot_leaders():
+    text = "投诉处理程序\n目  录\n1 目的\t1\n2 职责\t1\n3 流程..........2\n1 目的\n甲。\n"
+    assert texts(drop_toc(lines(text), [])) == ["投诉处理程序", "1 目的", "甲。"]
+
+
+def test_revision_history_table_becomes_the_history():
+    text = "修订记录\n版本\t日期\t修订内容\nA/0\t2021-01-01\t首次发布\nB/0\t2023-01-01\t增加一条\n1 总则\n"
+    control: dict = {}
+    assert texts(revision_history(lines(text), control, [])) == ["1 总则"]
+    assert control["revision_history"] == [
+        {"版本": "A/0", "日期": "2021-01-01", "修订内容": "首次发布"},
+        {"版本": "B/0", "日期": "2023-01-01", "修订内容": "增加一条"},
+    ]
+
+
+def test_tab_after_a_number_is_a_space_and_tab_rows_are_a_table():
+    got = texts(tables(lines("1.\t目的\n岗位\t限额\n经理\t200\n2.\t范围\n")))
+    assert got == ["1. 目的", "| 岗位 | 限额 |", "| --- | --- |", "| 经理 | 200 |", "2. 范围"]
+
+
+def test_blank_form_fields_become_an_empty_table():
+    got = texts(forms(lines("附件1 登记表\n日期：______  姓名：______\n")))
+    assert got == ["附件1 登记表", "| 栏目 | 填写 |", "| --- | --- |", "| 日期 |  |", "| 姓名 |  |"]
+
+
+def test_appendix_headings_with_colon_or_two_spaces():
+    got = texts(
+        appendix_headings(lines("附件1：访客登记表\n附表2  交接记录\n附件：用车办法说明。\n"))
+    )
+    assert got == ["附件1 访客登记表", "附表2 交接记录", "附件:用车办法说明。"]
+    marker = leading_marker("附件1:访客登记表")
+    assert (marker.style, marker.number) == ("appendix", "附件1")
+
+
+def test_appendices_are_sections_not_glued_to_the_last_clause():
+    text = "访客制度\n一、甲。\n二、乙。\n附件1：登记表\n日期：____  姓名：____\n附表1  交接记录\n"
+    doc = parse_page(text)[0]
+    assert [c.number for c in doc.clauses] == ["一", "二", "附件1", "附表1"]
+    assert doc.clauses[1].text == "乙。"
+    assert "| 日期 | |" in doc.clauses[2].text
+
+
+# --- numbering ------------------------------------------------------------------------------
+
+
+def test_decimal_under_its_section_before_a_unit_word_is_a_clause():
+    scanner = Scanner(inline=False)
+    scanner.scan("3 职责")
+    assert [m.number for m in scanner.scan("3.1人力资源部负责培训。")] == ["3.1"]
+    assert Scanner(inline=False).scan("1.5元以下") == []
+
+
+def test_english_article_numbering_owns_its_decimals():
+    doc = parse_page("行为准则\nArticle 1 总则\n1.1 甲。\nArticle 2 劳工\n2.1 乙。\n")[0]
+    assert [c.number for c in doc.clauses] == ["Article 1", "Article 2"]
+    assert [c.number for c in doc.clauses[1].children] == ["2.1"]
+    assert doc.clauses[0].anchor == "s-1"
+
+
+# --- OCR ------------------------------------------------------------------------------------
+
+
+def test_ocr_repairs_only_when_a_word_confirms_it():
+    assert (
+        repair_ocr("到货当曰完成，己经入库，末经批准", 3)[0] == "到货当日完成，已经入库，未经批准"
+    )
+    assert repair_ocr("2O25年3月1曰", 3)[0] == "2025年3月1日"
+    for correct in ("期末考核", "自己负责", "周末值班", "子曰"):
+        assert repair_ocr(correct, 1) == (correct, [], [])
+
+
+def test_unconfirmed_rare_confusion_is_a_suggestion_not_a_change():
+    line, repairs, suggestions = repair_ocr("于曰后", 7)
+    assert line == "于曰后" and repairs == []
+    assert suggestions == [{"from": "曰", "to": "日", "line": 7, "context": "于曰后"}]
+
+
+# --- the whole frame ------------------------------------------------------------------------
+
+
+def test_prepare_keeps_a_plain_document_as_it_is():
+    text = "样品管理办法\n第一条 甲。\n第二条 乙。\n"
+    prepared = prepare(text)
+    assert texts(prepared.lines) == ["样品管理办法", "第一条 甲。", "第二条 乙。"]
+    assert prepared.control == {} and prepared.warnings == []
