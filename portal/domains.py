@@ -4,6 +4,7 @@ from portal import (
     admin,
     auth,
     complaints,
+    designer,
     files,
     health,
     home,
@@ -29,5 +30,6 @@ MODULES = [
     seals,
     complaints,
     supplies,
+    designer,
     search,
 ]

@@ -22,6 +22,8 @@ class FormType:
     description: str = ""
     # Who may start one (the home page offers the form only to them); None: every user.
     can_start: Callable[[object], bool] | None = None
+    url_args: tuple[tuple[str, str], ...] = ()  # arguments of new_endpoint (a designed form's key)
+    group: str = ""
 
 
 def register_form(app: Flask, form: FormType) -> None:
@@ -32,6 +34,15 @@ def form_types(app: Flask) -> list[FormType]:
     return list(app.extensions.get("portal_forms", []))
 
 
+def register_form_source(app: Flask, source: Callable[[object], list[FormType]]) -> None:
+    """Forms that are data (designed by an administrator): `source(user)` lists those the
+    user may start."""
+    app.extensions.setdefault("portal_form_sources", []).append(source)
+
+
 def startable_forms(app: Flask, user) -> list[FormType]:
     """The forms this user may start: what 发起申请 offers."""
-    return [f for f in form_types(app) if f.can_start is None or f.can_start(user)]
+    forms = [f for f in form_types(app) if f.can_start is None or f.can_start(user)]
+    for source in app.extensions.get("portal_form_sources", []):
+        forms.extend(source(user))
+    return forms

@@ -253,9 +253,27 @@ def register_flow(app, flow: Flow) -> None:
         ACTION_LABELS.setdefault(spec.key, spec.trail or spec.label)
 
 
+def register_flow_source(app, source) -> None:
+    """Flows that are data rather than code (forms an administrator designs): `source.flow(key)`
+    gives the Flow of a key it knows or None, `source.flows()` all of them."""
+    app.extensions.setdefault("portal_flow_sources", []).append(source)
+
+
 def get_flow(key: str) -> Flow:
-    return current_app.extensions["portal_flows"][key]
+    flows = current_app.extensions["portal_flows"]
+    if key in flows:
+        return flows[key]
+    for source in current_app.extensions.get("portal_flow_sources", ()):
+        flow = source.flow(key)
+        if flow is not None:
+            return flow
+    raise KeyError(key)
 
 
-def all_flows() -> list[Flow]:
-    return list(current_app.extensions.get("portal_flows", {}).values())
+def all_flows(sources: bool = True) -> list[Flow]:
+    """Every flow: the registered ones, then (unless `sources` is False) those of the sources."""
+    flows = list(current_app.extensions.get("portal_flows", {}).values())
+    if sources:
+        for source in current_app.extensions.get("portal_flow_sources", ()):
+            flows.extend(source.flows())
+    return flows

@@ -101,7 +101,7 @@ def check_pages(app) -> None:
     """At start-up: every Step.page is declared and every page is named by one step."""
     with app.app_context():
         declared = app.extensions.get("portal_step_pages", {})
-        named = {s.page: f.key for f in all_flows() for s in f.steps if s.page}
+        named = {s.page: f.key for f in all_flows(sources=False) for s in f.steps if s.page}
         missing = sorted(set(named) - set(declared))
         orphans = sorted(set(declared) - set(named))
         if missing or orphans:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from portal.procedures.importer import parse_page
 from portal.procedures.importer.score import (
     Expected,
     ExpectedDocument,
     parse_outline,
+    score_directory,
     score_documents,
 )
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 PAGE = "样品保管办法\n第一章 总则\n第一条 为规范样品保管，制定本办法。\n第二条 本办法自发布之日起施行。\n"
 EXPECTED = """documents:
@@ -82,3 +86,14 @@ def test_score_command_without_expectations_fails(runner, tmp_path):
 def test_import_without_paths_is_a_usage_error(runner):
     result = runner.invoke(args=["procedures", "import"])
     assert result.exit_code == 2
+
+
+def test_fixture_corpus_meets_the_targets():
+    """Our own corpus (tests/procedures/corpus): the targets of issue 15, on every run."""
+    score = score_directory(CORPUS)
+    assert score.files >= 15
+    assert score.documents_found == score.documents_expected
+    assert score.titles_exact == score.documents_expected, score.failures
+    assert score.metadata_exact == score.documents_expected, score.failures
+    assert (score.noise_left, score.text_missing) == (0, 0), score.failures
+    assert min(score.precision, score.recall, score.nesting) >= 0.98, score.failures

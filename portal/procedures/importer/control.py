@@ -17,7 +17,7 @@ _CODE = (
     r"(?:[-.](?:[A-Za-z0-9]+|[\u4e00-\u9fff]+(?=-)))*(?: \d+-\d{4})?"
 )
 _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[xX]{2}/\d{1,2}/\d{1,2}"
-_REVISION = r"[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+(?:\.\d+)*"
+_REVISION = r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
 _DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
 _SEP = r"\s*[:：]?\s*"
 # A person's name: a whole word that is not the next heading ("编制审核批准", "审核文件编号").

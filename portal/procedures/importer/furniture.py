@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 
 from .chars import fold_width_keep_tabs
+from .frontmatter import title_like
 
 Line = tuple[int, str]
 
@@ -55,8 +56,9 @@ def _key(line: str) -> str:
 def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
     """Drop page numbers and the running headers and footers next to them.
 
-    The first occurrence of a running header at the very top of the text is kept: it is
-    often the only place the title is printed ("危险废物管理制度    HB-ZD-021").
+    The first occurrence of a running header at the very top of the text is kept when it
+    names a document: it is often the only place the title is printed ("危险废物管理制度
+    HB-ZD-021"); a compilation's header ("某公司  管理制度汇编") goes everywhere.
     """
     body = [(n, text) for n, text in lines if text.strip()]
     breaks = [i for i, (_, text) in enumerate(body) if is_page_number(text)]
@@ -67,8 +69,10 @@ def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
         first = _key(body[0][1]) if body else ""
         running = {k for k, c in tops.items() if c >= 2 or (c >= 1 and k == first)}
         running |= {k for k, c in bottoms.items() if c >= 2}
+        # The header on the first page stays when it names the document (its title).
+        keep_first = first in running and title_like(first.split(" ")[0])
         for i, (_, text) in enumerate(body):
-            if _key(text) in running and i > 0:
+            if _key(text) in running and (i > 0 or not keep_first):
                 drop.add(i)
     for i in sorted(drop):
         warnings.append(f"删除页面版式内容 (line {body[i][0]})")

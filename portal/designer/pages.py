@@ -1,0 +1,89 @@
+"""What a designed record's page and PDF show, always from the record's own version: the
+sections and values (hiding what the viewer's step hides), the PDF layout chosen in the
+designer (two-column table like the paper form, line items as tables, signature lines)."""
+
+from __future__ import annotations
+
+from portal.designer import fields
+from portal.designer.models import DesignedRecord, FormVersion
+from portal.workflow import access, records
+
+
+def hidden_for(record: DesignedRecord, user) -> set[str]:
+    """Fields the open step hides from whoever acts on it (not from the applicant or readers
+    of every record)."""
+    instance = record.instance
+    if instance is None or instance.step_key is None or user.id == instance.applicant_id:
+        return set()
+    if not access.can_act(user, instance, instance.step_key):
+        return set()
+    for step in record.version.definition.get("steps", []):
+        if step["key"] == instance.step_key:
+            return {k for k, mode in (step.get("fields") or {}).items() if mode == "hidden"}
+    return set()
+
+
+def sections(version: FormVersion, values: dict, hidden: set[str] = frozenset()) -> list[dict]:
+    """[{title, rows: [{spec, label, text, rows?}]}] for the record page."""
+    shown = []
+    for section in version.definition.get("sections", []):
+        rows = []
+        for spec in section.get("fields", []):
+            if spec["key"] in hidden:
+                continue
+            value = values.get(spec["key"])
+            row = {"spec": spec, "label": spec["label"], "text": fields.display(spec, value)}
+            if spec["kind"] == "items":
+                subs = spec.get("fields", [])
+                row["columns"] = [s["label"] for s in subs]
+                row["rows"] = [[fields.display(s, r.get(s["key"])) for s in subs]
+                               for r in value or []]  # fmt: skip
+            rows.append(row)
+        shown.append({"title": section.get("title", ""), "rows": rows})
+    return shown
+
+
+def _printed_fields(version: FormVersion) -> list[dict]:
+    definition = version.definition
+    specs = {s["key"]: s for s in fields.all_fields(definition)}
+    keys = (definition.get("pdf") or {}).get("fields") or list(specs)
+    return [specs[k] for k in keys if k in specs and specs[k]["kind"] != "attachment"]
+
+
+def record_pdf(record: DesignedRecord) -> bytes:
+    """The record's PDF through the common record template (CJK font, trail, hash, QR)."""
+    version, instance = record.version, record.instance
+    cells = [
+        {"label": "申请人", "value": instance.applicant.display_name},
+        {"label": "部门", "value": instance.department.name if instance.department else ""},
+    ]
+    tables = []
+    for spec in _printed_fields(version):
+        value = record.values.get(spec["key"])
+        if spec["kind"] == "items":
+            subs = spec.get("fields", [])
+            rows = [[fields.display(s, r.get(s["key"])) for s in subs] for r in value or []]
+            tables.append({"title": spec["label"], "columns": [s["label"] for s in subs],
+                           "rows": rows})  # fmt: skip
+        elif spec["kind"] in ("textarea", "note"):
+            cells.append({"label": spec["label"], "value": fields.display(spec, value), "span": 2})
+        else:
+            cells.append({"label": spec["label"], "value": fields.display(spec, value)})
+    rows, pending = [], []
+    for cell in cells:  # two columns; a wide cell takes a row of its own
+        if cell.get("span"):
+            if pending:
+                rows.append(pending)
+                pending = []
+            rows.append([cell])
+        else:
+            pending.append(cell)
+            if len(pending) == 2:
+                rows.append(pending)
+                pending = []
+    if pending:
+        rows.append(pending)
+    signatures = (version.definition.get("pdf") or {}).get("signatures") or ["申请人签字"]
+    title = f"{version.definition['name']}（第 {version.number} 版）"
+    return records.record_pdf(instance, "pdf/base_record.html", title, rows, sections=tables,
+                              signatures=list(signatures))  # fmt: skip

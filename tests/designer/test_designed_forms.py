@@ -1,0 +1,204 @@
+"""Designed forms end to end on the kit: the shipped 来访登记 and 报修单 definitions imported,
+records submitted, routed by conditions, a step page that fills the exit time, the approval
+path, the PDF, the register and its exports; versions; the designer's refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from portal.core.clock import local_now
+from portal.designer import definition as definitions
+from portal.designer import services
+from portal.designer.models import DesignedRecord, FormType, FormVersion
+from portal.extensions import db
+from portal.workflow.models import Status
+from tests.pdftext import pdftotext
+
+DEFINITIONS = Path(__file__).resolve().parents[2] / "portal" / "designer" / "definitions"
+
+
+def load(name: str, org) -> FormType:
+    text = (DEFINITIONS / f"{name}.yaml").read_text(encoding="utf-8")
+    form_type = services.import_definition(text, org["admin"])
+    db.session.commit()
+    return form_type
+
+
+def now_text() -> str:
+    return f"{local_now():%Y-%m-%dT%H:%M}"
+
+
+VISIT = {"visitor_name": "王五", "organisation": "华东物业", "people": "3",
+         "purpose": "洽谈门窗维修合同", "arrive_at": ""}  # fmt: skip
+
+
+def test_shipped_definitions_pass_the_check(app, org):
+    for name in ("visitor", "repair"):
+        data = definitions.load((DEFINITIONS / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert definitions.check(data, **services.known_codes()) == [], name
+
+
+def test_a_visit_from_the_front_desk_to_the_confirmation(app, client, login, org):
+    load("visitor", org)
+    login("employee")
+    page = client.get("/designer/visitor/apply")
+    assert page.status_code == 200 and "来访人姓名" in page.text and "过期不补" in page.text
+    bad = client.post("/designer/visitor/apply", data={**VISIT, "people": "0",
+                                                       "arrive_at": now_text()})  # fmt: skip
+    assert bad.status_code == 422 and "人数（人）应在 1 到 50人 之间。" in bad.text
+    assert 'value="王五"' in bad.text and db.session.scalar(db.select(DesignedRecord.id)) is None
+    response = client.post("/designer/visitor/apply", data={**VISIT, "arrive_at": now_text()})
+    assert response.status_code == 303, response.text
+    record = db.session.scalar(db.select(DesignedRecord))
+    assert re.fullmatch(r"LF-\d{6}-0001", record.number) and record.values["people"] == "3"
+    assert record.instance.step_key == "exit" and record.instance.title == "王五"
+    detail = client.get(f"/designer/r/{record.id}")
+    assert "前台登记离开时间" in detail.text and "当日来访确认" in detail.text  # the path
+    login("adminoffice")
+    detail = client.get(f"/designer/r/{record.id}")
+    assert f"/designer/r/{record.id}/step" in detail.text
+    refused = client.post(f"/workflow/{record.instance_id}/act", data={"action": "complete"})
+    assert refused.status_code == 422 and "办理页面" in refused.text
+    step = client.get(f"/designer/r/{record.id}/step")
+    assert step.status_code == 200 and "离开时间" in step.text and "来访事由" not in step.text
+    done = client.post(f"/designer/r/{record.id}/step", data={"leave_at": now_text()})
+    assert done.status_code == 303, done.text
+    assert record.values["leave_at"] and record.instance.step_key == "confirm"
+    login("head")
+    client.post(f"/workflow/{record.instance_id}/act", data={"action": "approve"})
+    assert record.instance.status == Status.COMPLETED
+    text = pdftotext(client.get(f"/designer/r/{record.id}/pdf").data)
+    assert (
+        "来访登记（第1版）" in text
+        and "王五" in text
+        and record.values["leave_at"].replace("T", "") in text
+        and "华东物业" in text
+    )
+    assert "销售经理确认" in text and record.number in text
+    csv = client.get("/designer/visitor/register.csv").get_data(as_text=True)
+    assert record.number in csv and "洽谈门窗维修合同" in csv and "离开时间" in csv
+    assert client.get("/designer/visitor/register.xlsx").status_code == 200
+    assert client.get("/designer/visitor/register.pdf").data.startswith(b"%PDF")
+    login("quality")
+    assert client.get(f"/designer/r/{record.id}").status_code == 403
+    assert record.number not in client.get("/designer/visitor/register").text
+
+
+def repair(**extra) -> dict:
+    return {"customer": "幸福小区物业", "phone": "13800000000", "address": "幸福路 1 号",
+            "category": "门窗", "problem": "推拉门卡滞", "reported_at": now_text(),
+            "warranty": "保修期内", **extra}  # fmt: skip
+
+
+def test_repairs_are_routed_by_warranty_and_amount(app, client, login, org):
+    load("repair", org)
+    login("employee")
+    out = repair(warranty="保修期外", **{"lines-0-item": "更换滑轮", "lines-0-qty": "2",
+                                          "lines-0-price": "6000"})  # fmt: skip
+    missing = client.post("/designer/repair/apply", data=out)
+    assert missing.status_code == 422 and "请上传顾客同意书（本单此项必填）。" in missing.text
+    pdf = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    import io
+
+    big = client.post("/designer/repair/apply", data={**out, "consent": (io.BytesIO(pdf), "同意书.pdf")},
+                      content_type="multipart/form-data")  # fmt: skip
+    assert big.status_code == 303, big.text
+    small = client.post("/designer/repair/apply", data=repair())
+    assert small.status_code == 303
+    first, second = db.session.scalars(db.select(DesignedRecord).order_by(DesignedRecord.id))
+    assert first.values["amount"] == "6000.00" and len(first.values["consent"]) == 1
+    assert first.instance.step_key == "over_limit"  # 保修期外 and > 5000: the first branch
+    assert second.instance.step_key == "in_warranty"  # the default branch
+    login("gm")
+    client.post(f"/workflow/{first.instance_id}/act", data={"action": "approve"})
+    assert first.instance.step_key == "dispatch"  # the group's other branches do not apply
+    login("service")
+    step = client.get(f"/designer/r/{first.id}/step")
+    assert "维修人员" in step.text
+    done = client.post(f"/designer/r/{first.id}/step",
+                       data={"technician": str(org["inspector"].id), "visit_date": f"{local_now():%Y-%m-%d}"})  # fmt: skip
+    assert done.status_code == 303, done.text
+    assert first.instance.status == Status.COMPLETED
+    assert first.values["technician"]["name"] == org["inspector"].display_name
+
+
+def test_a_new_version_leaves_old_records_as_they_were(app, client, login, org):
+    form_type = load("visitor", org)
+    login("employee")
+    client.post("/designer/visitor/apply", data={**VISIT, "arrive_at": now_text()})
+    old = db.session.scalar(db.select(DesignedRecord))
+    draft = dict(form_type.draft)
+    draft["sections"] = [dict(s) for s in draft["sections"]]
+    draft["sections"][0]["fields"] = [
+        {**f, "label": "访客姓名"} if f["key"] == "visitor_name" else f
+        for f in draft["sections"][0]["fields"]
+    ]
+    services.save_draft(form_type, draft, org["admin"])
+    version = services.publish(form_type, org["admin"])
+    db.session.commit()
+    assert (
+        version.number == 2
+        and form_type.versions[0].definition["sections"][0]["fields"][1]["label"] == "来访人姓名"
+    )
+    page = client.get(f"/designer/r/{old.id}")
+    assert "来访人姓名" in page.text and "访客姓名" not in page.text and "第 1 版" in page.text
+    assert "访客姓名" in client.get("/designer/visitor/apply").text
+    assert old.instance.form_type == "form.visitor.v1"
+
+
+def test_the_designer_refuses_bad_definitions_with_messages(app, client, login, org):
+    login("admin")
+    created = client.post("/designer/new", data={"key": "trip", "name": "出差申请", "source": ""})
+    assert created.status_code == 303
+    none_yet = client.post("/designer/trip/publish")
+    assert none_yet.status_code == 422 and "表单至少需要一个填写字段。" in none_yet.text
+    add = {"key": "days", "label": "天数", "kind": "number", "minimum": "1", "maximum": "30"}
+    assert client.post("/designer/trip/fields", data=add).status_code == 303
+    twice = client.post("/designer/trip/fields", data={**add, "label": "天数2"})
+    assert twice.status_code == 422 and "字段代码“days”重复。" in twice.text
+    assert 'value="天数2"' in twice.text
+    wrong = client.post("/designer/trip/steps", data={"key": "gm", "name": "总经理审批",
+                                                      "assignee": "role", "target": "gm",
+                                                      "mode": "any", "kind": "approval",
+                                                      "when": "amount > 5000"})  # fmt: skip
+    assert wrong.status_code == 422
+    assert "步骤“总经理审批”的条件引用了不存在的字段“amount”。" in wrong.text
+    assert client.post("/designer/trip/steps/head/delete").status_code == 303
+    no_step = client.post("/designer/trip/publish")
+    assert no_step.status_code == 422 and "流程至少需要一个审批步骤。" in no_step.text
+    calls = client.post("/designer/trip/fields", data={"key": "x", "label": "算", "kind": "computed",
+                                                       "expr": "__import__('os')"})  # fmt: skip
+    assert calls.status_code == 422 and "表达式不能调用函数" in calls.text
+    assert db.session.scalar(db.select(FormVersion.id)) is None
+
+
+def test_export_and_import_round_trip(app, client, login, org, runner, tmp_path):
+    load("visitor", org)
+    login("admin")
+    exported = client.get("/designer/visitor/export.yaml")
+    assert exported.status_code == 200 and "来访人姓名".encode() in exported.data
+    path = tmp_path / "visitor.yaml"
+    result = runner.invoke(args=["forms", "export", "visitor", str(path)])
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8").replace("来访登记", "访客登记", 1)
+    path.write_text(text, encoding="utf-8")
+    result = runner.invoke(args=["forms", "import", str(path)])
+    assert result.exit_code == 0 and "version 2" in result.output, result.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("key: broken\nname: 坏\nsteps: []\n", encoding="utf-8")
+    result = runner.invoke(args=["forms", "import", str(broken)])
+    assert result.exit_code != 0 and "流程至少需要一个审批步骤。" in result.output
+
+
+def test_who_may_start_and_the_start_menu(app, client, login, org):
+    load("visitor", org)
+    load("repair", org)
+    login("employee")  # 销售部: both
+    home = client.get("/")
+    assert "/designer/visitor/apply" in home.text and "/designer/repair/apply" in home.text
+    login("finance")  # 财务部: not the repair form
+    assert "/designer/repair/apply" not in client.get("/").text
+    assert client.get("/designer/repair/apply").status_code == 403
+    start = client.get("/designer/start")
+    assert "行政" in start.text and "来访登记" in start.text and "报修单" not in start.text
