@@ -244,6 +244,8 @@ def front_matter(meta: dict) -> str:
     lines = ["---"]
     for key in ("code", "title", "category", "owner_department", "revision"):
         lines.append(f"{key}: {_yaml_scalar(meta.get(key) or '')}")
+        if key == "title" and meta.get("aliases"):  # optional: names the search knows it by
+            lines.append(f"aliases: [{', '.join(_yaml_scalar(a) for a in meta['aliases'])}]")
     effective = meta.get("effective_date")
     lines.append(f"effective_date: {effective.isoformat() if effective else ''}")
     lines.append(f"change_note: {_yaml_scalar(meta.get('change_note') or '')}")

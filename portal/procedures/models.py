@@ -218,3 +218,30 @@ class SearchClause(db.Model):
     anchor: Mapped[str] = mapped_column(String(120))
     label: Mapped[str] = mapped_column(String(120), default="")  # the clause's citation
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+class SearchDocument(db.Model):
+    """One published revision as a whole in the search index: the fields a person names a
+    procedure by (code, title, aliases from the front matter, preamble), written only by
+    `portal.procedures.search`. `body` is `search_text.normalize` of all of them, which is what
+    a term must be a substring of for the procedure itself to be a hit."""
+
+    __tablename__ = "search_documents"
+
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(60), default="")
+    owner_department: Mapped[str] = mapped_column(String(20), default="")
+    is_current: Mapped[bool] = mapped_column(default=True)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    aliases: Mapped[str] = mapped_column(Text, default="")  # one per line, as written
+    preamble: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")

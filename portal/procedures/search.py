@@ -32,15 +32,19 @@ from sqlalchemy.orm import Session
 from portal.auth.models import Department
 from portal.core.htmx import path_for
 from portal.extensions import db
+from portal.procedures.markdown import MarkdownError, split_front_matter
 from portal.procedures.models import (
     Clause,
     Procedure,
     Revision,
     RevisionStatus,
     SearchClause,
+    SearchDocument,
+    SourceFormat,
     current_procedures,
 )
 from portal.procedures.search_text import normalize, parse_query
+from portal.search import ranking, segment
 
 TRIGRAM_TABLE = "search_fts_trigram"
 CHARS_TABLE = "search_fts_chars"
@@ -58,6 +62,12 @@ INDEX_BATCH = 2000
 # Matches are counted up to this many: an exact count of a term found in half the library would
 # cost a pass over half the library, and "more than 200" tells a reader as much.
 COUNT_LIMIT = 200
+# Matches ranked for a page: all of them up to this many; past it, these first in listing order
+# plus the matches inside the procedures the query names (docs/decisions/012-search-ranking.md).
+RANK_POOL = 400
+# Candidates whose word boundaries are looked at (the best by the other fields).
+ALIGN_TOP = 120
+PATH_SEPARATOR = " › "
 
 SQLITE_DDL = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {TRIGRAM_TABLE} USING fts5(body, "
@@ -244,6 +254,48 @@ def _write(session: Session, source) -> int:
     return count
 
 
+def aliases_of(revision: Revision) -> list[str]:
+    """The `aliases:` of a Markdown revision's front matter (用印, 盖章 for the seal procedure)."""
+    if revision.source_format != SourceFormat.MARKDOWN or not revision.source_text:
+        return []
+    try:
+        meta, _ = split_front_matter(revision.source_text)
+    except MarkdownError:
+        return []
+    raw = meta.get("aliases") or []
+    if isinstance(raw, str):
+        raw = raw.replace("，", ",").split(",")
+    if not isinstance(raw, list):
+        return []
+    return [" ".join(str(alias).split()) for alias in raw if str(alias).strip()]
+
+
+def _document_row(revision: Revision) -> dict:
+    procedure = revision.procedure
+    aliases = aliases_of(revision)
+    preamble = " ".join((revision.preamble or "").split())
+    fields = (procedure.code, procedure.title, *aliases, preamble)
+    return {
+        "revision_id": revision.id,
+        "procedure_id": procedure.id,
+        "code": procedure.code,
+        "title": procedure.title,
+        "category": procedure.category or "",
+        "owner_department": procedure.owner_department or "",
+        "is_current": revision.status == RevisionStatus.CURRENT,
+        "hidden": procedure.hidden,
+        "aliases": "\n".join(aliases),
+        "preamble": preamble,
+        "body": normalize(" ".join(part for part in fields if part)),
+    }
+
+
+def _write_documents(revisions: Iterable[Revision]) -> None:
+    rows = [_document_row(r) for r in revisions if r.status != RevisionStatus.DRAFT]
+    if rows:
+        db.session.execute(insert(SearchDocument), rows)
+
+
 def index_revision(revision: Revision) -> int:
     """Add a stored revision's clauses (a draft has none in the index); then `sync_procedure`
     marks which revision is current."""
@@ -251,6 +303,7 @@ def index_revision(revision: Revision) -> int:
         return 0
     db.session.flush()
     count = _write(db.session, _source().where(Clause.revision_id == revision.id))
+    _write_documents([revision])
     sync_procedure(revision.procedure)
     return count
 
@@ -259,31 +312,33 @@ def sync_procedure(procedure: Procedure) -> None:
     """Copy the procedure's fields (title, category, owner, hidden) to its index rows and mark
     the current revision's clauses current and the others superseded."""
     current = procedure.current_revision
-    db.session.execute(
-        update(SearchClause)
-        .where(SearchClause.procedure_id == procedure.id)
-        .values(
-            code=procedure.code,
-            title=procedure.title,
-            category=procedure.category or "",
-            owner_department=procedure.owner_department or "",
-            hidden=procedure.hidden,
-            is_current=SearchClause.revision_id == (current.id if current else -1),
+    for model in (SearchClause, SearchDocument):
+        db.session.execute(
+            update(model)
+            .where(model.procedure_id == procedure.id)
+            .values(
+                code=procedure.code,
+                title=procedure.title,
+                category=procedure.category or "",
+                owner_department=procedure.owner_department or "",
+                hidden=procedure.hidden,
+                is_current=model.revision_id == (current.id if current else -1),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
 
 
 def remove(*, procedure: Procedure | None = None, revision: Revision | None = None) -> None:
     """Drop a procedure's or a revision's clauses from the index."""
-    stmt = SearchClause.__table__.delete()
-    if revision is not None:
-        stmt = stmt.where(SearchClause.revision_id == revision.id)
-    elif procedure is not None:
-        stmt = stmt.where(SearchClause.procedure_id == procedure.id)
-    else:
+    if revision is None and procedure is None:
         raise ValueError("remove() needs a procedure or a revision")
-    db.session.execute(stmt)
+    for model in (SearchClause, SearchDocument):
+        stmt = model.__table__.delete()
+        if revision is not None:
+            stmt = stmt.where(model.revision_id == revision.id)
+        else:
+            stmt = stmt.where(model.procedure_id == procedure.id)
+        db.session.execute(stmt)
 
 
 def reindex_procedure(procedure: Procedure) -> int:
@@ -291,6 +346,7 @@ def reindex_procedure(procedure: Procedure) -> int:
     db.session.flush()
     remove(procedure=procedure)
     count = _write(db.session, _source().where(Revision.procedure_id == procedure.id))
+    _write_documents(procedure.revisions)
     sync_procedure(procedure)
     return count
 
@@ -299,7 +355,11 @@ def reindex_all() -> int:
     """Rebuild the whole index from the clause tables (after a restore, or to repair it)."""
     db.session.flush()
     db.session.execute(SearchClause.__table__.delete())
+    db.session.execute(SearchDocument.__table__.delete())
     count = _write(db.session, _source())
+    revisions = select(Revision).where(Revision.status != RevisionStatus.DRAFT)
+    for batch in _batched(db.session.scalars(revisions), INDEX_BATCH):
+        _write_documents(batch)
     if _dialect() == "sqlite" and _has_fts(db.session):
         db.session.execute(
             text(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('optimize')")
@@ -313,21 +373,31 @@ def reindex_all() -> int:
 
 @dataclass(slots=True)
 class Hit:
-    clause_id: int
+    """A matching clause, or (`clause_id` None) the procedure itself, named by its code, title,
+    aliases or preamble."""
+
+    clause_id: int | None
     anchor: str
     label: str
     url: str
     snippet: list[tuple[str, bool]]  # (text, highlighted) segments; the template escapes them
     position: int = 0
+    score: float = 0.0
+    path: list[str] = field(default_factory=list)  # ["QP-CS-02", "4.2"]: shown once, › between
 
     @property
     def snippet_text(self) -> str:
         return "".join(part for part, _ in self.snippet)
 
+    @property
+    def path_text(self) -> str:
+        return PATH_SEPARATOR.join(self.path)
+
 
 @dataclass
 class Group:
-    """The hits in one revision of one procedure, in document order."""
+    """The hits in one revision of one procedure, best first; `document` when the procedure
+    itself matched (it is shown first)."""
 
     code: str
     title: str
@@ -335,6 +405,8 @@ class Group:
     is_current: bool
     url: str
     hits: list[Hit] = field(default_factory=list)
+    document: Hit | None = None
+    score: float = 0.0
 
 
 @dataclass
@@ -342,9 +414,10 @@ class SearchResult:
     q: str
     terms: list[str]
     groups: list[Group]
-    total: int  # every match, also those past the limit (up to COUNT_LIMIT)
+    total: int  # every matching clause, also those past the limit (up to COUNT_LIMIT)
     limit: int | None
     total_exact: bool = True  # False: there are more than COUNT_LIMIT matches
+    shown_terms: list[str] = field(default_factory=list)  # the terms as typed (case kept)
 
     @property
     def truncated(self) -> bool:
@@ -356,7 +429,22 @@ class SearchResult:
 
     @property
     def hits(self) -> list[Hit]:
+        """The matching clauses, in the order shown."""
         return [hit for group in self.groups for hit in group.hits]
+
+    @property
+    def ranked(self) -> list[Hit]:
+        """Everything shown, in order: each group's procedure hit, then its clauses."""
+        out: list[Hit] = []
+        for group in self.groups:
+            if group.document is not None:
+                out.append(group.document)
+            out.extend(group.hits)
+        return out
+
+    @property
+    def documents(self) -> int:
+        return sum(group.document is not None for group in self.groups)
 
 
 def _sqlite_match(terms: list[str]) -> tuple[str, str]:
@@ -407,6 +495,43 @@ def _filters(category, department, include_superseded) -> dict[str, object]:
     return filters
 
 
+def _matching_documents(terms: list[str], filters: dict[str, object]):
+    """The procedures (revisions) whose code, title, aliases and preamble contain every term:
+    a scan of one row per revision, which is small."""
+    d = SearchDocument
+    conditions = [getattr(d, name) == value for name, value in filters.items()]
+    check = func.strpos if _dialect() == "postgresql" else func.instr
+    conditions += [check(d.body, term) > 0 for term in terms]
+    return db.session.execute(
+        select(
+            d.revision_id,
+            d.procedure_id,
+            d.code,
+            d.title,
+            d.is_current,
+            d.aliases,
+            d.preamble,
+            Revision.label,
+            Procedure.reviewed,
+        )
+        .join(Revision, Revision.id == d.revision_id)
+        .join(Procedure, Procedure.id == d.procedure_id)
+        .where(*conditions)
+        .order_by(d.revision_id)
+    ).all()
+
+
+def shown_terms(q: str, terms: list[str]) -> list[str]:
+    """The terms as the user typed them (QP-ADM-01, not qp-adm-01), for messages."""
+    typed = " ".join((q or "").split())
+    lowered = typed.lower()
+    out = []
+    for term in terms:
+        at = lowered.find(term) if len(lowered) == len(typed) else -1
+        out.append(typed[at : at + len(term)] if at >= 0 else term)
+    return out
+
+
 def query(
     q: str,
     *,
@@ -415,21 +540,93 @@ def query(
     include_superseded: bool = False,
     limit: int | None = 100,
 ) -> SearchResult:
-    """Search the clauses: space-separated terms are ANDed, "quoted phrases" kept whole;
-    current revisions only unless asked. Loads at most `limit` hits (None: all); `total`
-    counts every match up to COUNT_LIMIT (`total_exact` says whether it stopped there)."""
+    """Search the procedures and their clauses: space-separated terms are ANDed, "quoted
+    phrases" kept whole; current revisions only unless asked. Which clauses match is the
+    substring rule; their order is `portal.search.ranking`. Loads at most `limit` clause hits
+    (None: all); `total` counts every matching clause up to COUNT_LIMIT (`total_exact` says
+    whether it stopped there)."""
     terms = parse_query(q or "")
     if not terms:
         return SearchResult(q or "", terms, [], 0, limit)
-    stmt = _matching(terms, _filters(category, department, include_superseded))
-    if limit is not None:
-        # One scan gives both the page and the count (the page is the count's first rows).
-        stmt = stmt.limit(max(limit, COUNT_LIMIT) + 1)
-    ids = list(db.session.scalars(stmt))
+    filters = _filters(category, department, include_superseded)
+    documents = _matching_documents(terms, filters)
+    stmt = _matching(terms, filters)
+    pool = None if limit is None else max(limit, COUNT_LIMIT, RANK_POOL)
+    ids = list(db.session.scalars(stmt if pool is None else stmt.limit(pool + 1)))
     exact = limit is None or len(ids) <= COUNT_LIMIT
     total = len(ids) if exact else COUNT_LIMIT
-    page = ids if limit is None else ids[:limit]
-    return SearchResult(q or "", terms, _groups(page, terms), total, limit, exact)
+    if pool is not None and len(ids) > pool:
+        # Too many to rank them all: the first ones, and those of the procedures named.
+        ids = ids[:pool]
+        named = [row.revision_id for row in documents]
+        if named:
+            seen = set(ids)
+            more = stmt.where(_S.c.revision_id.in_(named)).limit(pool)
+            ids += [i for i in db.session.scalars(more) if i not in seen]
+    scored = _rank(ids, terms)
+    page = scored if limit is None else scored[:limit]
+    groups = _groups(page, terms, documents)
+    return SearchResult(q or "", terms, groups, total, limit, exact, shown_terms(q, terms))
+
+
+_POOL = (
+    select(
+        SearchClause.clause_id,
+        SearchClause.revision_id,
+        SearchClause.title,
+        SearchClause.is_current,
+        SearchClause.position,
+        SearchClause.body,
+        Clause.heading,
+        SearchDocument.aliases,
+        Procedure.reviewed,
+    )
+    .join(Clause, Clause.id == SearchClause.clause_id)
+    .join(Procedure, Procedure.id == SearchClause.procedure_id)
+    .outerjoin(SearchDocument, SearchDocument.revision_id == SearchClause.revision_id)
+    .where(SearchClause.clause_id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _rank(ids: list[int], terms: list[str]) -> list[tuple[int, float, int]]:
+    """(clause id, score, offset of the match to show) best first; ties in listing order."""
+    if not ids:
+        return []
+    rows = db.session.connection().execute(_POOL, {"ids": ids}).all()
+    order = {clause_id: n for n, clause_id in enumerate(ids)}
+    first = {}  # revision -> position of its first matching clause
+    for row in rows:
+        if row.position < first.get(row.revision_id, row.position + 1):
+            first[row.revision_id] = row.position
+    scored = []
+    for (
+        clause_id,
+        revision_id,
+        title,
+        is_current,
+        position,
+        body,
+        heading,
+        aliases,
+        reviewed,
+    ) in rows:
+        features = (body, normalize(heading or ""), normalize(title), normalize(aliases or ""))
+        flags = (is_current, reviewed, first[revision_id] == position)
+        score = ranking.clause_score(terms, *features, *flags)
+        scored.append([score, clause_id, features, flags, -1])
+    scored.sort(key=lambda row: (-row[0], order[row[1]]))
+    # Word boundaries for the best candidates only: a few microseconds each, but not thousands.
+    for row in scored[:ALIGN_TOP]:
+        body, heading, title, aliases = row[2]
+        aligned, show, show_aligned = {}, -1, False
+        for term in terms:
+            at, aligned[term] = segment.first_aligned(body, term)
+            if at >= 0 and (show < 0 or (aligned[term] and not show_aligned)):
+                show, show_aligned = at, aligned[term]
+        row[0] = ranking.clause_score(terms, *row[2], *row[3], aligned)
+        row[4] = show
+    scored.sort(key=lambda row: (-row[0], order[row[1]]))
+    return [(row[1], row[0], row[4]) for row in scored]
 
 
 _HIT_COLUMNS = (
@@ -442,6 +639,7 @@ _HIT_COLUMNS = (
     SearchClause.anchor,
     SearchClause.label,
     SearchClause.body,
+    Clause.citation,
     Clause.number,
     Clause.heading,
     Clause.text,
@@ -455,28 +653,66 @@ _HITS = (
 )
 
 
-def _groups(ids: list[int], terms: list[str]) -> list[Group]:
-    """The hits with their snippets, grouped by revision in order of first appearance."""
-    if not ids:
-        return []
+def _groups(scored: list[tuple[int, float, int]], terms: list[str], documents) -> list[Group]:
+    """The hits with their paths and snippets, grouped by revision; groups best first."""
+    ids = [clause_id for clause_id, _, _ in scored]
     # A Core execution on the session's connection: plain tuples, no ORM row machinery.
-    by_id = {row[0]: row for row in db.session.connection().execute(_HITS, {"ids": ids})}
+    by_id = {}
+    if ids:
+        by_id = {row[0]: row for row in db.session.connection().execute(_HITS, {"ids": ids})}
     groups: dict[int, Group] = {}
-    for clause_id in ids:
-        (_, revision_id, code, title, is_current, position, anchor, label, body, number,
-         heading, text_, revision_label) = by_id[clause_id]  # fmt: skip
+    for row in documents:
+        group = groups[row.revision_id] = Group(
+            row.code, row.title, row.label, row.is_current,
+            _revision_url(row.code, row.revision_id, row.is_current),
+        )  # fmt: skip
+        group.document = _document_hit(row, group, terms)
+        group.score = group.document.score
+    for clause_id, score, at in scored:
+        (_, revision_id, code, title, is_current, position, anchor, label, body, citation,
+         number, heading, text_, revision_label) = by_id[clause_id]  # fmt: skip
         group = groups.get(revision_id)
         if group is None:
             url = _revision_url(code, revision_id, is_current)
             group = groups[revision_id] = Group(code, title, revision_label, is_current, url)
-        display = clause_text(number, heading, text_)
+        group.score = max(group.score, score)
+        path = [code, citation or number or label]
+        display = clause_text("", heading, text_)
         group.hits.append(
-            Hit(clause_id, anchor, label, f"{group.url}#{anchor}", snippet(display, body, terms),
-                position)
+            Hit(clause_id, anchor, label, f"{group.url}#{anchor}",
+                snippet(display, normalize(display), terms, near=_shift(body, display, at)),
+                position, score, [part for part in path if part])
         )  # fmt: skip
-    for group in groups.values():
-        group.hits.sort(key=lambda hit: hit.position)  # ids are in order unless inserts interleaved
-    return list(groups.values())
+    ordered = sorted(groups.values(), key=lambda g: -g.score)  # stable: first seen first
+    return ordered
+
+
+def _shift(body: str, display: str, at: int) -> int:
+    """`at`, an offset in the clause's body (number, heading, text), as one in `display` (heading
+    and text): the number and its space come off the front."""
+    if at < 0:
+        return -1
+    cut = len(body) - len(normalize(display))
+    return max(0, at - cut)
+
+
+def _document_hit(row, group: Group, terms: list[str]) -> Hit:
+    aliases = [alias for alias in (row.aliases or "").split("\n") if alias]
+    score = ranking.document_score(
+        terms,
+        normalize(row.code),
+        normalize(row.title),
+        [normalize(a) for a in aliases],
+        row.reviewed,
+        row.is_current,
+    )
+    named = " ".join((row.title, *aliases))
+    if not all(term in normalize(f"{row.code} {named}") for term in terms) and row.preamble:
+        shown = row.preamble  # found in the preamble: show where
+    else:
+        shown = "、".join(aliases) if aliases else row.title
+    return Hit(None, "", row.title, group.url, snippet(shown, normalize(shown), terms), -1,
+               score, [row.code])  # fmt: skip
 
 
 def _revision_url(code: str, revision_id: int, is_current: bool) -> str:
@@ -485,15 +721,18 @@ def _revision_url(code: str, revision_id: int, is_current: bool) -> str:
     return path_for("procedures.revision", code=code, revision_id=revision_id)
 
 
-def snippet(display: str, body: str, terms: list[str]) -> list[tuple[str, bool]]:
-    """About SNIPPET_CHARS characters from a little before the first match, split into plain and
-    highlighted segments (every occurrence of every term; overlapping ones merged)."""
+def snippet(display: str, body: str, terms: list[str], near: int = -1) -> list[tuple[str, bool]]:
+    """About SNIPPET_CHARS characters from a little before the match at `near` (else the first
+    match), cut where no word or character is split, in plain and highlighted segments (every
+    occurrence of every term; overlapping ones merged)."""
     if len(display) != len(body):  # lower-casing changed a length (rare): show the body
         display = body
     found = [at for at in (body.find(t) for t in terms) if at >= 0]
-    first = min(found) if found else 0
+    first = near if near >= 0 else (min(found) if found else 0)
     start = max(0, min(first - SNIPPET_LEAD, len(body) - SNIPPET_CHARS))
+    start = segment.soft_start(body, start) if start else 0
     end = min(len(body), start + SNIPPET_CHARS)
+    end = segment.soft_end(body, end) if end < len(body) else end
     ranges = []
     for term in terms:
         at = body.find(term, max(0, start - len(term) + 1))

@@ -19,6 +19,7 @@ from pathlib import Path
 from flask import abort, current_app, url_for
 from markupsafe import escape
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import contains_eager
 
 from portal.auth.models import Department, User
 from portal.core.clock import local_now, now
@@ -136,6 +137,7 @@ def recently_revised(limit: int = 5) -> list[Revision]:
         )
         .order_by(Revision.created_at.desc(), Revision.id.desc())
         .limit(limit)
+        .options(contains_eager(Revision.procedure))
     )
     return list(db.session.scalars(query))
 
@@ -568,6 +570,9 @@ def export_markdown(revision: Revision) -> str:
         "forms": procedure.forms or [],
         "deadlines": procedure.deadlines or {},
     }
+    aliases = search.aliases_of(revision)
+    if aliases:  # kept through an edit: the search names the procedure by them
+        meta["aliases"] = aliases
     return md.document_markdown(meta, clause_tree(revision), revision.preamble)
 
 

@@ -183,7 +183,8 @@ def test_offline_search_finds_what_the_live_search_finds(site, http_site, browse
     base = site["dir"].as_uri() if origin == "file" else http_site
     live = site["live"]
     found, requests, errors = offline_ids(browser, f"{base}/search.html", list(live))
-    mismatched = [q for q in live if found[q] != live[q]]
+    # The same clauses (the offline copy lists them in document order; the live search ranks).
+    mismatched = [q for q in live if sorted(found[q]) != sorted(live[q])]
     assert not mismatched, [(q, len(found[q]), len(live[q])) for q in mismatched]
     assert sum(map(len, live.values())) > 3000
     assert errors == []

@@ -16,8 +16,8 @@ from tests.core.test_migrations import fresh_database_url  # noqa: F401  (a fixt
 BEFORE_SEARCH = "72283019af17"  # seals and complaints
 
 
-def ids(q: str) -> list[int]:
-    return [hit.clause_id for hit in search.query(q, limit=None).hits]
+def ids(q: str) -> list:
+    return [(hit.clause_id, hit.url) for hit in search.query(q, limit=None).ranked]
 
 
 def index_rows():

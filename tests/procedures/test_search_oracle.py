@@ -1,4 +1,5 @@
-"""The live search equals the substring oracle on the seed library, exactly and in order.
+"""The live search finds exactly what the substring oracle finds on the seed library (the set;
+the order is the ranking's, tests/search/test_ranking.py).
 
 The seed pages go through the legacy importer (plus the bundled Markdown procedures); the
 oracle scans the clause tables. Terms of 1, 2, 3 and 5 characters (fixed ones and ones cut from
@@ -24,7 +25,8 @@ def library(_schema):
 
 
 def hit_ids(result) -> list[int]:
-    return [hit.clause_id for hit in result.hits]
+    """The clauses found, in listing order (clause id) as the oracle lists them."""
+    return sorted(hit.clause_id for hit in result.hits)
 
 
 def test_query_list_covers_every_term_length(library):
@@ -65,10 +67,11 @@ def test_ascii_case_and_width_rules(library):
 
 
 @pytest.mark.parametrize("q", ["章", "客户", "售后服务", "客户 投诉", "，"])
-def test_a_limited_page_is_the_oracle_prefix_and_counts_up_to_the_cap(library, q):
+def test_a_limited_page_is_from_the_oracle_and_counts_up_to_the_cap(library, q):
     expected = oracle(q)
     result = search.query(q, limit=10)
-    assert hit_ids(result) == expected[:10]
+    assert set(hit_ids(result)) <= set(expected)
+    assert len(hit_ids(result)) == min(10, len(expected))
     assert result.truncated == (len(expected) > 10)
     if len(expected) <= search.COUNT_LIMIT:
         assert (result.total, result.total_exact) == (len(expected), True)

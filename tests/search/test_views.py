@@ -84,7 +84,7 @@ def test_empty_and_too_long_queries(client, login, library):
     assert "输入要查找的词语" in body(client.get("/search"))
     response = client.get("/search?q=" + "长" * 201)
     assert response.status_code == 422 and "最多 200 个字符" in body(response)
-    assert "没有找到包含“不存在的词”的条款" in body(client.get("/search?q=不存在的词"))
+    assert "没有找到包含“不存在的词”的制度或条款" in body(client.get("/search?q=不存在的词"))
 
 
 def test_htmx_gets_the_dropdown_partial(client, login, library):
@@ -93,9 +93,10 @@ def test_htmx_gets_the_dropdown_partial(client, login, library):
     part = body(response)
     assert response.status_code == 200 and "<html" not in part
     assert part.startswith('<div class="search-panel">')
-    assert part.count("search-label") == views.DROPDOWN_LIMIT
-    assert 'href="/procedures/QP-ADM-01#art-1"' in part
-    assert 'href="/search?q=%E5%8D%B0%E7%AB%A0">查看全部结果' in part
+    assert part.count('class="search-label"') == views.DROPDOWN_LIMIT
+    # The procedure named by the query leads (制度), then the best clauses of it (条款).
+    assert part.index('href="/procedures/QP-ADM-01"') < part.index('href="/procedures/QP-ADM-01#')
+    assert 'href="/search?q=%E5%8D%B0%E7%AB%A0" tabindex="-1">查看全部结果' in part
     assert body(client.get("/search?q=", headers=HTMX)) == ""
     assert body(client.get("/search?q=%20%20", headers=HTMX)) == ""
     assert "没有找到" in body(client.get("/search?q=不存在的词", headers=HTMX))
