@@ -12,7 +12,7 @@ from portal.core.downloads import download, pdf_response
 from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, page_or_partial, see_other
 from portal.extensions import db
-from portal.procedures import services
+from portal.procedures import import_review, services
 from portal.procedures.forms import EditForm, ImportForm
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
@@ -98,6 +98,25 @@ def import_file():
         db.session.commit()
     html = render_template("procedures/_import_result.html", result=result)
     return html, 200 if result.ok else 422
+
+
+@bp.route("/import/suggestion", methods=["POST"])
+def accept_suggestion():
+    """One click on a repair the importer only suggested: the page is imported again with it."""
+    require(services.can_manage)
+    procedure = services.get_procedure_or_404(request.form.get("code", ""))
+    keys = ("line", "column", "from", "to", "context")
+    try:
+        suggestion = {key: request.form.get(key, "") for key in keys}
+        result = import_review.accept_suggestion(procedure, suggestion, current_user)
+    except ValueError as exc:  # SuggestionError, or a line/column that is not a number
+        message = str(exc) if isinstance(exc, import_review.SuggestionError) else "建议无效。"
+        result = services.FileResult(procedure.source_name, error=message)
+    db.session.commit()
+    status = 200 if result.ok else 422
+    if is_htmx():
+        return render_template("procedures/_import_result.html", result=result), status
+    return render_template("procedures/import.html", form=ImportForm(), results=[result]), status
 
 
 @bp.route("/<path:code>/source")

@@ -83,6 +83,14 @@ ROUTES = {
             "expect": {**ANON, "admin": 422, "*": 403},
         },
     ],
+    "procedures.accept_suggestion": [
+        {
+            "url": "/procedures/import/suggestion",
+            "method": "POST",
+            "data": {"code": "QP-TST-01", "line": "x"},
+            "expect": {**ANON, "admin": 422, "*": 403},
+        },
+    ],
     "procedures.source": [{"url": "/procedures/{code}/source", "expect": ADMIN_ONLY}],
     "procedures.export": [{"url": "/procedures/{code}/export.md", "expect": ADMIN_ONLY}],
     "procedures.publish": [

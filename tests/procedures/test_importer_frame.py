@@ -262,7 +262,7 @@ def test_ocr_repairs_only_when_a_word_confirms_it():
 def test_unconfirmed_rare_confusion_is_a_suggestion_not_a_change():
     line, repairs, suggestions = repair_ocr("于曰后", 7)
     assert line == "于曰后" and repairs == []
-    assert suggestions == [{"from": "曰", "to": "日", "line": 7, "context": "于曰后"}]
+    assert suggestions == [{"from": "曰", "to": "日", "line": 7, "column": 1, "context": "于曰后"}]
 
 
 # --- the whole frame ------------------------------------------------------------------------

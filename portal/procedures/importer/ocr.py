@@ -56,7 +56,8 @@ def _words_at(text: str, index: int, words: frozenset[str]) -> list[str]:
 
 
 def repair_ocr(line: str, number: int) -> tuple[str, list[dict], list[dict]]:
-    """``(line, repairs, suggestions)``; records are ``{"from", "to", "line"}`` (+ ``context``)."""
+    """``(line, repairs, suggestions)``: records are ``{"from", "to", "line"}``; a suggestion
+    adds ``column`` (0-based, in the line) and ``context`` (a few characters either side)."""
     repairs: list[dict] = []
     suggestions: list[dict] = []
 
@@ -82,5 +83,7 @@ def repair_ocr(line: str, number: int) -> tuple[str, list[dict], list[dict]]:
             repairs.append({"from": made[0].replace(meant, ch, 1), "to": made[0], "line": number})
         elif not made and not kept and ch in _RARE:
             context = line[max(0, i - 3) : i + 4]
-            suggestions.append({"from": ch, "to": meant, "line": number, "context": context})
+            suggestions.append(
+                {"from": ch, "to": meant, "line": number, "column": i, "context": context}
+            )
     return "".join(chars), repairs, suggestions
