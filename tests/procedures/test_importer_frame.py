@@ -273,3 +273,25 @@ def test_prepare_keeps_a_plain_document_as_it_is():
     prepared = prepare(text)
     assert texts(prepared.lines) == ["样品管理办法", "第一条 甲。", "第二条 乙。"]
     assert prepared.control == {} and prepared.warnings == []
+
+
+def test_sub_heading_over_a_long_paragraph_is_not_a_related_document():
+    long = "各部门应当按照要求落实管控措施" * 12 + "。"
+    text = f"仓库管理制度\n一、总则\n管理要求\n{long}\n二、附则\n本制度自发布之日起施行。\n"
+    docs = parse_page(text)
+    assert len(docs) == 1 and [c.number for c in docs[0].clauses] == ["一", "二"]
+    listing = f"页面标题\n正文。\n别的制度\n一、{long}\n"
+    assert [d.role for d in parse_page(listing)] == ["main", "related"]
+
+
+def test_control_table_naming_the_document_gives_the_title():
+    text = (
+        "文件名称\t合同管理办法\t文件编号\tHT-03\n版  本\tA/2\t生效日期\t2024-11-01\n第一条 甲。\n"
+    )
+    doc = parse_page(text)[0]
+    assert (doc.title, doc.code, doc.revision, doc.effective_date) == (
+        "合同管理办法",
+        "HT-03",
+        "A/2",
+        "2024-11-01",
+    )

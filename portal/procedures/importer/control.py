@@ -29,6 +29,7 @@ _NAME = (
 # (control key, label pattern, value pattern); the first match at a position wins.
 _KEYS: list[tuple[str, str, str]] = [
     ("code", r"(?:文件编号|制度编号|管理制度编号|文件代码|编号)", _CODE),
+    ("doc_title", r"(?:文件名称|制度名称)", r"[^\s:、,，;；]{2,40}(?=\s|$)"),
     ("revision", r"(?:版本/版次|版本号|版次|版本)", _REVISION),
     ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
     ("issued_date", r"(?:发布日期|制定日期|修订日期|编制日期)", _DATE),

@@ -194,7 +194,9 @@ def _drop_notice_tail(lines: list[Line], warnings: list[str]) -> list[Line]:
 
 def _control_cells(text: str) -> str:
     """A control-table row pasted as cells ("文件编号\\tXZ-01\\t版本\\tB/1") as "key:value" pairs."""
-    cells = [cell.strip() for cell in re.split(r"\t|\s{2,}", text.strip())]
+    separator = r"\t" if "\t" in text else r"\s{2,}"
+    cells = [re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", cell.strip())
+             for cell in re.split(separator, text.strip())]  # fmt: skip
     cells = [cell for cell in cells if cell]
     if len(cells) >= 2 and len(cells) % 2 == 0:
         return " ".join(f"{k}:{v}" for k, v in zip(cells[::2], cells[1::2], strict=True))
@@ -213,7 +215,20 @@ def _control_line(text: str) -> dict[str, str] | None:
 
 
 def control_header(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
-    """Control keys above the first clause (one line, key:value lines, cells) become metadata."""
+    """Control keys above the first clause (one line, key:value lines, cells) become metadata.
+
+    A control table that names the document (文件名称) gives the title line when none is left.
+    """
+    out = _control_lines(lines, control, warnings)
+    title = control.pop("doc_title", None)
+    body = _nonempty(out)
+    if title and body and body[0][1].strip() != title:
+        first = next(n for n, text in lines if text.strip())
+        out.insert(0, (first, title))
+    return out
+
+
+def _control_lines(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
     out: list[Line] = []
     seen = 0
     done = False

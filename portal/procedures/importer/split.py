@@ -105,7 +105,33 @@ def _title_indexes(lines: list[Line]) -> list[int]:
             continue
         found.append(i)
         i += 2 if repeated else 1
-    return found
+    return _keep_related(lines, found)
+
+
+def _continues_numbering(lines: list[Line], start: int, title: int, end: int) -> bool:
+    """True when the first number under the candidate title at ``title`` goes on with the
+    numbering of the document above it (``一、`` … title … ``二、``): a sub-heading with a long
+    paragraph under it, not a related document, which starts its own numbering."""
+    last: dict[str, int] = {}
+    for _, text in lines[start:title]:
+        marker = leading_marker(text)
+        if marker is not None:
+            last[marker.style] = marker.value
+    for _, text in lines[title + 1 : end]:
+        marker = leading_marker(text)
+        if marker is not None:
+            return marker.value > 1 and last.get(marker.style) == marker.value - 1
+    return False
+
+
+def _keep_related(lines: list[Line], found: list[int]) -> list[int]:
+    kept: list[int] = []
+    for n, index in enumerate(found):
+        start = kept[-1] + 1 if kept else 0
+        end = found[n + 1] if n + 1 < len(found) else len(lines)
+        if not _continues_numbering(lines, start, index, end):
+            kept.append(index)
+    return kept
 
 
 def _related(lines: list[Line]) -> RawDocument:
