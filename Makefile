@@ -7,7 +7,7 @@ PORT ?= 5000
 SEEDS ?= ../shared/seeds
 export FLASK_APP := app
 
-.PHONY: run test test-only bench lint format sysdeps sysdeps-test fonts db demo clean
+.PHONY: run test test-only test-cluster bench lint format sysdeps sysdeps-test fonts db demo clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -55,6 +55,11 @@ test: sysdeps-test $(VENV)/.test-installed fonts lint test-only
 
 test-only: $(VENV)/.test-installed
 	$(PY) -m pytest -W error -q $(PYTEST_ARGS)
+
+# Two gunicorn nodes behind HAProxy on a throwaway PostgreSQL, one killed under load
+# (tests/cluster/; about 2 minutes). Not part of `make test`; CI runs it after the PostgreSQL suite.
+test-cluster: sysdeps-test $(VENV)/.test-installed fonts
+	scripts/with-postgres.sh $(PY) -m pytest -W error -q -s -m cluster tests/cluster
 
 bench: sysdeps-test $(VENV)/.test-installed fonts
 	$(PY) bench/run.py
