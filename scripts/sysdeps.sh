@@ -6,6 +6,8 @@ set -euo pipefail
 RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk postgresql-client"
 # haproxy: the load balancer in front of two nodes in the cluster test (make test-cluster).
 TEST="chromium poppler-utils default-jre-headless haproxy"
+# pgbouncer: the cluster test reaches PostgreSQL through it in transaction mode.
+TEST="$TEST pgbouncer"
 want="$RUNTIME"
 [ "${1:-run}" = "test" ] && want="$RUNTIME $TEST"
 missing=""

@@ -295,3 +295,8 @@ def test_control_table_naming_the_document_gives_the_title():
         "A/2",
         "2024-11-01",
     )
+
+
+def test_site_decorations_are_stripped_from_the_main_title_too():
+    doc = parse_page("员工手册(最新版)(完整版)\n第一条 甲。\n")[0]
+    assert doc.title == "员工手册"

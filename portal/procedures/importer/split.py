@@ -69,7 +69,7 @@ def _page_title(lines: list[Line]) -> tuple[str, list[Line]]:
         return "", lines
     while rest and _same(rest[0][1], title):
         rest = rest[1:]
-    return title, rest
+    return strip_decorations(title) or title, rest
 
 
 def _is_title_line(lines: list[Line], i: int, main: bool) -> bool:
