@@ -25,6 +25,7 @@ from portal.designer.fields import KINDS, NO_INPUT, ROW_KINDS, all_fields
 KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
 TYPE_KEY = re.compile(r"[a-z][a-z0-9_]{1,15}")
 PREFIX = re.compile(r"[A-Z]{1,6}")
+RESERVED = {"new", "import", "start"}  # the designer's own URLs (/designer/new)
 ASSIGNEES = {
     "applicant_head": "申请人部门负责人",
     "department_head": "指定部门负责人",
@@ -57,6 +58,8 @@ def check(definition: dict, *, roles=None, departments=None, users=None) -> list
     errors: list[str] = []
     if not TYPE_KEY.fullmatch(str(definition.get("key", ""))):
         errors.append("表单代码应为 2–16 位小写字母、数字或下划线，以字母开头。")
+    elif definition["key"] in RESERVED:
+        errors.append(f"表单代码“{definition['key']}”是保留字，请换一个。")
     if not str(definition.get("name", "")).strip():
         errors.append("请填写表单名称。")
     prefix = str((definition.get("numbering") or {}).get("prefix", ""))

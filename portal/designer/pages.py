@@ -7,6 +7,16 @@ from __future__ import annotations
 from portal.designer import fields
 from portal.designer.models import DesignedRecord, FormVersion
 from portal.workflow import access, records
+from portal.workflow.pages import citations
+
+
+def clauses(definition: dict) -> list[dict]:
+    """The governing clause (or the procedure, while the library does not hold the clause)."""
+    procedure = definition.get("procedure")
+    if not procedure:
+        return []
+    anchors = [definition["clause"]] if definition.get("clause") else []
+    return citations(procedure, anchors, definition.get("procedure_title") or procedure)
 
 
 def hidden_for(record: DesignedRecord, user) -> set[str]:

@@ -145,8 +145,8 @@ def _designer(form_type: FormType, status: int = 200, **forms):
     source = forms.get("source") or SourceForm(formdata=None)
     if "source" not in forms:
         source.source.data = definitions.dump(draft)
-    field_form = forms.get("field") or FieldForm(formdata=None)
-    step_form = forms.get("step") or StepForm(formdata=None)
+    field_form = forms.get("field") or FieldForm(formdata=None, prefix="f")
+    step_form = forms.get("step") or StepForm(formdata=None, prefix="s")
     editing = request.args.get("field")
     for spec in fields.all_fields(draft):
         if spec["key"] == editing and "field" not in forms:
@@ -200,7 +200,7 @@ def _apply_field(draft: dict, spec: dict, original: str) -> dict:
 @csrf_in_form
 def field_save(key: str):
     form_type = _type(key)
-    form = FieldForm()
+    form = FieldForm(prefix="f")
     if form.validate():
         spec = form.spec()
         draft = _apply_field(form_type.draft, spec, form.original.data or "")
@@ -259,7 +259,7 @@ def field_move(key: str, name: str, verb: str):
 @csrf_in_form
 def step_save(key: str):
     form_type = _type(key)
-    form = StepForm()
+    form = StepForm(prefix="s")
     if form.validate():
         step = form.spec()
         draft = copy.deepcopy(form_type.draft)
@@ -368,7 +368,8 @@ def new(key: str):
             return done(f"已提交：{record.number}", url_for("designer.detail", id=record.id))
     status = 422 if form.errors or form.messages else 200
     return render_template("designer/new.html", form=form, version=version,
-                           definition=version.definition), status  # fmt: skip
+                           definition=version.definition,
+                           clauses=pages.clauses(version.definition)), status  # fmt: skip
 
 
 @bp.route("/r/<int:id>")
@@ -382,17 +383,9 @@ def detail(id: int):
         version=record.version,
         sections=pages.sections(record.version, record.values, hidden),
         path=approval_path(record.instance),
-        step_url=_step_url(record),
+        clauses=pages.clauses(record.version.definition),
         **workflow.record_context(record, current_user),
     )
-
-
-def _step_url(record: DesignedRecord) -> str | None:
-    instance = record.instance
-    step = _open_step(record)
-    if step and editable(step) and access.can_act(current_user, instance, step["key"]):
-        return url_for("designer.step", id=record.id)
-    return None
 
 
 def _open_step(record: DesignedRecord) -> dict | None:

@@ -143,6 +143,7 @@ def test_a_new_version_leaves_old_records_as_they_were(app, client, login, org):
     )
     page = client.get(f"/designer/r/{old.id}")
     assert "来访人姓名" in page.text and "访客姓名" not in page.text and "第 1 版" in page.text
+    assert "前台接待与来访登记规定" in page.text and "QP-ADM-04" in page.text  # its clause
     assert "访客姓名" in client.get("/designer/visitor/apply").text
     assert old.instance.form_type == "form.visitor.v1"
 
@@ -153,22 +154,22 @@ def test_the_designer_refuses_bad_definitions_with_messages(app, client, login, 
     assert created.status_code == 303
     none_yet = client.post("/designer/trip/publish")
     assert none_yet.status_code == 422 and "表单至少需要一个填写字段。" in none_yet.text
-    add = {"key": "days", "label": "天数", "kind": "number", "minimum": "1", "maximum": "30"}
+    add = {"f-key": "days", "f-label": "天数", "f-kind": "number", "f-minimum": "1",
+           "f-maximum": "30"}  # fmt: skip
     assert client.post("/designer/trip/fields", data=add).status_code == 303
-    twice = client.post("/designer/trip/fields", data={**add, "label": "天数2"})
+    twice = client.post("/designer/trip/fields", data={**add, "f-label": "天数2"})
     assert twice.status_code == 422 and "字段代码“days”重复。" in twice.text
     assert 'value="天数2"' in twice.text
-    wrong = client.post("/designer/trip/steps", data={"key": "gm", "name": "总经理审批",
-                                                      "assignee": "role", "target": "gm",
-                                                      "mode": "any", "kind": "approval",
-                                                      "when": "amount > 5000"})  # fmt: skip
+    wrong = client.post("/designer/trip/steps", data={
+        "s-key": "gm", "s-name": "总经理审批", "s-assignee": "role", "s-target": "gm",
+        "s-mode": "any", "s-kind": "approval", "s-when": "amount > 5000"})  # fmt: skip
     assert wrong.status_code == 422
     assert "步骤“总经理审批”的条件引用了不存在的字段“amount”。" in wrong.text
     assert client.post("/designer/trip/steps/head/delete").status_code == 303
     no_step = client.post("/designer/trip/publish")
     assert no_step.status_code == 422 and "流程至少需要一个审批步骤。" in no_step.text
-    calls = client.post("/designer/trip/fields", data={"key": "x", "label": "算", "kind": "computed",
-                                                       "expr": "__import__('os')"})  # fmt: skip
+    calls = client.post("/designer/trip/fields", data={
+        "f-key": "x", "f-label": "算", "f-kind": "computed", "f-expr": "__import__('os')"})  # fmt: skip
     assert calls.status_code == 422 and "表达式不能调用函数" in calls.text
     assert db.session.scalar(db.select(FormVersion.id)) is None
 
