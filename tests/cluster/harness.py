@@ -45,6 +45,7 @@ class Process:
     def __init__(self, name: str, args: list[str], env: dict, log: Path):
         self.name, self.args, self.env, self.log = name, args, env, log
         self.proc: subprocess.Popen | None = None
+        self.home: Path | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as out:
@@ -123,3 +124,45 @@ class TickLoop(threading.Thread):
     def stop(self) -> None:
         self.stopping.set()
         self.join(timeout=300)
+
+
+def pgbouncer(database_url: str, listen: int, folder: Path) -> tuple[Process, str]:
+    """pgbouncer in transaction mode in front of `database_url`'s server, run as the postgres
+    user (it refuses root); returns the process and the URL the nodes use through it."""
+    import pwd
+    import tempfile
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    home = Path(tempfile.mkdtemp(prefix="portal-pgbouncer-"))  # readable by postgres
+    (home / "userlist.txt").write_text(f'"{url.username}" ""\n', encoding="utf-8")
+    (home / "pgbouncer.ini").write_text(
+        f"[databases]\n{url.database} = host={url.host} port={url.port} dbname={url.database}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {listen}\nunix_socket_dir = {home}\n"
+        f"auth_type = trust\nauth_file = {home / 'userlist.txt'}\n"
+        "pool_mode = transaction\nmax_client_conn = 500\ndefault_pool_size = 20\n"
+        "server_reset_query =\nignore_startup_parameters = extra_float_digits,options\n",
+        encoding="utf-8",
+    )
+    owner = pwd.getpwnam("postgres")
+    for path in (home, *home.iterdir()):
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    args = ["runuser", "-u", "postgres", "--", binary, str(home / "pgbouncer.ini")]
+    process = Process("pgbouncer", args, dict(os.environ), folder / "pgbouncer.log")
+    process.home = home  # removed by the caller after stop()
+    through = url.set(port=listen).render_as_string(hide_password=False)
+    return process, through
+
+
+def wait_for_port(port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+        time.sleep(0.2)

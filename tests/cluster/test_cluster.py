@@ -1,5 +1,5 @@
-"""Two app nodes behind HAProxy on one PostgreSQL, attachments in the database, a tick loop on
-each node, an SMTP sink; 50 simulated users for 60 s; one node killed with SIGKILL half-way and
+"""Two app nodes behind HAProxy on one PostgreSQL (through pgbouncer in transaction mode),
+attachments in the database, a tick loop on each node, an SMTP sink; 50 simulated users for 60 s; one node killed with SIGKILL half-way and
 restarted. Run by `make test-cluster` (and CI after the PostgreSQL suite), not by `make test`.
 
 Asserts: every submission acknowledged to a client (303) is stored once with its number, audit
@@ -15,6 +15,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import time
 
 import pytest
@@ -23,7 +24,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from tests.cluster import load
-from tests.cluster.harness import Node, TickLoop, free_port, haproxy, wait_until_ok
+from tests.cluster.harness import (
+    Node,
+    TickLoop,
+    free_port,
+    haproxy,
+    pgbouncer,
+    wait_for_port,
+    wait_until_ok,
+)
 from tests.conftest import DATABASE_URL, make_config, scratch_database
 from tests.notifications.conftest import Sink
 
@@ -71,9 +80,13 @@ def test_two_nodes_one_killed_under_load(cluster_db, tmp_path):
     sink = Sink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
+    bouncer, through_bouncer = pgbouncer(cluster_db, free_port(), tmp_path)
+    bouncer.start()
+    wait_for_port(make_url(through_bouncer).port, 30)
     env = {
         **os.environ,
-        "DATABASE_URL": cluster_db,
+        "DATABASE_URL": through_bouncer,
+        "DATABASE_POOLER": "transaction",
         "SECRET_KEY": secrets.token_hex(32),  # the same on both nodes
         "FILE_STORAGE": "database",
         "PROXY_COUNT": "1",
@@ -119,6 +132,8 @@ def test_two_nodes_one_killed_under_load(cluster_db, tmp_path):
         proxy.stop()
         for node in nodes:
             node.stop()
+        bouncer.stop()
+        shutil.rmtree(bouncer.home, ignore_errors=True)
         smtp.stop()
         _dispose(app)
     figures["cluster.seconds"] = (round(time.monotonic() - began, 1), "s")
