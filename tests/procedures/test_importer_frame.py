@@ -300,3 +300,28 @@ def test_control_table_naming_the_document_gives_the_title():
 def test_site_decorations_are_stripped_from_the_main_title_too():
     doc = parse_page("员工手册(最新版)(完整版)\n第一条 甲。\n")[0]
     assert doc.title == "员工手册"
+
+
+def test_normalise_entities_markdown_headings_and_spaced_article_numbers():
+    got = normalise_lines("## 第一章 总则\n第 十 二 条 甲&nbsp;乙&lt;丙&gt;\n第一章 总 则")
+    assert got == [(1, "第一章 总则"), (2, "第十二条 甲 乙<丙>"), (3, "第一章 总 则")]
+
+
+def test_footer_with_text_and_a_page_number_is_furniture():
+    text = "请假制度\n第一条 甲。\n青岚科技有限公司 第1页\n第二条 乙。\n青岚科技有限公司 第2页\n"
+    doc = parse_page(text)[0]
+    assert [(c.number, c.text) for c in doc.clauses] == [("第一条", "甲。"), ("第二条", "乙。")]
+
+
+def test_issuer_line_above_the_title_book_marks_and_a_note_under_it():
+    control: dict = {}
+    text = "青岚科技有限公司\n《员工请假管理制度》\n（2024年修订）\n第一条 甲。\n"
+    assert texts(title_block(lines(text), control, [])) == ["员工请假管理制度", "第一条 甲。"]
+    assert control == {"organisation": "青岚科技有限公司", "title_note": "(2024年修订)"}
+
+
+def test_addressees_line_of_a_notice_is_metadata():
+    control: dict = {}
+    text = "关于调整作息时间的通知\n主送：各部门\n一、甲。\n"
+    assert texts(notice_frame(lines(text), control, [])) == ["关于调整作息时间的通知", "一、甲。"]
+    assert control["addressees"] == "各部门"

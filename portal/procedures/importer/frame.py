@@ -43,6 +43,11 @@ _APPENDIX = re.compile(
     r"(附[件表录])\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3}|[A-Z])?\s*(?:[:：]\s*|\s+)(\S.{0,40})"
 )
 _CODE_ONLY = re.compile(rf"(?:{_CODE})")
+_ORG_LINE = re.compile(
+    r"[\u4e00-\u9fff()]{2,30}(?:公司|集团|局|厅|院|中心|委员会|学校|医院|协会|研究所|事务所)"
+)
+_NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
+_ADDRESSEE = re.compile(r"主送\s*:.*")
 _ENGLISH_TITLE = re.compile(r"[A-Z][A-Za-z'’&-]*(?: [A-Za-z'’&-]+){1,9}")
 
 
@@ -163,6 +168,13 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         dropped = {m for m, _ in head}
         return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
     # No "关于印发": a red head and a document number above the rules are dropped all the same.
+    addressed = [(n, t) for n, t in body[:_TOP] if _ADDRESSEE.fullmatch(t.strip())]
+    if addressed:
+        control.setdefault("addressees", addressed[0][1].strip().split(":", 1)[1].strip())
+        warnings.append(f"删除主送单位 (line {addressed[0][0]})")
+        gone = {n for n, _ in addressed}
+        lines = [(n, t) for n, t in lines if n not in gone]
+        body = _nonempty(lines)
     red_head = len(body) >= 2 and _RED_HEAD.fullmatch(_folded(body[0][1]).strip())
     if red_head and _DOC_NUMBER.fullmatch(_folded(body[1][1]).strip()):
         _note_number(body[:2], control)
@@ -253,23 +265,44 @@ def _control_lines(lines: list[Line], control: dict, warnings: list[str]) -> lis
 
 
 def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
-    """The first line is the title: letter spacing closed up, a code beside it moved out."""
+    """The first line is the title: an issuer's line above it moved to ``organisation``, book
+    marks and letter spacing taken off, a code beside it moved to ``code``; an English title or
+    a bracketed note ("（2024年修订）") under it become metadata."""
     out = list(lines)
-    for i, (n, text) in enumerate(out):
-        if not text.strip():
-            continue
-        if BREADCRUMB.match(_folded(text)):
-            return out
-        stripped = text.strip()
-        if _LETTER_SPACED.fullmatch(stripped):
-            stripped = re.sub(r"[ \u3000]+", "", stripped)
-        parts = [p for p in re.split(r"\t+|\s{2,}|\u3000+", stripped) if p]
-        if len(parts) == 2 and title_like(parts[0]) and _CODE_ONLY.fullmatch(parts[1]):
-            control.setdefault("code", parts[1])
-            stripped = parts[0]
-        out[i] = (n, stripped)
-        return _english_title(out, i, control)
-    return out
+    body = [i for i, (_, text) in enumerate(out) if text.strip()]
+    if not body or BREADCRUMB.match(out[body[0]][1]):
+        return out
+    first = body[0]
+    issuer = len(body) > 1 and _ORG_LINE.fullmatch(out[first][1].strip())
+    if issuer and title_like(_title_text(out[body[1]][1])):
+        control.setdefault("organisation", out[first][1].strip())
+        out[first] = (out[first][0], "")
+        first = body[1]
+    n, text = out[first]
+    stripped = _title_text(text)
+    parts = [p for p in re.split(r"\t+|\s{2,}", stripped) if p]
+    if len(parts) == 2 and title_like(parts[0]) and _CODE_ONLY.fullmatch(parts[1]):
+        control.setdefault("code", parts[1])
+        stripped = parts[0]
+    out[first] = (n, stripped)
+    out = _english_title(out, first, control)
+    return _title_note(out, first, control)
+
+
+def _title_text(text: str) -> str:
+    stripped = text.strip()
+    if _LETTER_SPACED.fullmatch(stripped):
+        stripped = re.sub(r"\s+", "", stripped)
+    book = re.fullmatch(r"《([^《》]{2,40})》", stripped)
+    return book.group(1) if book else stripped
+
+
+def _title_note(lines: list[Line], at: int, control: dict) -> list[Line]:
+    nxt = next((j for j in range(at + 1, len(lines)) if lines[j][1].strip()), None)
+    if nxt is not None and _NOTE_LINE.fullmatch(lines[nxt][1].strip()):
+        control.setdefault("title_note", lines[nxt][1].strip())
+        return lines[:nxt] + lines[nxt + 1 :]
+    return lines
 
 
 def _english_title(lines: list[Line], at: int, control: dict) -> list[Line]:

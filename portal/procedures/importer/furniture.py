@@ -9,6 +9,7 @@ Two-column PDF text layers (two texts side by side on each line) are read column
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -26,9 +27,16 @@ _PAGE_NUMBER = re.compile(
     r"|(?:Page|页码|页)\s*[:：]?\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
     r"|\d{1,4}\s*/\s*\d{1,4}"
 )
+# A page number inside a short footer or header line ("某公司 第2页", "制度汇编 - 3 -").
+_PAGE_INSIDE = re.compile(
+    r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
+)
 _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
 
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+_MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
+_SPACED_NUMBER = re.compile(r"^\s*第(?:\s*[一二三四五六七八九十百零〇\d]){1,4}\s*[章节条](?=\s)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
 
 
@@ -38,15 +46,30 @@ def _drop_emoji(match: re.Match) -> str:
 
 
 def normalise_lines(text: str) -> list[Line]:
-    """Numbered lines, width-folded (tabs kept), without CR, zero-width characters, emoji or
-    trailing spaces."""
+    """Numbered lines, width-folded (tabs kept), without CR, zero-width characters, emoji,
+    HTML entities, Markdown heading marks or trailing spaces; ``第 一 条`` closed up."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
     text = fold_width_keep_tabs(_EMOJI.sub(_drop_emoji, text))
-    return [(n, line.rstrip()) for n, line in enumerate(text.split("\n"), 1)]
+    return [(n, _line(line)) for n, line in enumerate(text.split("\n"), 1)]
+
+
+def _line(line: str) -> str:
+    line = _MARKDOWN_HEADING.sub("", line.rstrip())
+    spaced = _SPACED_NUMBER.match(line)
+    if spaced:
+        line = re.sub(r"\s+", "", spaced.group(0)) + " " + line[spaced.end() :].lstrip()
+    return line
 
 
 def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.fullmatch(line.strip()))
+
+
+def _shape(line: str) -> str:
+    """A footer line with its numbers blanked: "某公司 第2页" and "某公司 第3页" share one."""
+    return re.sub(r"\d+", "#", _key(line)) if len(line) <= 60 else line
 
 
 def _key(line: str) -> str:
@@ -61,7 +84,12 @@ def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
     HB-ZD-021"); a compilation's header ("某公司  管理制度汇编") goes everywhere.
     """
     body = [(n, text) for n, text in lines if text.strip()]
-    breaks = [i for i, (_, text) in enumerate(body) if is_page_number(text)]
+    shapes = Counter(_shape(text) for _, text in body if _PAGE_INSIDE.search(text))
+    breaks = [
+        i
+        for i, (_, text) in enumerate(body)
+        if is_page_number(text) or (_PAGE_INSIDE.search(text) and shapes[_shape(text)] >= 2)
+    ]
     drop = set(breaks)
     if breaks:
         tops = Counter(_key(body[i + 1][1]) for i in breaks if i + 1 < len(body))
