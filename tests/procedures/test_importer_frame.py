@@ -325,3 +325,28 @@ def test_addressees_line_of_a_notice_is_metadata():
     text = "关于调整作息时间的通知\n主送：各部门\n一、甲。\n"
     assert texts(notice_frame(lines(text), control, [])) == ["关于调整作息时间的通知", "一、甲。"]
     assert control["addressees"] == "各部门"
+
+
+def test_issuer_and_date_closing_the_text_are_metadata():
+    doc = parse_page("请假制度\n第一条 甲。\n第二条 乙。\n\n青岚科技有限公司\n2024年1月1日\n")[0]
+    assert doc.clauses[-1].text == "乙。"
+    assert (doc.control["organisation"], doc.control["issued_date"]) == (
+        "青岚科技有限公司",
+        "2024年1月1日",
+    )
+
+
+def test_toc_without_page_numbers_ends_where_its_first_entry_comes_again():
+    text = "员工手册\n目录\n第一章 总则\n第二章 考勤\n第一章 总则\n第一条 甲。\n第二章 考勤\n第二条 乙。\n"
+    assert texts(drop_toc(lines(text), []))[:3] == ["员工手册", "第一章 总则", "第一条 甲。"]
+
+
+def test_word_bullets_are_bullets_and_space_separated_history_rows():
+    doc = parse_page("会议规定\n一、会前准备\n•确定议题；\n•通知参会人员；\n二、纪律\n")[0]
+    assert [c.number for c in doc.clauses[0].children] == ["●", "●"]
+    control: dict = {}
+    text = "修订记录\n版本  日期  修订内容\nA/0  2020-01-01  首次发布\n"
+    assert texts(revision_history(lines(text), control, [])) == []
+    assert control["revision_history"] == [
+        {"版本": "A/0", "日期": "2020-01-01", "修订内容": "首次发布"}
+    ]

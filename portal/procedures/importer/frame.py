@@ -47,6 +47,9 @@ _ORG_LINE = re.compile(
     r"[\u4e00-\u9fff()]{2,30}(?:公司|集团|局|厅|院|中心|委员会|学校|医院|协会|研究所|事务所)"
 )
 _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
+_DATE_LINE = re.compile(
+    r"[一二三四五六七八九〇零\d]{4}\s*年\s*[一二三四五六七八九十\d]{1,2}\s*月\s*[一二三四五六七八九十\d]{1,3}\s*日"
+)
 _ADDRESSEE = re.compile(r"主送\s*:.*")
 _ENGLISH_TITLE = re.compile(r"[A-Z][A-Za-z'’&-]*(?: [A-Za-z'’&-]+){1,9}")
 
@@ -192,6 +195,29 @@ def _note_number(lines: list[Line], control: dict) -> None:
             return
 
 
+def sign_off(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """An issuer line and a date line closing the text: ``organisation`` and ``issued_date``."""
+    out = list(lines)
+    found = 0
+    while out and found < 2:
+        if not out[-1][1].strip():
+            out.pop()
+            continue
+        n, text = out[-1]
+        text = text.strip()
+        if _DATE_LINE.fullmatch(text) and "issued_date" not in control:
+            control["issued_date"] = text
+        elif _ORG_LINE.fullmatch(text) and "sign_off" not in control:
+            control["sign_off"] = text
+            control.setdefault("organisation", text)
+        else:
+            break
+        warnings.append(f"落款转为元数据 (line {n})")
+        out.pop()
+        found += 1
+    return out if found else lines
+
+
 def _drop_notice_tail(lines: list[Line], warnings: list[str]) -> list[Line]:
     out = list(lines)
     while out and (not out[-1][1].strip() or _NOTICE_TAIL.fullmatch(_folded(out[-1][1]).strip())):
@@ -329,6 +355,8 @@ def drop_toc(lines: list[Line], warnings: list[str]) -> list[Line]:
                 if not _TOC_ENTRY.fullmatch(entry.strip()):
                     break
                 entries.append(m)
+            if len(entries) < 3:
+                entries = _entries_until_restart(body[i + 1 :], n)
             if len(entries) >= 3:
                 dropped.update(entries)
                 warnings.append(f"删除目录 (line {n})")
@@ -339,11 +367,33 @@ def drop_toc(lines: list[Line], warnings: list[str]) -> list[Line]:
     return [(n, t) for n, t in lines if n not in dropped]
 
 
+def _entries_until_restart(body: list[Line], head: int) -> list[int]:
+    """A TOC without page numbers: short numbered lines up to where the first one comes again."""
+    entries = [head]
+    first = None
+    for m, entry in body:
+        entry = entry.strip()
+        marker = leading_marker(entry)
+        if marker is None or len(entry) > 30 or _SENTENCE.search(entry):
+            return []
+        if first is None:
+            first = (marker.style, marker.values)
+        elif (marker.style, marker.values) == first:
+            return entries
+        entries.append(m)
+    return []
+
+
 # --- revision history -----------------------------------------------------------------------
 
 
 def _cells(text: str) -> list[str]:
-    return [cell.strip() for cell in text.split("\t")]
+    """Cells of a pasted row: split at tabs, or at runs of two or more spaces."""
+    return [cell.strip() for cell in re.split(r"\t" if "\t" in text else r" {2,}", text.strip())]
+
+
+def _is_row(text: str) -> bool:
+    return "\t" in text or len(_cells(text)) >= 2
 
 
 def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
@@ -354,9 +404,9 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         n, text = lines[i]
         folded = _folded(text).strip()
         header_at = None
-        if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and "\t" in lines[i + 1][1]:
+        if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and _is_row(lines[i + 1][1]):
             header_at = i + 1
-        elif "\t" in text and _is_history_header(_cells(folded)):
+        elif _is_row(text) and _is_history_header(_cells(folded)):
             header_at = i
         if header_at is None:
             out.append((n, text))
@@ -365,7 +415,7 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         header = [c for c in _cells(_folded(lines[header_at][1])) if c]
         rows = []
         j = header_at + 1
-        while j < len(lines) and "\t" in lines[j][1]:
+        while j < len(lines) and _is_row(lines[j][1]):
             cells = _cells(_folded(lines[j][1]))
             rows.append(dict(zip(header, cells, strict=False)))
             j += 1
@@ -477,6 +527,7 @@ def prepare(text: str) -> Prepared:
     lines = read_columns(lines, warnings)
     lines = notice_frame(lines, control, warnings)
     lines = revision_history(lines, control, warnings)
+    lines = sign_off(lines, control, warnings)
     lines = control_header(lines, control, warnings)
     lines = title_block(lines, control, warnings)
     lines = drop_toc(lines, warnings)

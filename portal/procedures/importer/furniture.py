@@ -35,6 +35,7 @@ _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
 
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+_BULLET = re.compile(r"^\s*[•▪◆■►➢▶◇□](?=\s*\S)")  # Word's bullets; the importer reads ●
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
 _SPACED_NUMBER = re.compile(r"^\s*第(?:\s*[一二三四五六七八九十百零〇\d]){1,4}\s*[章节条](?=\s)")
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf]")
@@ -56,7 +57,7 @@ def normalise_lines(text: str) -> list[Line]:
 
 
 def _line(line: str) -> str:
-    line = _MARKDOWN_HEADING.sub("", line.rstrip())
+    line = _BULLET.sub("●", _MARKDOWN_HEADING.sub("", line.rstrip()))
     spaced = _SPACED_NUMBER.match(line)
     if spaced:
         line = re.sub(r"\s+", "", spaced.group(0)) + " " + line[spaced.end() :].lstrip()
