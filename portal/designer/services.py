@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import Select, func, or_, select
 
 from portal.auth.models import Department, Role, RoleCode, User
@@ -36,17 +36,32 @@ def get_type_or_404(key: str) -> FormType:
     return form_type
 
 
+def headed_department(user) -> Department | None:
+    return db.session.scalar(
+        select(Department).where(Department.head_id == user.id).order_by(Department.id)
+    )
+
+
 def can_design(user, form_type: FormType | None = None) -> bool:
-    """System administrators design every form; a department head the forms of their own
-    department."""
+    """System administrators design every form; a department head designs the forms of the
+    department they head (`form_type` None: may they design at all)."""
     if not user.is_authenticated:
         return False
     if user.has_role(RoleCode.SYSADMIN):
         return True
-    if form_type is None:
+    headed = headed_department(user)
+    if headed is None:
         return False
-    department = db.session.get(Department, form_type.owner_department_id or 0)
-    return department is not None and department.head_id == user.id
+    return form_type is None or form_type.owner_department_id == headed.id
+
+
+def designable(user) -> Select:
+    """The form types `user` designs, oldest first."""
+    query = select(FormType).order_by(FormType.id)
+    if user.has_role(RoleCode.SYSADMIN):
+        return query
+    headed = headed_department(user)
+    return query.where(FormType.owner_department_id == (headed.id if headed else -1))
 
 
 def can_start(user, definition: dict) -> bool:
@@ -83,11 +98,18 @@ def known_codes() -> dict:
 
 
 def choices() -> tuple[list, list]:
-    people = [(u.id, u.display_name) for u in db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.id))]  # fmt: skip
-    departments = [(d.id, d.name) for d in db.session.scalars(
-        select(Department).order_by(Department.id))]  # fmt: skip
-    return people, departments
+    """(id, name) of active users and of departments, for person and department fields; read
+    once per request."""
+    cached = g.get("_designer_choices") if has_request_context() else None
+    if cached is None:
+        people = db.session.execute(select(User.id, User.display_name)
+                                    .where(User.active.is_(True)).order_by(User.id)).all()  # fmt: skip
+        departments = db.session.execute(select(Department.id, Department.name)
+                                         .order_by(Department.id)).all()  # fmt: skip
+        cached = ([tuple(p) for p in people], [tuple(d) for d in departments])
+        if has_request_context():
+            g._designer_choices = cached
+    return cached
 
 
 # --- the designer ------------------------------------------------------------------------------
@@ -104,9 +126,9 @@ def create_type(key: str, name: str, user, base: dict | None = None) -> FormType
                 if e.startswith(("表单代码", "请填写表单名称"))]  # fmt: skip
     if problems:
         raise DesignError(problems)
+    headed = None if user.has_role(RoleCode.SYSADMIN) else headed_department(user)
     form_type = FormType(key=key, name=name, draft=draft, created_by=user,
-                         owner_department_id=None if user.has_role(RoleCode.SYSADMIN)
-                         else user.department_id)  # fmt: skip
+                         owner_department_id=headed.id if headed else None)  # fmt: skip
     db.session.add(form_type)
     db.session.flush()
     audit.record("designer", form_type.id, "create", user, comment=name)
@@ -153,6 +175,8 @@ def import_definition(text: str, user, publish_now: bool = True) -> FormType:
     form_type = db.session.scalar(select(FormType).where(FormType.key == key))
     if form_type is None:
         form_type = create_type(key, str(data.get("name", "")), user, data)
+    elif not can_design(user, form_type):
+        raise DesignError([f"您不能修改表单“{form_type.name}”。"])
     else:
         save_draft(form_type, data, user)
     if publish_now:

@@ -63,7 +63,7 @@ def _type(key: str) -> FormType:
 @bp.route("/")
 def index():
     require(services.can_design)
-    types = db.session.scalars(db.select(FormType).order_by(FormType.id)).all()
+    types = db.session.scalars(services.designable(current_user)).all()
     return render_template("designer/index.html", types=types, count=services.record_count)
 
 
@@ -77,7 +77,7 @@ def start():
 
 
 def _sources() -> list:
-    types = db.session.scalars(db.select(FormType).order_by(FormType.id)).all()
+    types = db.session.scalars(services.designable(current_user)).all()
     return [
         SelectChoice("", "空白表单"),
         *[SelectChoice(f"template:{k}", f"模板：{name}") for k, name in TEMPLATE_NAMES.items()],
@@ -90,7 +90,7 @@ def _base(source: str) -> dict | None:
     if kind == "template" and name in TEMPLATES:
         return definitions.load((DEFINITIONS / TEMPLATES[name]).read_text(encoding="utf-8"))
     if kind == "copy":
-        other = services.get_type_or_404(name)
+        other = _type(name)
         return other.current.definition if other.current else other.draft
     return None
 

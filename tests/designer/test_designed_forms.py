@@ -203,3 +203,24 @@ def test_who_may_start_and_the_start_menu(app, client, login, org):
     assert client.get("/designer/repair/apply").status_code == 403
     start = client.get("/designer/start")
     assert "行政" in start.text and "来访登记" in start.text and "报修单" not in start.text
+
+
+def test_a_department_head_designs_their_departments_forms_only(app, client, login, org):
+    load("visitor", org)  # the administrator's: no department
+    login("head")
+    created = client.post("/designer/new", data={"key": "sales_trip", "name": "销售出差",
+                                                 "source": "template:visitor"})  # fmt: skip
+    assert created.status_code == 303
+    form_type = services.get_type_or_404("sales_trip")
+    assert form_type.owner_department_id == org["head"].department_id
+    listed = client.get("/designer/")
+    assert "销售出差" in listed.text and "/designer/visitor/" not in listed.text
+    assert client.get("/designer/visitor/").status_code == 403
+    copied = client.post("/designer/new", data={"key": "copy2", "name": "复制",
+                                                "source": "copy:visitor"})  # fmt: skip
+    assert copied.status_code in (403, 422)  # not a choice for them: another's form
+    text = (DEFINITIONS / "visitor.yaml").read_text(encoding="utf-8")
+    refused = client.post("/designer/import", data={"source": text})
+    assert refused.status_code == 422 and "您不能修改表单“来访登记”。" in refused.text
+    login("finance")
+    assert client.get("/designer/sales_trip/").status_code == 403
