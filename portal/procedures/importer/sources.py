@@ -4,7 +4,9 @@ A rule applies to a text when one of its ``detect`` patterns matches a whole lin
 ``drop`` patterns remove whole lines anywhere, ``cut_from`` ends the document at the first
 matching line (a "related articles" block and everything below it), ``head`` drops matching
 lines only before the document's own title, and ``title_suffix`` is cut from the title line.
-``signature`` drops the trailing block of short lines (a mail signature).  Patterns match a
+``signature`` drops the trailing block of short lines (a mail signature).  ``inline``
+patterns are cut wherever they occur in the joined text (watermarks, boilerplate) and
+``title_decorations`` from every title.  Patterns match a
 whole stripped line (``re.fullmatch``) after width folding, so ``:`` stands for ``：`` too.
 """
 
@@ -23,11 +25,47 @@ class SourceRule:
     head: tuple[str, ...] = ()
     title_suffix: str = ""
     signature: bool = False
+    # Strings the source stamps inside the text (watermarks, boilerplate), cut wherever found.
+    inline: tuple[str, ...] = ()
+    # Decorations the source adds to listed titles ("(10篇)(优秀版)"), stripped from titles.
+    title_decorations: tuple[str, ...] = ()
 
 
 _SITE_NAMES = r"百度文库|道客巴巴|豆丁网|原创力文档|360文库|360doc|文库|新浪爱问|docin|book118"
 
 SOURCES: tuple[SourceRule, ...] = (
+    SourceRule(
+        # Document libraries whose pages list a main document and "related documents"; their
+        # watermarks and boilerplate are cut wherever they occur, so no detection is needed.
+        name="document-library",
+        detect=(),
+        inline=(
+            r"Standardization of [A-Za-z ]{2,40}#[A-Z0-9-]+#",
+            r"公司标准化编码\s*\[[A-Z0-9-]+\]",
+            r"[#\[][A-Z0-9]{5,8}(?:-[A-Z0-9]{5,8}){3}[#\]]",
+            r"\(本[^()]{1,8}所有[,，]更多请登[录陆]查看\)",
+            r"令狐采学",  # a fake author name stamped into texts as a watermark
+            r"页脚内容",
+            r"各位读友大家好[,，]此文档由网络收集而来[,，]欢迎您下载[,，]谢谢",
+            r"《[^》]{1,40}》是[^,，。]{0,12}为你整理收集[:：]?",
+            r"说明[:：]为规范化、制度化和统一化作业行为.*?特此编写。",
+            r"使用说明[:：]本管理制度资料适用于.*?套用时请仔细阅读。",
+            r"\S*系列\s.{0,60}?\((?:标准、完整、实用、可修改|[^()]{0,12}可编辑)\)",
+            r"A4打印/\s*新修订/\s*完整/\s*内容可编辑",
+            r"学习导航\s*通过学习本课程[,，]你将能够[:：]\s*(?:●[^●。]*[;；。]\s*)+",
+            r"要点提示",
+        ),
+        title_decorations=(
+            r"^\((?:企业|完整版|客户管理|精品|推荐|最新)\)",
+            r"\(\d+篇\)",
+            r"\((?:优秀版|最新\s*版|完整版|适用|最终|精选|推荐|可编辑|word版)\)",
+            r"\(\d+个\s*doc\)\s*\d*",
+            r"\s*-\s*(?:精品|制度大全|范文大全|百度文库)$",
+            r"\d{4}全文$",
+            r"(?:\.\d+)?\.docx?$",
+            r"_共\d+页$",
+        ),
+    ),
     SourceRule(
         name="wechat",
         detect=(
@@ -119,4 +157,13 @@ def matches(patterns: list[re.Pattern], line: str) -> bool:
 
 def detect_sources(lines: list[str]) -> list[CompiledRule]:
     """The rules whose ``detect`` patterns match some line of the text."""
-    return [rule for rule in COMPILED if any(matches(rule.detect, line) for line in lines)]
+    found = []
+    for rule in COMPILED:
+        if rule.detect and any(matches(rule.detect, line) for line in lines):
+            found.append(rule)
+    return found
+
+
+# Every source's inline noise and title decorations, in table order.
+INLINE_NOISE = [re.compile(p) for rule in SOURCES for p in rule.inline]
+TITLE_DECORATIONS = [re.compile(p) for rule in SOURCES for p in rule.title_decorations]
