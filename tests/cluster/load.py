@@ -36,12 +36,16 @@ class Submission:
     marker: str
     record_id: int
     acknowledged_at: float
+    request_id: str = ""
 
 
 @dataclass
 class Results:
     outcomes: list[Outcome] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
+    # attachments downloaded with other bytes than were uploaded: (record id, file url)
+    mismatches: list[tuple[int, str]] = field(default_factory=list)
+    downloads: list[tuple[int, str]] = field(default_factory=list)  # (record id, request id)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, outcome: Outcome) -> None:
@@ -122,7 +126,8 @@ class User:
 
 
 class Applicant(User):
-    """Reads procedures and the home page, searches, submits 用印申请 with a file, prints PDFs."""
+    """Reads procedures and the home page, searches, submits 用印申请 with a file, prints PDFs,
+    downloads the files of earlier submissions."""
 
     def step(self) -> None:
         roll = self.rng.random()
@@ -133,10 +138,25 @@ class Applicant(User):
                 ["印章", "用印", "合同", "保管", "QP-ADM"])))  # fmt: skip
         elif roll < 0.80:
             self.submit()
-        elif self.mine:
+        elif self.mine and roll < 0.90:
             self.request("pdf", f"/seals/{self.rng.choice(self.mine)}/pdf")
+        elif self.mine:
+            self.download(self.rng.choice(self.mine))
         else:
             self.request("read", "/seals/")
+
+    def download(self, record_id: int) -> None:
+        """The record page, then its attachment (whichever node stored it): the same bytes."""
+        status, body, _ = self.request("read", f"/seals/{record_id}")
+        link = re.search(r'href="(/files/\d+)"', body.decode()) if status == 200 else None
+        if not link:
+            return
+        status, data, headers = self.request("file", link.group(1))
+        if status == 200:
+            with self.results.lock:
+                self.results.downloads.append((record_id, headers.get("X-Request-ID", "")))
+                if data != PDF:
+                    self.results.mismatches.append((record_id, link.group(1)))
 
     def submit(self) -> None:
         marker = f"{MARK}-{uuid.uuid4().hex}"
@@ -154,7 +174,9 @@ class Applicant(User):
             record_id = int(found.group(1))
             self.mine.append(record_id)
             with self.results.lock:
-                self.results.submissions.append(Submission(marker, record_id, time.monotonic()))
+                self.results.submissions.append(
+                    Submission(marker, record_id, time.monotonic(), headers["X-Request-ID"])
+                )
 
 
 class Approver(User):

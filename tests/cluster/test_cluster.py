@@ -3,7 +3,8 @@ attachments in the database, a tick loop on each node, an SMTP sink; 50 simulate
 restarted. Run by `make test-cluster` (and CI after the PostgreSQL suite), not by `make test`.
 
 Asserts: every submission acknowledged to a client (303) is stored once with its number, audit
-rows and attachment bytes; numbers have no gaps; every e-mail reaches the sink exactly once;
+rows and attachment bytes; every attachment downloaded (from either node) has the bytes that
+were uploaded; numbers have no gaps; every e-mail reaches the sink exactly once;
 the only failed requests are those in flight on the killed node when it died; every answered
 request's id is in exactly one node's JSON access log. Prints `cluster.*` figures.
 """
@@ -215,15 +216,23 @@ def _check(app, results, sink, nodes, killed_at, restarted_at, ticks) -> dict:
     # request is in exactly one node's access log.
     outside = [o for o in errors if not (o.start <= killed_at + 0.5 and o.end >= killed_at)]
     logged = collections.Counter()
+    node_of = {}
     after_restart = 0
     for node in nodes:
         for line in node.access_log.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             logged[entry["request_id"]] += 1
+            node_of[entry["request_id"]] = node.name
             after_restart += node is nodes[0] and entry["path"] != "/readyz"
     succeeded = [o for o in answered if o.status in ANSWERED_OK]
     unlogged = [o for o in succeeded if logged[o.request_id] != 1]
     no_id = [o for o in answered if not o.request_id]  # HAProxy's own answers carry one too
+
+    # Attachments stored through one node and downloaded through the other.
+    stored_by = {sub.record_id: node_of.get(sub.request_id) for sub in results.submissions}
+    cross_node = sum(
+        1 for record_id, rid in results.downloads if node_of.get(rid) != stored_by.get(record_id)
+    )
 
     figures = {
         "cluster.requests": (len(outcomes), "requests"),
@@ -235,6 +244,8 @@ def _check(app, results, sink, nodes, killed_at, restarted_at, ticks) -> dict:
         "cluster.stored": (stored, "records"),
         "cluster.mails": (sum(delivered.values()), "mails"),
         "cluster.ticks": (sum(t.runs for t in ticks), "runs"),
+        "cluster.file_downloads": (len(results.downloads), "files"),
+        "cluster.cross_node_downloads": (cross_node, "files"),
         "cluster.restart_s": (round(restarted_at - killed_at, 1), "s"),
     }
     by_kind = collections.Counter(o.kind for o in outcomes)
@@ -250,5 +261,7 @@ def _check(app, results, sink, nodes, killed_at, restarted_at, ticks) -> dict:
     assert sum(t.failures for t in ticks) == 0, "a tick run failed: see the node*.tick.log files"
     assert not unlogged and not no_id, (len(unlogged), len(no_id))
     assert after_restart, "the restarted node served nothing"
+    assert not results.mismatches, results.mismatches[:10]
+    assert cross_node, "no attachment was downloaded through the node that did not store it"
     assert by_kind["submit"] and by_kind["approve"] and by_kind["pdf"] and by_kind["search"]
     return figures
