@@ -104,9 +104,11 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def headers(response):
         response.headers.add("Vary", "HX-Request")
-        if request.endpoint != "static" and "_user_id" in session:
-            # A logged-in user's pages must not outlive the session in a browser or proxy cache.
-            # (The session, not current_user: no database query after a failed request.)
+        # A logged-in user's pages must not outlive the session in a browser or proxy cache.
+        # (The session, not current_user: no database query after a failed request.) Pages
+        # with an ETag (procedures/caching.py) are private and revalidated instead.
+        revalidated = response.headers.get("Cache-Control") == "private, no-cache"
+        if request.endpoint != "static" and "_user_id" in session and not revalidated:
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")

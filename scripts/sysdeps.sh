@@ -5,7 +5,8 @@ set -euo pipefail
 # postgresql-client: pg_dump and pg_restore for `flask backup` on PostgreSQL.
 RUNTIME="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk postgresql-client"
 # haproxy: the load balancer in front of two nodes in the cluster test (make test-cluster).
-TEST="chromium poppler-utils default-jre-headless haproxy"
+# wrk: the load generator of bench/bench_web.py.
+TEST="chromium poppler-utils default-jre-headless haproxy wrk"
 # pgbouncer: the cluster test reaches PostgreSQL through it in transaction mode.
 TEST="$TEST pgbouncer"
 want="$RUNTIME"

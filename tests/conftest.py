@@ -230,3 +230,32 @@ def base_url():
     """Overrides pytest-base-url's fixture, whose instance-method form pytest 9 deprecates;
     tests build absolute URLs from `live_server`."""
     return None
+
+
+# --- statement counting: the query budget of a page (tests/perf/) ---
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as seen:` collects the SQL statements run inside the block
+    (transaction control such as SQLite's explicit BEGIN left out: PostgreSQL's driver sends it
+    outside the cursor)."""
+    from sqlalchemy import event
+
+    @contextmanager
+    def _count() -> Iterator[list[str]]:
+        seen: list[str] = []
+
+        def record(_conn, _cursor, statement, *_):
+            if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+                seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    return _count

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import EndedSession, User
 from portal.extensions import db
@@ -80,9 +81,16 @@ def load_user(user_id: str) -> User | None:
     row = None
     if user_id.isdigit():
         ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
-        row = db.session.execute(
-            select(User, ended.exists()).where(User.id == int(user_id))
-        ).first()
+        # The roles and the department (the navigation shows both) come with the user.
+        row = (
+            db.session.execute(
+                select(User, ended.exists())
+                .options(joinedload(User.roles), joinedload(User.department))
+                .where(User.id == int(user_id))
+            )
+            .unique()
+            .first()
+        )
     if row is None or row[1] or not row[0].active or not _valid(row[0]):
         session.clear()
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from portal.core.calendar import holiday_overrides
 from portal.core.registers import Column, Register
 from portal.core.registers import render as core_render
 from portal.core.values import fen
@@ -160,6 +161,9 @@ EXPORTS = {"complaints": "complaints.register_export", "returns": "complaints.re
 
 def render(kind: str, args, user, page_template: str, **context):
     """core.registers.render with our table partial (stage cells coloured)."""
+    # The stage clocks read the holiday table: once, whether or not a row's clock runs, so the
+    # page runs the same statements whatever rows it shows.
+    holiday_overrides()
     return core_render(
         REGISTERS[kind],
         args,

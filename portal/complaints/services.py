@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department, RoleCode, User
 from portal.core.clock import local_zone
@@ -87,10 +87,10 @@ def _submitted(form_type: str, user: User):
 
 
 def visible_complaints(user: User):
-    """Complaints `user` may read, with what the register rows show loaded in bulk."""
+    """Complaints `user` may read, with what the register rows show loaded in bulk (the
+    departments are loaded once by the register page, core.registers)."""
     return _submitted("complaints", user).options(
-        selectinload(Complaint.instance).selectinload(Instance.tasks),
-        selectinload(Complaint.capa_department),
+        contains_eager(Complaint.instance).selectinload(Instance.tasks),
     )
 
 

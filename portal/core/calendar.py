@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, has_app_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import select
 
 from portal.core.clock import local_zone
@@ -26,7 +26,23 @@ def _hours() -> tuple[time, time]:
 
 
 def _overrides() -> dict[date, bool]:
-    return {h.day: h.workday for h in db.session.scalars(select(Holiday))}
+    """The holiday table, read once per request (a register computes a clock per row)."""
+    if has_request_context() and "_portal_holidays" in g:
+        return g._portal_holidays
+    overrides = {h.day: h.workday for h in db.session.scalars(select(Holiday))}
+    if has_request_context():
+        g._portal_holidays = overrides
+    return overrides
+
+
+def holiday_overrides() -> dict[date, bool]:
+    """Days off and 调休 working days of the holiday table (read once per request)."""
+    return _overrides()
+
+
+def _forget_overrides() -> None:
+    if has_request_context():
+        g.pop("_portal_holidays", None)
 
 
 def is_workday(day: date, overrides: dict[date, bool] | None = None) -> bool:
@@ -117,9 +133,11 @@ def save_holiday(day: date, name: str, workday: bool) -> Holiday:
     row.name, row.workday = name, workday
     db.session.add(row)
     db.session.flush()
+    _forget_overrides()
     return row
 
 
 def remove_holiday(row: Holiday) -> None:
     db.session.delete(row)
     db.session.flush()
+    _forget_overrides()

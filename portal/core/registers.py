@@ -19,7 +19,8 @@ from flask import Response, current_app
 from flask_login import current_user
 from sqlalchemy import Select, or_
 
-from portal.core import xlsx
+from portal.auth.models import User
+from portal.core import prefetch, xlsx
 from portal.core.clock import local_now, local_zone
 from portal.core.downloads import CSV, PDF, XLSX, download
 from portal.core.guards import to_int
@@ -156,10 +157,11 @@ def render(
 ):
     """The register page (or its table partial for htmx). A domain may pass its own partial
     that extends registers/_table.html."""
-    from portal.auth.services import department_choices
-
     filters = parse_filters(args)
+    departments = _departments()
     page = paginate(build_query(register, filters, current_user), per_page=50)
+    # The people the rows name (applicants, approvers, keepers) in one statement, not per row.
+    prefetch.referenced(User)
     return page_or_partial(
         page_template,
         partial,
@@ -167,10 +169,20 @@ def render(
         register=register,
         filters=filters,
         page=page,
-        departments=department_choices(),
+        departments=departments,
         display=display,
         **context,
     )
+
+
+def _departments() -> list[tuple[int, str]]:
+    """The department filter's choices; the departments stay loaded for the rows that name
+    them (few, and on every register page anyway)."""
+    from portal.auth.services import list_departments
+
+    rows = db.session.scalars(list_departments()).all()
+    prefetch.keep(rows)
+    return [(d.id, f"{d.name}（{d.code}）") for d in rows]
 
 
 def rows_for_export(register: Register, args) -> tuple[list[list], Filters]:

@@ -25,7 +25,7 @@ from portal.auth.models import Department, User
 from portal.core.clock import local_now, now
 from portal.extensions import db
 from portal.procedures import markdown as md
-from portal.procedures import search
+from portal.procedures import reading_cache, search
 from portal.procedures.importer import SourceError, document_to_dict, parse_page, read_source
 from portal.procedures.models import (
     Clause,
@@ -674,23 +674,45 @@ def name_links(
 def clause_nodes(
     revision: Revision, page_url: Callable[[str], str] | None = None
 ) -> list[ClauseNode]:
-    """The revision's clauses as a tree for the template, names linked, citations ready."""
+    """The revision's clauses as a tree for the template, names linked, citations ready.
+    Computed once per revision and set of link targets (procedures/reading_cache.py), except
+    for the static export."""
+    return _linked_nodes(revision, page_url, *name_links(revision.procedure, page_url))
+
+
+def _linked_nodes(
+    revision: Revision, page_url: Callable[[str], str] | None, links: dict[str, str], bare: set
+) -> list[ClauseNode]:
     procedure = revision.procedure
-    link = md.name_linker(*name_links(procedure, page_url), also=[procedure.title])
-    nodes: dict[int, ClauseNode] = {}
-    roots: list[ClauseNode] = []
-    for clause in revision.clauses:
-        node = ClauseNode(
-            anchor=clause.anchor,
-            number=clause.number,
-            heading=clause.heading,
-            html=link(clause.html),
-            citation=citation_text(revision, clause.citation or clause.number),
-            depth=clause.depth,
-        )
-        nodes[clause.id] = node
-        (nodes[clause.parent_id].children if clause.parent_id else roots).append(node)
-    return roots
+
+    def build() -> list[ClauseNode]:
+        link = md.name_linker(links, bare, also=[procedure.title])
+        nodes: dict[int, ClauseNode] = {}
+        roots: list[ClauseNode] = []
+        for clause in revision.clauses:
+            node = ClauseNode(
+                anchor=clause.anchor,
+                number=clause.number,
+                heading=clause.heading,
+                html=link(clause.html),
+                citation=citation_text(revision, clause.citation or clause.number),
+                depth=clause.depth,
+            )
+            nodes[clause.id] = node
+            (nodes[clause.parent_id].children if clause.parent_id else roots).append(node)
+        return roots
+
+    if page_url is not None:
+        return build()
+    return reading_cache.cached(("nodes", *reading_key(revision, links, bare)), build)
+
+
+def reading_key(revision: Revision, links: dict[str, str], bare: set[str]) -> tuple:
+    """What a revision's rendered text depends on: the revision (never changed once stored),
+    the procedure's code and title (in citations) and the names linked in the text."""
+    procedure = revision.procedure
+    fingerprint = reading_cache.links_fingerprint(links, bare)
+    return (revision.id, revision.content_hash, procedure.code, procedure.title, fingerprint)
 
 
 def toc_entries(nodes: list[ClauseNode]) -> list[ClauseNode]:
@@ -768,6 +790,8 @@ class ReadingView:
     toc: list[ClauseNode]
     history: list[Revision]  # published revisions, newest first
     acks: Acknowledgements | None  # only on the current revision
+    # The rendered text's key in procedures/reading_cache.py (None: not cached, the export).
+    cache_key: tuple | None = None
 
 
 def reading_view(
@@ -776,7 +800,8 @@ def reading_view(
     """What the reading page shows. Without a user (the static export) there are no read
     acknowledgements; `page_url` is the export's link to another procedure's page."""
     procedure = revision.procedure
-    nodes = clause_nodes(revision, page_url)
+    links, bare = name_links(procedure, page_url)
+    nodes = _linked_nodes(revision, page_url, links, bare)
     history = [r for r in reversed(procedure.revisions) if r.status != RevisionStatus.DRAFT]
     is_current = revision.status == RevisionStatus.CURRENT
     owner = department_names().get(procedure.owner_department, procedure.owner_department)
@@ -788,6 +813,7 @@ def reading_view(
         toc=toc_entries(nodes),
         history=history,
         acks=acknowledgements(revision, user) if is_current and user is not None else None,
+        cache_key=None if page_url else reading_key(revision, links, bare),
     )
 
 

@@ -3,16 +3,17 @@ administrators also legacy import, source view, Markdown export, edit, preview a
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, render_template, request, url_for
+from flask import Blueprint, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.auth.permissions import require
 from portal.core.downloads import download, pdf_response
 from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, page_or_partial, see_other
 from portal.extensions import db
-from portal.procedures import import_review, services
+from portal.procedures import caching, import_review, reading_cache, services
 from portal.procedures.forms import EditForm, ImportForm
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
@@ -35,7 +36,7 @@ def index():
 def detail(code: str):
     procedure = services.get_procedure_or_404(code)
     view = services.reading_view(procedure.current_revision, current_user)
-    return render_template("procedures/detail.html", view=view)
+    return _reading_page("procedures/detail.html", view)
 
 
 @bp.route("/<path:code>/revisions/<int:revision_id>")
@@ -44,7 +45,20 @@ def revision(code: str, revision_id: int):
     revision = services.get_revision_or_404(procedure, revision_id)
     require(services.can_view_revision, revision)
     view = services.reading_view(revision, current_user)
-    return render_template("procedures/revision.html", view=view)
+    return _reading_page("procedures/revision.html", view)
+
+
+def _reading_page(template: str, view):
+    """A reading page: 304 when the browser's copy is current (caching.page_etag), else the
+    page with the revision's text rendered once per process (reading_cache)."""
+    tag = caching.page_etag(view, current_user)
+    if tag is not None and tag in request.if_none_match:
+        return caching.not_modified(tag)
+    body = reading_cache.cached(
+        ("body", *view.cache_key),
+        lambda: Markup(render_template("procedures/_body.html", view=view)),
+    )
+    return caching.revalidated(make_response(render_template(template, view=view, body=body)), tag)
 
 
 @bp.route("/<path:code>/diff")
@@ -149,8 +163,11 @@ def pdf(code: str):
 
     procedure = services.get_procedure_or_404(code)
     revision = procedure.current_revision
+    tag = caching.pdf_etag(revision)
+    if tag in request.if_none_match:
+        return caching.not_modified(tag)
     name = pdf_filename(procedure.code, revision.label)
-    return pdf_response(procedure_pdf(revision), name, inline=True)
+    return caching.revalidated(pdf_response(procedure_pdf(revision), name, inline=True), tag)
 
 
 @bp.route("/<path:code>/publish", methods=["POST"])
@@ -189,16 +206,6 @@ def review(code: str):
     db.session.commit()
     flash(f"已将《{procedure.title}》标记为已审核。", "success")
     return see_other(url_for("procedures.detail", code=procedure.code))
-
-
-@bp.app_template_global()
-@pass_context
-def static_url(context, filename: str) -> str:
-    """A static file's URL: the site's, or relative to the page in the static export."""
-    export = context.get("static_export")
-    if export:
-        return f"{export.root}static/{filename}"
-    return url_for("static", filename=filename)
 
 
 @bp.app_template_global()

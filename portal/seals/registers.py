@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from portal.auth.models import User
 from portal.core.clock import format_local
@@ -43,12 +43,13 @@ def register_query(user: User):
             .join(Instance, SealRequest.instance_id == Instance.id)
             .where(condition)
         )
-    # A page's requests, instances and tasks (for the approvers) in three more queries. Users
-    # and seals are few: after the first row the identity map has them.
+    # A page's requests, instances and seals join the page's rows (one row each); the tasks
+    # (for the approvers) are one more query, the people named one more (core.registers).
     return query.options(
-        selectinload(SealRequestItem.request)
-        .selectinload(SealRequest.instance)
-        .selectinload(Instance.tasks)
+        joinedload(SealRequestItem.seal),
+        joinedload(SealRequestItem.request)
+        .joinedload(SealRequest.instance)
+        .selectinload(Instance.tasks),
     )
 
 
@@ -133,7 +134,11 @@ def seals_out_panel(user: User) -> Panel | None:
     """Home page: the seals 外借中, for the admin office, the GM and the keepers."""
     if not (access.reads_all(user, get_flow(FORM_TYPE)) or keeps_a_seal(user)):
         return None
-    rows = db.session.scalars(seals_out().limit(8)).all()
+    query = seals_out().options(
+        joinedload(SealRequestItem.seal),
+        contains_eager(SealRequestItem.request).joinedload(SealRequest.instance),
+    )
+    rows = db.session.scalars(query.limit(8)).all()
     items = [
         {
             "label": f"{item.seal.name} · {item.request.instance.number} {item.request.document_name}",

@@ -56,7 +56,7 @@ def _issued(record: Requisition) -> str:
 def requisitions(user):
     return services.visible(user, "supplies").options(
         selectinload(Requisition.lines).selectinload(RequisitionLine.item),
-        selectinload(Requisition.instance).selectinload(Instance.tasks),
+        contains_eager(Requisition.instance).selectinload(Instance.tasks),
     )
 
 
@@ -388,7 +388,8 @@ def low_stock_panel(user) -> Panel | None:
     """Home: items at or below their reorder level, for 行政办."""
     if not services.can_manage(user):
         return None
-    items = db.session.scalars(services.below_reorder().limit(8)).all()
+    query = services.below_reorder().options(contains_eager(SupplyItem.balance))
+    items = db.session.scalars(query.limit(8)).all()
     entries = [{"label": f"{i.code} {i.name}", "url": url_for("supplies.stock", low=1),
                 "meta": f"结存 {qty_text(i.on_hand, i.unit)}，安全库存 {qty_text(i.reorder_level)}",
                 "overdue": i.on_hand <= 0} for i in items]  # fmt: skip

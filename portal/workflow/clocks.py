@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.core.clock import format_local, now
 from portal.extensions import db
@@ -210,6 +211,7 @@ def deadline_panel(spec: DeadlinePanel, user) -> Panel | None:
         )
         .order_by(Task.due_at)
         .limit(40)
+        .options(contains_eager(Task.instance), joinedload(Task.assignee))
     ).all()
     stages: dict[tuple[int, str], list[Task]] = {}
     for task in tasks:  # one line per stage, however many people share it (或签)

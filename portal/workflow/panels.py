@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from sqlalchemy.orm import contains_eager
 
 import portal.workflow.services as services
 from portal.core.clock import format_local
@@ -10,11 +11,12 @@ from portal.extensions import db
 from portal.home.services import Panel
 from portal.workflow.engine import record_url
 from portal.workflow.flow import get_flow
-from portal.workflow.models import Status
+from portal.workflow.models import Status, Task
 
 
 def awaiting_panel(user) -> Panel:
-    tasks = db.session.scalars(services.awaiting(user).limit(8)).all()
+    query = services.awaiting(user).options(contains_eager(Task.instance))
+    tasks = db.session.scalars(query.limit(8)).all()
     items = [
         {
             "label": f"{t.instance.number} {t.instance.title}（{t.step_name}）",
