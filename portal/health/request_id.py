@@ -29,8 +29,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def echo_request_id(response):
-        if "request_id" in g:
-            response.headers[HEADER] = g.request_id
+        # A request refused by an earlier hook (portal/core/guards.py) gets one here.
+        response.headers[HEADER] = g.setdefault("request_id", uuid.uuid4().hex)
         return response
 
     _install_record_factory()

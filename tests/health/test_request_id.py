@@ -52,3 +52,10 @@ def test_log_records_carry_the_request_id(make_app, caplog):
     assert record.request_id == "req-42"
     outside = logging.getLogger("portal.test").makeRecord("portal.test", 30, "f", 1, "m", (), None)
     assert outside.request_id == "-"
+
+
+def test_a_request_refused_before_any_view_still_gets_an_id(app):
+    with app.test_client() as client:
+        response = client.get("/seals/99999999999999999999999")  # refused by the input bounds
+    assert response.status_code in (400, 404)
+    assert HEX32.match(response.headers["X-Request-ID"])
