@@ -28,7 +28,7 @@ from markupsafe import escape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SEEDS = ROOT.parent / "shared" / "seeds"
-VERSION = 4  # bump when the generator changes, so cached corpora are rebuilt
+VERSION = 5  # bump when the generator changes, so cached corpora are rebuilt
 PROCEDURES = 1000
 TARGET_BYTES = 30_000  # of clause text per procedure (UTF-8): 1,000 of them make ~30 MB
 RANDOM_SEED = 20261124

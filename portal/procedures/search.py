@@ -64,9 +64,12 @@ INDEX_BATCH = 2000
 COUNT_LIMIT = 200
 # Matches ranked for a page: all of them up to this many; past it, these first in listing order
 # plus the matches inside the procedures the query names (docs/decisions/012-search-ranking.md).
-RANK_POOL = 400
+RANK_POOL = COUNT_LIMIT
+RANK_NAMED = 200  # of the procedures named, at most this many matches more
+# Procedures shown as hits themselves, best first (a title word like 客户 names hundreds).
+DOCUMENT_LIMIT = 10
 # Candidates whose word boundaries are looked at (the best by the other fields).
-ALIGN_TOP = 120
+ALIGN_TOP = 50
 PATH_SEPARATOR = " › "
 
 SQLITE_DDL = (
@@ -549,7 +552,7 @@ def query(
     if not terms:
         return SearchResult(q or "", terms, [], 0, limit)
     filters = _filters(category, department, include_superseded)
-    documents = _matching_documents(terms, filters)
+    documents = _rank_documents(_matching_documents(terms, filters), terms)
     stmt = _matching(terms, filters)
     pool = None if limit is None else max(limit, COUNT_LIMIT, RANK_POOL)
     ids = list(db.session.scalars(stmt if pool is None else stmt.limit(pool + 1)))
@@ -558,15 +561,43 @@ def query(
     if pool is not None and len(ids) > pool:
         # Too many to rank them all: the first ones, and those of the procedures named.
         ids = ids[:pool]
-        named = [row.revision_id for row in documents]
+        named = [row.revision_id for row, score in documents if score >= ranking.DOC_NAMED]
         if named:
             seen = set(ids)
-            more = stmt.where(_S.c.revision_id.in_(named)).limit(pool)
-            ids += [i for i in db.session.scalars(more) if i not in seen]
+            ids += [i for i in _matching_in(named, terms, filters) if i not in seen]
     scored = _rank(ids, terms)
     page = scored if limit is None else scored[:limit]
-    groups = _groups(page, terms, documents)
+    groups = _groups(page, terms, documents if limit is None else documents[:DOCUMENT_LIMIT])
     return SearchResult(q or "", terms, groups, total, limit, exact, shown_terms(q, terms))
+
+
+def _matching_in(revision_ids: list[int], terms: list[str], filters: dict[str, object]):
+    """Matching clauses of the given revisions, through the revision index (a few hundred rows
+    each) rather than the FTS tables (all matches of a broad term)."""
+    s = _S
+    check = func.strpos if _dialect() == "postgresql" else func.instr
+    stmt = (
+        select(s.c.clause_id)
+        .where(s.c.revision_id.in_(revision_ids[:DOCUMENT_LIMIT]))
+        .where(*(s.c[name] == value for name, value in filters.items()))
+        .where(*(check(s.c.body, term) > 0 for term in terms))
+        .order_by(s.c.clause_id)
+        .limit(RANK_NAMED)
+    )
+    return db.session.scalars(stmt)
+
+
+def _rank_documents(rows, terms: list[str]) -> list[tuple]:
+    """The matching procedures with their scores, best first (ties: older revision first)."""
+    scored = []
+    for row in rows:
+        aliases = [normalize(a) for a in (row.aliases or "").split("\n") if a]
+        score = ranking.document_score(
+            terms, normalize(row.code), normalize(row.title), aliases, row.reviewed, row.is_current
+        )
+        scored.append((row, score))
+    scored.sort(key=lambda pair: -pair[1])
+    return scored
 
 
 _POOL = (
@@ -577,11 +608,10 @@ _POOL = (
         SearchClause.is_current,
         SearchClause.position,
         SearchClause.body,
-        Clause.heading,
+        SearchClause.label,  # citation and heading: no need to read the clause table here
         SearchDocument.aliases,
         Procedure.reviewed,
     )
-    .join(Clause, Clause.id == SearchClause.clause_id)
     .join(Procedure, Procedure.id == SearchClause.procedure_id)
     .outerjoin(SearchDocument, SearchDocument.revision_id == SearchClause.revision_id)
     .where(SearchClause.clause_id.in_(bindparam("ids", expanding=True)))
@@ -661,13 +691,13 @@ def _groups(scored: list[tuple[int, float, int]], terms: list[str], documents) -
     if ids:
         by_id = {row[0]: row for row in db.session.connection().execute(_HITS, {"ids": ids})}
     groups: dict[int, Group] = {}
-    for row in documents:
+    for row, score in documents:
         group = groups[row.revision_id] = Group(
             row.code, row.title, row.label, row.is_current,
             _revision_url(row.code, row.revision_id, row.is_current),
         )  # fmt: skip
-        group.document = _document_hit(row, group, terms)
-        group.score = group.document.score
+        group.document = _document_hit(row, group, terms, score)
+        group.score = score
     for clause_id, score, at in scored:
         (_, revision_id, code, title, is_current, position, anchor, label, body, citation,
          number, heading, text_, revision_label) = by_id[clause_id]  # fmt: skip
@@ -696,16 +726,8 @@ def _shift(body: str, display: str, at: int) -> int:
     return max(0, at - cut)
 
 
-def _document_hit(row, group: Group, terms: list[str]) -> Hit:
+def _document_hit(row, group: Group, terms: list[str], score: float) -> Hit:
     aliases = [alias for alias in (row.aliases or "").split("\n") if alias]
-    score = ranking.document_score(
-        terms,
-        normalize(row.code),
-        normalize(row.title),
-        [normalize(a) for a in aliases],
-        row.reviewed,
-        row.is_current,
-    )
     named = " ".join((row.title, *aliases))
     if not all(term in normalize(f"{row.code} {named}") for term in terms) and row.preamble:
         shown = row.preamble  # found in the preamble: show where

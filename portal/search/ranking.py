@@ -65,7 +65,8 @@ def clause_score(
     first_mention: bool = False,
     aligned: dict[str, bool] | None = None,
 ) -> float:
-    """A clause's score. All strings are normalized (`search_text.normalize`); `first_mention`:
+    """A clause's score. All strings are normalized (`search_text.normalize`); `heading` is the
+    clause's label (its citation, then its heading: "4.8 结案回访"); `first_mention`:
     no earlier clause of the revision matches; `aligned` maps a term to whether it occurs on
     word boundaries (left out: not yet known, counts as no)."""
     score = (W_CURRENT if is_current else 0.0) + (W_REVIEWED if reviewed else 0.0)
@@ -74,7 +75,8 @@ def clause_score(
     for term in terms:
         weight = term_weight(term)
         if term in heading:
-            score += weight * (W_HEADING + (W_HEADING_EXACT if heading == term else 0.0))
+            exact = heading.split(" ", 1)[-1] == term
+            score += weight * (W_HEADING + (W_HEADING_EXACT if exact else 0.0))
         if term in title:
             score += weight * W_TITLE
         if aliases and term in aliases:

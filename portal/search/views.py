@@ -10,7 +10,9 @@ from flask_login import current_user
 
 from portal.core.htmx import is_htmx
 from portal.procedures import search
+from portal.procedures.search_text import parse_query
 from portal.search.forms import SearchForm
+from portal.search.records import find_records
 from portal.workflow import access
 from portal.workflow import services as workflow
 from portal.workflow.engine import record_url
@@ -40,9 +42,12 @@ def index():
     form.set_choices(*search.filter_choices())
     q = (form.q.data or "").strip() if form.validate() else ""
     record = record_for(q)
+    records = find_records(current_user, parse_query(q))
     if is_htmx():  # the header box, as you type
         result = search.query(q, limit=DROPDOWN_LIMIT)
-        return render_template("search/_dropdown.html", result=result, record=record)
+        return render_template(
+            "search/_dropdown.html", result=result, record=record, records=records
+        )
     if record is not None:
         return redirect(record["url"], code=303)
     result = search.query(
@@ -53,4 +58,4 @@ def index():
         limit=PAGE_LIMIT,
     )
     status = 422 if form.errors else 200
-    return render_template("search/index.html", form=form, result=result), status
+    return render_template("search/index.html", form=form, result=result, records=records), status

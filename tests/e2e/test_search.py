@@ -1,6 +1,6 @@
-"""Search in a real browser: type in the header box, see live results grouped by procedure with
-the terms highlighted, click one and land on the clause; the same search without JavaScript;
-the dropdown on a phone."""
+"""Search in a real browser: type in the header box, see live results grouped by kind with the
+terms highlighted, click one and land on the clause; the combobox keys (↑ ↓ Enter Esc, "/");
+the same search without JavaScript; the dropdown on a phone."""
 
 from __future__ import annotations
 
@@ -27,16 +27,18 @@ def test_type_see_live_results_click_and_land_on_the_clause(page, library, brows
     dropdown = page.locator("#search-dropdown .search-panel")
     expect(dropdown).to_be_visible()
     expect(page).to_have_url(f"{library}/")  # live results, no navigation
-    groups = dropdown.locator(".search-panel-group")
-    expect(groups.first.locator("h3")).to_contain_text("QP-CS-01")  # grouped by procedure
-    marks = dropdown.locator("mark").all_text_contents()
+    # Grouped by kind: the procedure named (QP-CS-02 客户回访管理规定), then the clauses.
+    expect(dropdown.locator(".search-kind").first).to_have_text("制度")
+    expect(dropdown.locator("[role=option]").first).to_contain_text("QP-CS-02")
+    clauses = dropdown.locator("[aria-labelledby=search-kind-clauses]")
+    marks = clauses.locator("mark").all_text_contents()
     assert marks and set(marks) <= {"回访", "满意度"}
     assert len(requests) == 1, requests  # debounced: one request for the whole phrase
     assert requests[0].endswith("/search?q=%E5%9B%9E%E8%AE%BF%20%E6%BB%A1%E6%84%8F%E5%BA%A6")
 
-    hit = groups.first.locator("li a").last
+    hit = clauses.locator("[role=option] a").last
     href = hit.get_attribute("href")
-    assert re.fullmatch(r"/procedures/QP-CS-01#[a-z0-9-]+", href)
+    assert re.fullmatch(r"/procedures/QP-CS-0\d#[a-z0-9-]+", href)
     hit.click()
     expect(page).to_have_url(f"{library}{href}")
     anchor = href.split("#", 1)[1]
@@ -46,11 +48,47 @@ def test_type_see_live_results_click_and_land_on_the_clause(page, library, brows
     expect(page.locator("#search-dropdown .search-panel")).to_have_count(0)
 
 
+def test_the_box_is_a_combobox(page, library, browser_login):
+    browser_login("employee")
+    page.wait_for_function("window.PortalSearchBox === true")  # search.js is deferred
+    page.keyboard.press("/")  # anywhere on the page: focuses the box
+    box = page.locator("#header-q")
+    expect(box).to_be_focused()
+    expect(box).to_have_attribute("role", "combobox")
+    page.keyboard.type("印章")
+    options = page.locator("#search-listbox [role=option]")
+    expect(options.first).to_have_attribute("aria-selected", "true")  # the first is chosen
+    expect(box).to_have_attribute("aria-expanded", "true")
+    first_id = options.first.get_attribute("id")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    page.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    expect(options.first).to_have_attribute("aria-selected", "false")
+    page.keyboard.press("ArrowUp")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    page.keyboard.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#search-dropdown")).to_be_hidden()
+    page.keyboard.press("ArrowDown")  # opens again, at the first option
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(box).to_have_attribute("aria-activedescendant", first_id)
+    page.keyboard.press("ArrowUp")  # round to the last option: 查看全部结果
+    expect(options.last).to_have_text("查看全部结果")
+    expect(options.last).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=%E5%8D%B0%E7%AB%A0$"))
+    # Enter on the chosen first option opens it: the procedure named by the query.
+    page.fill("#header-q", "印章管理制度")
+    expect(page.locator("#search-listbox [role=option]").first).to_have_attribute(
+        "aria-selected", "true"
+    )
+    page.press("#header-q", "Enter")
+    expect(page).to_have_url(f"{library}/procedures/QP-ADM-01")
+
+
 def test_enter_opens_the_results_page_and_more_results(page, library, browser_login):
     browser_login("employee")
-    page.fill("#header-q", "印章")
-    expect(page.locator("#search-dropdown .search-more")).to_be_visible()
-    page.press("#header-q", "Enter")
+    page.goto(f"{library}/search?q=%E5%8D%B0%E7%AB%A0")
     expect(page).to_have_url(re.compile(r"/search\?q=%E5%8D%B0%E7%AB%A0$"))
     expect(page.locator("h1")).to_have_text("搜索制度条款")
     expect(page.locator(".search-status")).to_contain_text("条结果")
