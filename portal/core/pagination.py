@@ -10,8 +10,10 @@ from portal.extensions import db
 MAX_PAGE = 100_000
 
 
-def paginate(query, per_page: int = 50):
+def paginate(query, per_page: int = 50, count: bool = True):
     """Paginate a select() with the page number from ?page=, never raising 404 for an empty page
-    (a page number out of range shows an empty page)."""
+    (a page number out of range shows an empty page). `count=False`: the caller sets `total`."""
     page = request.args.get("page", 1, type=int) or 1
-    return db.paginate(query, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False)
+    return db.paginate(
+        query, page=min(max(page, 1), MAX_PAGE), per_page=per_page, error_out=False, count=count
+    )
