@@ -102,6 +102,38 @@ def main() -> None:
     judged_figures("sqlite", "search")
     if postgres_url():
         judged_figures("postgresql", "search.pg")
+        postgresql_times()
+
+
+def postgresql_times() -> None:
+    """The same 20 queries over the same generated corpus, loaded into a fresh PostgreSQL
+    database (bench/corpus.py's generator; this takes minutes)."""
+    from bench.corpus import PROCEDURES, TARGET_BYTES, _insert
+    from portal.demo import load_organisation
+    from portal.extensions import db
+    from portal.procedures import search
+
+    with database("postgresql") as url:
+        app = make_app(url)
+        with app.app_context(), app.test_request_context():
+            db.create_all()
+            for hook in app.extensions.get("portal_schema_hooks", []):
+                hook()
+            load_organisation()
+            _insert(PROCEDURES, TARGET_BYTES)
+            db.session.execute(db.text("ANALYZE"))
+            db.session.commit()
+            times = []
+            for q in QUERIES:
+                ms, result = timed(lambda q: search.query(q, limit=PAGE), q)
+                if not result.total:
+                    raise SystemExit(f"nothing found on PostgreSQL for {q!r}")
+                times.append(ms)
+                print(f"# pg {q}: {ms:.2f} ms", file=sys.stderr)
+            db.session.remove()
+            db.engine.dispose()
+    emit("search.pg_p50_ms", percentile(times, 50), "ms")
+    emit("search.pg_p95_ms", percentile(times, 95), "ms")
 
 
 def judged_figures(kind: str, prefix: str) -> None:

@@ -800,9 +800,11 @@ def filter_choices() -> tuple[list[str], list[tuple[str, str]]]:
 
 def export_entries(url_for_procedure) -> list[dict]:
     """The current, listed clauses in listing order as `build_static_index` entries, with the
-    same text the live search matches. `url_for_procedure(code)` gives the page's site URL."""
+    same text the live search matches. `url_for_procedure(code)` gives the page's site URL. The
+    label is the clause's path ("QP-CS-01 › 4.2.1 d") and `lead` skips the number in snippets,
+    as the live search shows them."""
     rows = db.session.execute(
-        select(SearchClause, Clause.number, Clause.heading, Clause.text)
+        select(SearchClause, Clause.citation, Clause.number, Clause.heading, Clause.text)
         .join(Clause, Clause.id == SearchClause.clause_id)
         .where(SearchClause.is_current.is_(True), SearchClause.hidden.is_(False))
         .order_by(SearchClause.clause_id)
@@ -813,8 +815,17 @@ def export_entries(url_for_procedure) -> list[dict]:
             "url": f"{url_for_procedure(entry.code)}#{entry.anchor}",
             "code": entry.code,
             "title": entry.title,
-            "label": entry.label,
+            "label": PATH_SEPARATOR.join(p for p in (entry.code, citation or number) if p),
             "text": clause_text(number, heading, text_),
+            "lead": _lead(number, heading, text_),
         }
-        for entry, number, heading, text_ in rows
+        for entry, citation, number, heading, text_ in rows
     ]
+
+
+def _lead(number: str, heading: str, text_: str) -> int:
+    """UTF-16 units of the normalized clause text taken by the number and its space."""
+    number = normalize(number or "")
+    if not number or not normalize(f"{heading or ''} {text_ or ''}"):
+        return 0
+    return len((number + " ").encode("utf-16-le")) // 2

@@ -17,9 +17,11 @@ refuses ``fetch`` of ``file://`` URLs; each one calls
   string: for each gram (sorted), the gram's code points, then a varint count,
   then the first document number and the gaps minus one as varints.
 * ``t-XX.js``: the documents, by ranges of document number:
-  ``[id, url, procedure index, label, normalized text, overlay?]`` where the
-  optional overlay ``[[utf16_offset, original_chars], ...]`` restores the
-  original letter case for snippets.
+  ``[id, url, procedure index, label, normalized text, overlay?, lead?]`` where
+  the optional overlay ``[[utf16_offset, original_chars], ...]`` (0 when there
+  is none but a lead follows) restores the original letter case for snippets,
+  and the optional lead is how many UTF-16 units of the text the snippet skips
+  (the clause number, which the label already shows).
 
 The browser intersects the postings of a term's bigrams (its unigram for a one
 character term) and then checks each candidate by substring test on the text,
@@ -64,6 +66,7 @@ class _Doc:
     label: str
     text: str
     overlay: list[list[int | str]]
+    lead: int = 0
 
 
 def gram_hash(gram: str) -> int:
@@ -185,6 +188,7 @@ def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]
                 label=entry["label"],
                 text=normalized,
                 overlay=_case_overlay(entry["text"], normalized),
+                lead=int(entry.get("lead") or 0),
             )
         )
     return docs, procs
@@ -234,8 +238,10 @@ def _gram_shards(kind: str, postings: dict[str, list[int]], docs: int) -> dict[s
 
 def _doc_record(doc: _Doc) -> list:
     record: list = [doc.id, doc.url, doc.proc, doc.label, doc.text]
-    if doc.overlay:
-        record.append(doc.overlay)
+    if doc.overlay or doc.lead:
+        record.append(doc.overlay or 0)
+    if doc.lead:
+        record.append(doc.lead)
     return record
 
 
@@ -284,7 +290,8 @@ def build_static_index(entries: Iterable[dict], outdir: Path) -> dict:
     """Write the offline search index for ``entries`` into ``outdir``.
 
     Each entry is ``{"id", "url", "code", "title", "label", "text"}`` (all
-    strings, ``text`` not yet normalized). Returns build statistics:
+    strings, ``text`` not yet normalized), optionally with ``lead`` (an int, see
+    the module docstring). Returns build statistics:
     ``docs``, ``files``, ``bytes`` (total), ``largest_file_bytes``,
     ``shards`` (count per kind) and ``digest``.
     """

@@ -26,6 +26,8 @@
   var ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_";
   var SNIPPET_CHARS = 60;
   var SNIPPET_LEAD = 20;
+  // A snippet may start after one of these (spaces and CJK or ASCII punctuation).
+  var BREAK = /[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d!-\/:-@\[-`{-~]/;
   var RENDER_LIMIT = 200;
   var DEBOUNCE_MS = 150;
   var FORMAT = 1; // static_search.FORMAT_VERSION
@@ -230,7 +232,7 @@
   /* ---- results ------------------------------------------------------ */
 
   function displayText(record) {
-    var text = record[4], overlay = record[5];
+    var text = record[4], overlay = record[5] || null;
     if (!overlay) return text;
     var out = "", pos = 0;
     overlay.forEach(function (run) {
@@ -245,12 +247,21 @@
     return c >= 0xdc00 && c <= 0xdfff;
   }
 
-  // About SNIPPET_CHARS characters starting a little before the first match,
-  // with [start, end) offsets of every term occurrence inside it.
+  // About SNIPPET_CHARS characters starting a little before the first match
+  // (after a punctuation mark when one is near), with [start, end) offsets of
+  // every term occurrence inside it. The clause number (record[6] units) is
+  // skipped: the label shows it, as the live search does.
   function snippet(record, terms) {
-    var text = record[4], first = text.length;
-    terms.forEach(function (t) { first = Math.min(first, text.indexOf(t)); });
-    var start = Math.max(0, Math.min(first - SNIPPET_LEAD, text.length - SNIPPET_CHARS));
+    var text = record[4], lead = record[6] || 0, first = text.length;
+    terms.forEach(function (t) {
+      var at = text.indexOf(t, lead);
+      if (at >= 0) first = Math.min(first, at);
+    });
+    if (first === text.length) first = lead; // found in the number only
+    var start = Math.max(lead, Math.min(first - SNIPPET_LEAD, text.length - SNIPPET_CHARS));
+    for (var back = start; back > Math.max(lead, start - 8); back--) {
+      if (BREAK.test(text.charAt(back - 1))) { start = back; break; }
+    }
     var end = Math.min(text.length, start + SNIPPET_CHARS);
     if (isLowSurrogate(text, start)) start--;
     if (end < text.length && isLowSurrogate(text, end)) end++;
@@ -261,7 +272,7 @@
       }
     });
     ranges.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
-    var prefix = start > 0 ? "…" : "", shift = prefix.length - start, marks = [];
+    var prefix = start > lead ? "…" : "", shift = prefix.length - start, marks = [];
     ranges.forEach(function (r) {
       var last = marks[marks.length - 1];
       // Overlapping or touching occurrences become one <mark>.

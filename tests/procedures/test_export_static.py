@@ -191,6 +191,21 @@ def test_offline_search_finds_what_the_live_search_finds(site, http_site, browse
     assert requests and all(url.startswith(base + "/") for url in requests), requests
 
 
+def test_offline_snippets_show_the_path_once_without_the_number(site, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto((site["dir"] / "search.html").as_uri())
+    results = page.evaluate("async () => await PortalSearch.query('结案回访')")
+    context.close()
+    [hit] = [r for r in results if r["url"].endswith("#s-4-2-1-4")]
+    assert hit["label"] == "QP-CS-01 › 4.2.1 d"
+    assert hit["snippet"] == "结案回访：结案后7天内完成；"
+    assert hit["marks"] == [[0, 4]]
+    for result in results:  # no snippet starts with its clause's number again
+        number = result["label"].split(" › ")[-1].split()[-1]
+        assert not result["snippet"].lstrip("…").startswith(number + " "), result
+
+
 def test_offline_search_page_from_the_header_box(site, browser):
     context = browser.new_context()
     page = context.new_page()
