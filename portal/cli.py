@@ -94,6 +94,22 @@ def check_files(fix):
         click.get_current_context().exit(1)
 
 
+@files_cli.command("copy-to-database")
+def copy_files_to_database():
+    """Copy the attachments in UPLOAD_DIR into the database (before FILE_STORAGE=database)."""
+    from portal.files.services import copy_to_database
+
+    report = copy_to_database()
+    for row, problem in report.problems:
+        click.echo(f"attachment {row.id} ({row.original_name}): {problem}")
+    click.echo(
+        f"{report.copied} copied, {report.present} already there, "
+        f"{len(report.problems)} not copied"
+    )
+    if report.problems:
+        click.get_current_context().exit(1)
+
+
 # --- backup and restore (services in portal/backup) ---------------------------------------------
 
 backup_cli = AppGroup("backup", help="Back up and restore the database and the uploads.")

@@ -16,7 +16,7 @@ import hashlib
 import logging
 import secrets
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
@@ -213,3 +213,37 @@ def check_storage(fix: bool = False) -> StorageReport:
     the move of a committed row's file left under its temporary name."""
     rows = {a.stored_name: a for a in db.session.scalars(select(Attachment))}
     return storage.current().check(rows, fix)
+
+
+@dataclass
+class CopyReport:
+    copied: int = 0
+    present: int = 0
+    problems: list[tuple[Attachment, str]] = field(default_factory=list)
+
+
+def copy_to_database(batch: int = 50) -> CopyReport:
+    """Copy every attachment's bytes from the folder (UPLOAD_DIR) into `stored_files`, checked
+    against the recorded SHA-256, committing every `batch` files; rows already there are left."""
+    from portal.files.models import StoredFile
+
+    folder = storage.LocalStorage()
+    present = set(db.session.scalars(select(StoredFile.key)))
+    report = CopyReport()
+    rows = list(db.session.scalars(select(Attachment).order_by(Attachment.id)))
+    for row in rows:
+        if row.stored_name in present:
+            report.present += 1
+            continue
+        data = folder.read(row.stored_name)
+        if data is None:
+            report.problems.append((row, "file missing"))
+        elif hashlib.sha256(data).hexdigest() != row.sha256:
+            report.problems.append((row, "SHA-256 differs from the recorded one"))
+        else:
+            db.session.add(StoredFile(key=row.stored_name, data=data, size=len(data)))
+            report.copied += 1
+            if report.copied % batch == 0:
+                db.session.commit()
+    db.session.commit()
+    return report

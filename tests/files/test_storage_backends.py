@@ -108,3 +108,28 @@ def test_changed_bytes_change_the_stored_hash(backend, org):
         )
         db.session.commit()
     assert files.stored_sha256(row) != row.sha256
+
+
+def test_copy_from_the_folder_into_the_database(make_app, tmp_path, org):
+    """Moving a single machine's attachments into the database before adding nodes: every
+    file is copied once, checked against its recorded SHA-256; a missing or changed file is
+    named and not copied."""
+    folder = str(tmp_path / "uploads")
+    local = make_app(UPLOAD_DIR=folder)
+    with local.app_context():
+        good, lost, changed = _store(org), _store(org, PDF + b"%2"), _store(org, PDF + b"%3")
+        db.session.commit()
+        files.file_path(lost).unlink()
+        files.file_path(changed).write_bytes(PDF + b"% edited")
+        ids = good.id, lost.id, changed.id
+    target = make_app(UPLOAD_DIR=folder, FILE_STORAGE="database")
+    with target.app_context():
+        runner = target.test_cli_runner()
+        result = runner.invoke(args=["files", "copy-to-database"])
+        assert result.exit_code == 1, result.output
+        assert f"attachment {ids[1]} (合同.pdf): file missing" in result.output
+        assert f"attachment {ids[2]} (合同.pdf): SHA-256 differs" in result.output
+        assert "1 copied, 0 already there, 2 not copied" in result.output
+        assert storage.current().read(good.stored_name) == PDF and _stored_rows() == 1
+        again = runner.invoke(args=["files", "copy-to-database"])
+        assert "0 copied, 1 already there, 2 not copied" in again.output
