@@ -103,8 +103,7 @@ def copy_files_to_database():
     for row, problem in report.problems:
         click.echo(f"attachment {row.id} ({row.original_name}): {problem}")
     click.echo(
-        f"{report.copied} copied, {report.present} already there, "
-        f"{len(report.problems)} not copied"
+        f"{report.copied} copied, {report.present} already there, {len(report.problems)} not copied"
     )
     if report.problems:
         click.get_current_context().exit(1)
