@@ -359,3 +359,18 @@ def test_word_bullets_are_bullets_and_space_separated_history_rows():
     assert control["revision_history"] == [
         {"版本": "A/0", "日期": "2020-01-01", "修订内容": "首次发布"}
     ]
+
+
+def test_a_column_that_ends_first_keeps_its_side():
+    text = (
+        "第一条 甲方负责检查，          第四条 丁方负责\n"
+        "并做好记录。                    月度抽查。\n"
+        "第二条 乙方负责维护，          第五条 本细则自\n"
+        "每月保养一次。                  发布之日起施行。\n"
+        "第三条 丙方负责培训，          第六条 由某部\n"
+        "每年两次。\n"
+        "                                负责解释。\n"
+    )
+    got = texts(read_columns(lines(text), []))
+    assert got[5] == "每年两次。" and got[6] == "第四条 丁方负责"
+    assert got[-1] == "负责解释。"

@@ -120,23 +120,41 @@ def _columns(text: str) -> tuple[str, str] | None:
 def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
     """Lines holding two columns (a gap of four spaces or a tab between two texts), read left
     column first.  Only runs of at least three such lines with Chinese on both sides count, so
-    a single "标题    编号" line or a tab table stays as it is."""
+    a single "标题    编号" line or a tab table stays as it is.  When one column ends first,
+    the lines after the run that hold only the other one (indented far: the right column;
+    no wider than the left column: the left one) still belong to it."""
     out: list[Line] = []
     i = 0
     while i < len(lines):
         j = i
         while j < len(lines) and "\t" not in lines[j][1] and _two_columns(lines[j][1]):
             j += 1
-        if j - i >= 3:
-            split = [(n, _columns(text)) for n, text in lines[i:j]]
-            out += [(n, parts[0]) for n, parts in split]
-            out += [(n, parts[1]) for n, parts in split]
-            warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
-            i = j
-        else:
+        if j - i < 3:
             out.append(lines[i])
             i += 1
+            continue
+        split = [(n, _columns(text)) for n, text in lines[i:j]]
+        left = [(n, parts[0]) for n, parts in split]
+        right = [(n, parts[1]) for n, parts in split]
+        width = max(_width(text) for _, text in left)
+        while j < len(lines) and lines[j][1].strip() and not is_page_number(lines[j][1]):
+            n, text = lines[j]
+            if len(text) - len(text.lstrip()) >= 8:
+                right.append((n, text.strip()))
+            elif _width(text) <= width + 2:
+                left.append((n, text.strip()))
+            else:
+                break
+            j += 1
+        out += left + right
+        warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
+        i = j
     return out
+
+
+def _width(text: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text.strip())
 
 
 def _two_columns(text: str) -> bool:
