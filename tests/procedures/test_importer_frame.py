@@ -374,3 +374,37 @@ def test_a_column_that_ends_first_keeps_its_side():
     got = texts(read_columns(lines(text), []))
     assert got[5] == "每年两次。" and got[6] == "第四条 丁方负责"
     assert got[-1] == "负责解释。"
+
+
+def test_form_feeds_break_pages_and_a_running_header_keeps_its_code():
+    header = "青岚公司 员工手册 文件编号：HR-01 版本：A/1"
+    text = f"员工手册\n第一条 甲。\n{header}\n第二条 乙。\n第二页\n{header}\n第三条 丙。\n\f{header}\n第四条 丁。\n"
+    doc = parse_page(text)[0]
+    assert (doc.title, doc.code, doc.revision) == ("员工手册", "HR-01", "A/1")
+    assert [c.text for c in doc.clauses] == ["甲。", "乙。", "丙。", "丁。"]
+
+
+def test_notice_without_book_marks_signer_and_publication_note():
+    text = (
+        "某某公司文件\n签发人：张明\n某司〔2025〕3号\n关于印发员工食堂管理办法的通知\n各部门：\n"
+        "现印发给你们。\n员工食堂管理办法\n第一条 甲。\n（此件公开发布）\n抄送：工会\n"
+    )
+    doc = parse_page(text)[0]
+    assert doc.title == "员工食堂管理办法" and doc.control["signer"] == "张明"
+    assert [c.text for c in doc.clauses] == ["甲。"]
+
+
+def test_wechat_author_line_with_place_and_copyright_line():
+    text = (
+        "动火作业管理规定\n原创 安全君 某号 2025年03月01日 08:30 发表于北京\n"
+        "本文来源于网络，如有侵权请联系删除\n一、甲。\n分享收藏点赞在看\n"
+    )
+    doc = parse_page(text)[0]
+    assert doc.preamble == "" and [c.text for c in doc.clauses] == ["甲。"]
+
+
+def test_control_line_with_keys_the_reader_does_not_know():
+    control: dict = {}
+    text = "编号：QP-01  版本号：A/0  受控状态：受控  密级：内部\n培训管理程序\n"
+    assert texts(control_header(lines(text), control, [])) == ["培训管理程序"]
+    assert control == {"code": "QP-01", "revision": "A/0", "受控状态": "受控", "密级": "内部"}

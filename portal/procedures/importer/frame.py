@@ -26,11 +26,15 @@ _DOC_SUFFIX = re.compile(
     r"(?:\s*[(（][^()（）]{1,8}[)）])?$"
 )
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
-_NOTICE = re.compile(r"关于(?:印发|发布|下发|颁布|修订)《(?P<title>[^》]{2,40})》的通知")
+_NOTICE = re.compile(
+    r"关于(?:印发|发布|下发|颁布|修订)(?:《(?P<title>[^》]{2,40})》|(?P<bare>[^《》]{2,40}?))的通知"
+)
+_NOTICE_HEAD = re.compile(r"(?:签发人|签发)\s*:\s*(?P<signer>\S{2,4})|\(此件[^()]{2,8}\)")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,4}\s*号")
 _RED_HEAD = re.compile(r"[\u4e00-\u9fff]{2,30}文件")
 _NOTICE_TAIL = re.compile(
     r"(?:抄送|主送|主题词|关键词)\s*[:：].*|.*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印\s*发"
+    r"|\(此件[^()]{2,8}\)"
 )
 _LETTER_SPACED = re.compile(r"(?:[\u4e00-\u9fff][ \u3000]+){2,}[\u4e00-\u9fff]")
 _TOC_HEAD = re.compile(r"目\s*录|CONTENTS|Contents|目次")
@@ -50,6 +54,8 @@ _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
 _DATE_LINE = re.compile(
     r"[一二三四五六七八九〇零\d]{4}\s*年\s*[一二三四五六七八九十\d]{1,2}\s*月\s*[一二三四五六七八九十\d]{1,3}\s*日"
 )
+_PAIR = re.compile(r"([\u4e00-\u9fff]{2,6})\s*:\s*([^\s:]{1,30})")
+_KNOWN_KEYS = ("code", "revision", "effective_date", "issued_date", "owner", "approved_by")
 _ADDRESSEE = re.compile(r"主送\s*:.*")
 _ENGLISH_TITLE = re.compile(r"[A-Z][A-Za-z'’&-]*(?: [A-Za-z'’&-]+){1,9}")
 
@@ -158,7 +164,7 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         match = _NOTICE.search(_folded(text))
         if not match:
             continue
-        title = re.sub(r"\s+", "", match.group("title"))
+        title = re.sub(r"\s+", "", match.group("title") or match.group("bare"))
         start = next(
             (j for j in range(i + 1, len(body)) if re.sub(r"\s+", "", body[j][1]) == title), None
         )
@@ -166,6 +172,10 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
             return lines
         head = body[:start]
         _note_number(head, control)
+        for _, line in head:
+            signer = _NOTICE_HEAD.fullmatch(line.strip())
+            if signer and signer.group("signer"):
+                control.setdefault("signer", signer.group("signer"))
         control.setdefault("notice_title", re.sub(r"\s+", "", _folded(text)))
         warnings.append(f"删除发文通知 (line {head[0][0]}–{head[-1][0]})")
         dropped = {m for m, _ in head}
@@ -242,13 +252,24 @@ def _control_cells(text: str) -> str:
 
 
 def _control_line(text: str) -> dict[str, str] | None:
-    """The metadata of a line that is nothing but control keys and values; else None."""
+    """The metadata of a line that is nothing but control keys and values; else None.
+
+    Keys the control reader does not know (受控状态, 密级 …) are kept under their own name
+    when the line also holds a known one."""
     folded = _folded(text).strip()
     for candidate in (folded.replace("\t", " "), _control_cells(folded)):
         block = parse_control_block(candidate)
         rest = candidate[block.end :].strip(" _:")
         if block.values and not rest:
             return block.values
+        pairs = _PAIR.findall(candidate)
+        if len(pairs) >= 2 and not _PAIR.sub("", candidate).strip():
+            values: dict[str, str] = {}
+            for key, value in pairs:
+                known = parse_control_block(f"{key}:{value}").values
+                values.update(known or {key: value})
+            if any(key in values for key in _KNOWN_KEYS):
+                return values
     return None
 
 
@@ -523,7 +544,7 @@ def prepare(text: str) -> Prepared:
     if rules:
         control["source_kind"] = ",".join(rule.rule.name for rule in rules)
     lines = apply_sources(lines, rules, warnings)
-    lines = remove_furniture(lines, warnings)
+    lines = remove_furniture(lines, warnings, control)
     lines = read_columns(lines, warnings)
     lines = notice_frame(lines, control, warnings)
     lines = revision_history(lines, control, warnings)

@@ -15,14 +15,18 @@ import unicodedata
 from collections import Counter
 
 from .chars import fold_width_keep_tabs
+from .control import parse_control_block
 from .frontmatter import title_like
 
 Line = tuple[int, str]
+PAGE_BREAK = "\ue000"  # stands for a form feed until the furniture stage has used it
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad"))
+_N = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 _PAGE_NUMBER = re.compile(
-    r"第\s*\d{1,4}\s*页\s*[,，/、]?\s*(?:共\s*\d{1,4}\s*页)?"
-    r"|(?:共\s*\d{1,4}\s*页\s*[,，/、]?\s*)第\s*\d{1,4}\s*页"
+    rf"第\s*{_N}\s*页\s*[,，/、]?\s*(?:共\s*{_N}\s*页)?"
+    rf"|(?:共\s*{_N}\s*页\s*[,，/、]?\s*)第\s*{_N}\s*页"
+    r"|\ue000"  # a form feed: the page break of a PDF's text layer
     r"|[-—–]\s*\d{1,4}\s*[-—–]"
     r"|(?:Page|页码|页)\s*[:：]?\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
     r"|\d{1,4}\s*/\s*\d{1,4}"
@@ -31,6 +35,7 @@ _PAGE_NUMBER = re.compile(
 _PAGE_INSIDE = re.compile(
     r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
 )
+_CONTROL_KEY = re.compile(r"文件编号|制度编号|编号|版本号|版本|版次|生效日期|实施日期")
 _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
 
@@ -50,9 +55,10 @@ def normalise_lines(text: str) -> list[Line]:
     """Numbered lines, width-folded (tabs kept), without CR, zero-width characters, emoji,
     HTML entities, Markdown heading marks or trailing spaces; ``第 一 条`` closed up."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = text.replace("\f", f"\n{PAGE_BREAK}\n")
     if "&" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
-    text = fold_width_keep_tabs(_EMOJI.sub(_drop_emoji, text))
+    text = fold_width_keep_tabs(_EMOJI.sub(_drop_emoji, text)).replace("\f", " ")
     return [(n, _line(line)) for n, line in enumerate(text.split("\n"), 1)]
 
 
@@ -68,6 +74,12 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.fullmatch(line.strip()))
 
 
+def _header_metadata(line: str, control: dict) -> None:
+    for match in _CONTROL_KEY.finditer(line):
+        for key, value in parse_control_block(line, match.start()).values.items():
+            control.setdefault(key, value)
+
+
 def _shape(line: str) -> str:
     """A footer line with its numbers blanked: "某公司 第2页" and "某公司 第3页" share one."""
     return re.sub(r"\d+", "#", _key(line)) if len(line) <= 60 else line
@@ -77,12 +89,15 @@ def _key(line: str) -> str:
     return re.sub(r"\s+", " ", line.strip())
 
 
-def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
+def remove_furniture(
+    lines: list[Line], warnings: list[str], control: dict | None = None
+) -> list[Line]:
     """Drop page numbers and the running headers and footers next to them.
 
     The first occurrence of a running header at the very top of the text is kept when it
     names a document: it is often the only place the title is printed ("危险废物管理制度
-    HB-ZD-021"); a compilation's header ("某公司  管理制度汇编") goes everywhere.
+    HB-ZD-021"); a compilation's header ("某公司  管理制度汇编") goes everywhere.  Control
+    keys in a running header or footer ("文件编号：HR-01") are kept as metadata.
     """
     body = [(n, text) for n, text in lines if text.strip()]
     shapes = Counter(_shape(text) for _, text in body if _PAGE_INSIDE.search(text))
@@ -100,6 +115,9 @@ def remove_furniture(lines: list[Line], warnings: list[str]) -> list[Line]:
         running |= {k for k, c in bottoms.items() if c >= 2}
         # The header on the first page stays when it names the document (its title).
         keep_first = first in running and title_like(first.split(" ")[0])
+        if control is not None:
+            for key in sorted(running):
+                _header_metadata(key, control)
         for i, (_, text) in enumerate(body):
             if _key(text) in running and (i > 0 or not keep_first):
                 drop.add(i)
