@@ -73,14 +73,14 @@ def test_page_number_inside_a_wrapped_sentence_rejoins():
 
 def test_two_columns_are_read_left_then_right():
     text = (
-        "第一条 甲方负责          第三条 丙方负责\n"
-        "日常检查。                检查记录。\n"
-        "第二条 乙方负责          第四条 本办法\n"
-        "月度抽查。                自发布起施行。\n"
+        "第一条 甲方负责设备的日常          第三条 丙方负责检查记录的\n"
+        "检查工作。                          整理和归档。\n"
+        "第二条 乙方负责设备的月度          第四条 本办法自发布之日起\n"
+        "抽查工作。                          施行。\n"
     )
     got = texts(read_columns(lines(text), []))
-    assert got[:2] == ["第一条 甲方负责", "日常检查。"]
-    assert got[4:6] == ["第三条 丙方负责", "检查记录。"]
+    assert got[:2] == ["第一条 甲方负责设备的日常", "检查工作。"]
+    assert got[4:6] == ["第三条 丙方负责检查记录的", "整理和归档。"]
 
 
 def test_a_title_and_code_line_is_not_two_columns():
@@ -408,3 +408,8 @@ def test_control_line_with_keys_the_reader_does_not_know():
     text = "编号：QP-01  版本号：A/0  受控状态：受控  密级：内部\n培训管理程序\n"
     assert texts(control_header(lines(text), control, [])) == ["培训管理程序"]
     assert control == {"code": "QP-01", "revision": "A/0", "受控状态": "受控", "密级": "内部"}
+
+
+def test_a_table_aligned_with_spaces_is_not_two_columns():
+    text = "岗位          职责\n部门经理      负责审批\n行政专员      负责登记\n前台          负责接待\n"
+    assert texts(read_columns(lines(text), [])) == texts(lines(text))

@@ -147,11 +147,11 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
         j = i
         while j < len(lines) and "\t" not in lines[j][1] and _two_columns(lines[j][1]):
             j += 1
-        if j - i < 3:
-            out.append(lines[i])
-            i += 1
-            continue
         split = [(n, _columns(text)) for n, text in lines[i:j]]
+        if j - i < 3 or not _justified([parts[0] for _, parts in split]):
+            out.extend(lines[i : max(j, i + 1)])
+            i = max(j, i + 1)
+            continue
         left = [(n, parts[0]) for n, parts in split]
         right = [(n, parts[1]) for n, parts in split]
         width = max(_width(text) for _, text in left)
@@ -168,6 +168,14 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
         warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
         i = j
     return out
+
+
+def _justified(left: list[str]) -> bool:
+    """A column of running text: most of its lines fill the column (a paragraph's last line
+    may not); cells of a table aligned with spaces are short and ragged."""
+    widths = sorted(_width(text) for text in left)
+    full = sum(1 for width in widths if width >= widths[-1] - 4)
+    return widths[len(widths) // 2] >= 16 and full * 2 >= len(widths)
 
 
 def _width(text: str) -> int:
