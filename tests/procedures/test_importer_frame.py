@@ -413,3 +413,7 @@ def test_control_line_with_keys_the_reader_does_not_know():
 def test_a_table_aligned_with_spaces_is_not_two_columns():
     text = "岗位          职责\n部门经理      负责审批\n行政专员      负责登记\n前台          负责接待\n"
     assert texts(read_columns(lines(text), [])) == texts(lines(text))
+
+
+def test_a_single_tabbed_line_is_not_a_table():
+    assert texts(tables(lines("申请人：\t张三\n第一条 甲。\n"))) == ["申请人: 张三", "第一条 甲。"]

@@ -469,10 +469,11 @@ def tables(lines: list[Line]) -> list[Line]:
     run: list[tuple[int, list[str]]] = []
 
     def flush() -> None:
-        if not run:
-            return
-        rows = [cells for _, cells in run]
-        out.extend((run[0][0], row) for row in _markdown_rows(rows))
+        if len(run) == 1:  # one row is no table: a tab stop inside a line ("申请人：⇥张三")
+            out.append((run[0][0], " ".join(run[0][1])))
+        elif run:
+            rows = [cells for _, cells in run]
+            out.extend((run[0][0], row) for row in _markdown_rows(rows))
         run.clear()
 
     for n, text in lines:
