@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, Response, current_app, send_file
+from flask import Flask, Response, abort, current_app, send_file
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -62,8 +62,6 @@ class Storage:
         """A download response (always an attachment, never rendered); 404 when missing."""
         data = self.read(key)
         if data is None:
-            from flask import abort
-
             abort(404)
         return _download(io.BytesIO(data), mimetype, download_name)
 
@@ -126,8 +124,6 @@ class LocalStorage(Storage):
     def response(self, key: str, mimetype: str, download_name: str) -> Response:
         path = self.path(key)
         if not path.is_file():
-            from flask import abort
-
             abort(404)
         return _download(path, mimetype, download_name)
 
