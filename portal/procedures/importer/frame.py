@@ -427,7 +427,11 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         header_at = None
         if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and _is_row(lines[i + 1][1]):
             header_at = i + 1
-        elif _is_row(text) and _is_history_header(_cells(folded)):
+        elif (
+            ("版本" in text or "版次" in text)
+            and _is_row(text)
+            and _is_history_header(_cells(folded))
+        ):
             header_at = i
         if header_at is None:
             out.append((n, text))

@@ -21,7 +21,7 @@ from .frontmatter import title_like
 Line = tuple[int, str]
 PAGE_BREAK = "\ue000"  # stands for a form feed until the furniture stage has used it
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad"))
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad]")
 _N = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 _PAGE_NUMBER = re.compile(
     rf"第\s*{_N}\s*页\s*[,，/、]?\s*(?:共\s*{_N}\s*页)?"
@@ -54,7 +54,9 @@ def _drop_emoji(match: re.Match) -> str:
 def normalise_lines(text: str) -> list[Line]:
     """Numbered lines, width-folded (tabs kept), without CR, zero-width characters, emoji,
     HTML entities, Markdown heading marks or trailing spaces; ``第 一 条`` closed up."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _INVISIBLE_RE.search(text):
+        text = _INVISIBLE_RE.sub("", text)
     text = text.replace("\f", f"\n{PAGE_BREAK}\n")
     if "&" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
@@ -100,11 +102,14 @@ def remove_furniture(
     keys in a running header or footer ("文件编号：HR-01") are kept as metadata.
     """
     body = [(n, text) for n, text in lines if text.strip()]
-    shapes = Counter(_shape(text) for _, text in body if _PAGE_INSIDE.search(text))
+    inside = {
+        i for i, (_, text) in enumerate(body) if len(text) <= 60 and _PAGE_INSIDE.search(text)
+    }
+    shapes = Counter(_shape(body[i][1]) for i in inside)
     breaks = [
         i
         for i, (_, text) in enumerate(body)
-        if is_page_number(text) or (_PAGE_INSIDE.search(text) and shapes[_shape(text)] >= 2)
+        if (i in inside and shapes[_shape(text)] >= 2) or (len(text) <= 60 and is_page_number(text))
     ]
     drop = set(breaks)
     if breaks:

@@ -125,7 +125,8 @@ SOURCES: tuple[SourceRule, ...] = (
 
 
 def _compiled(patterns: tuple[str, ...]) -> list[re.Pattern]:
-    return [re.compile(pattern) for pattern in patterns]
+    """One alternation per list: a line is tried once, not once per pattern."""
+    return [re.compile("|".join(f"(?:{p})" for p in patterns))] if patterns else []
 
 
 @dataclass(frozen=True)

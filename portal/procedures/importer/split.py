@@ -207,12 +207,12 @@ def _main_documents(lines: list[Line], page_title: str) -> list[RawDocument]:
 
 def split_page(text: str) -> list[RawDocument]:
     """Documents of a page in order: the main one(s) first, then the related ones."""
-    return split_lines(list(enumerate(text.split("\n"), 1)))
+    return split_lines(list(enumerate(fold_width(text).split("\n"), 1)))
 
 
 def split_lines(numbered: list[Line]) -> list[RawDocument]:
-    """``split_page`` over lines that already carry their page line numbers."""
-    numbered = [(i, fold_width(line).strip()) for i, line in numbered]
+    """``split_page`` over width-folded lines that carry their page line numbers."""
+    numbered = [(i, line.replace("\t", " ").strip()) for i, line in numbered]
     lines = _strip_footer([line for line in numbered if line[1]])
     page_title, body = _page_title(lines)
     titles = _title_indexes(body)
