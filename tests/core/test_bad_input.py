@@ -51,6 +51,9 @@ FORMS = [
 ]
 # Leave the session usable (or stay out of files on disk) for the rest of the walk.
 SKIP = {"auth.logout", "static"}
+# 503 is these endpoints' answer to the suite's unmigrated (create_all) database; they take no
+# input, and tests/health/ probes them with junk query strings on a migrated one.
+SKIP |= {"health.healthz", "health.readyz"}
 
 
 def _fill(rule, int_value: str, text_value: str) -> str:

@@ -70,3 +70,16 @@ def test_readyz_checks_the_file_storage(node, tmp_path):
     status, body, _ = _get(node, "/readyz")
     assert (status, body["storage"]) == (503, "unavailable"), body
     assert _get(node, "/healthz")[0] == 200  # the node itself is healthy
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("?database=down&status=ok", 200), ("?" + "a=1&" * 500, 200), ("?x=%00", 400)],
+)
+def test_query_strings_change_nothing(node, query, expected):
+    """Junk is ignored; a NUL byte gets the portal's usual 400 (core/guards.py), never a 5xx."""
+    stamp(revision="head")
+    for url in ("/healthz", "/readyz"):
+        with node.test_client() as client:
+            response = client.get(url + query)
+        assert response.status_code == expected, (url, query)
