@@ -65,7 +65,7 @@ COUNT_LIMIT = 200
 # Matches ranked for a page: all of them up to this many; past it, these first in listing order
 # plus the matches inside the procedures the query names (docs/decisions/012-search-ranking.md).
 RANK_POOL = COUNT_LIMIT
-RANK_NAMED = 200  # of the procedures named, at most this many matches more
+RANK_NAMED = 100  # of the procedures named, at most this many matches more
 # Procedures shown as hits themselves, best first (a title word like 客户 names hundreds).
 DOCUMENT_LIMIT = 10
 # Candidates whose word boundaries are looked at (the best by the other fields).
@@ -628,35 +628,29 @@ def _rank(ids: list[int], terms: list[str]) -> list[tuple[int, float, int]]:
     for row in rows:
         if row.position < first.get(row.revision_id, row.position + 1):
             first[row.revision_id] = row.position
-    scored = []
-    for (
-        clause_id,
-        revision_id,
-        title,
-        is_current,
-        position,
-        body,
-        heading,
-        aliases,
-        reviewed,
-    ) in rows:
-        features = (body, normalize(heading or ""), normalize(title), normalize(aliases or ""))
-        flags = (is_current, reviewed, first[revision_id] == position)
-        score = ranking.clause_score(terms, *features, *flags)
-        scored.append([score, clause_id, features, flags, -1])
+    scored, base = [], {}
+    for clause_id, revision_id, title, is_current, position, body, label, aliases, reviewed in rows:
+        if revision_id not in base:  # what the procedure gives, once per revision
+            names = (normalize(title), normalize(aliases or ""))
+            base[revision_id] = ranking.revision_score(terms, *names, is_current, reviewed)
+        heading, first_mention = label.lower(), first[revision_id] == position
+        part = ranking.clause_part(terms, body, heading, first_mention)
+        scored.append([base[revision_id] + part, clause_id, body, heading, first_mention, -1])
     scored.sort(key=lambda row: (-row[0], order[row[1]]))
     # Word boundaries for the best candidates only: a few microseconds each, but not thousands.
     for row in scored[:ALIGN_TOP]:
-        body, heading, title, aliases = row[2]
+        _, clause_id, body, heading, first_mention, _ = row
         aligned, show, show_aligned = {}, -1, False
         for term in terms:
             at, aligned[term] = segment.first_aligned(body, term)
             if at >= 0 and (show < 0 or (aligned[term] and not show_aligned)):
                 show, show_aligned = at, aligned[term]
-        row[0] = ranking.clause_score(terms, *row[2], *row[3], aligned)
-        row[4] = show
+        if any(aligned.values()):
+            row[0] += ranking.clause_part(terms, body, heading, first_mention, aligned)
+            row[0] -= ranking.clause_part(terms, body, heading, first_mention)
+        row[5] = show
     scored.sort(key=lambda row: (-row[0], order[row[1]]))
-    return [(row[1], row[0], row[4]) for row in scored]
+    return [(row[1], row[0], row[5]) for row in scored]
 
 
 _HIT_COLUMNS = (

@@ -69,21 +69,46 @@ def clause_score(
     clause's label (its citation, then its heading: "4.8 结案回访"); `first_mention`:
     no earlier clause of the revision matches; `aligned` maps a term to whether it occurs on
     word boundaries (left out: not yet known, counts as no)."""
+    return revision_score(terms, title, aliases, is_current, reviewed) + clause_part(
+        terms, body, heading, first_mention, aligned
+    )
+
+
+def revision_score(
+    terms: list[str], title: str, aliases: str, is_current: bool, reviewed: bool = True
+) -> float:
+    """The part of a clause's score that its procedure gives (the same for all its clauses)."""
     score = (W_CURRENT if is_current else 0.0) + (W_REVIEWED if reviewed else 0.0)
-    if first_mention:
-        score += W_FIRST_MENTION * sum(term_weight(term) for term in terms)
+    for term in terms:
+        if term in title:
+            score += term_weight(term) * W_TITLE
+        if aliases and term in aliases:
+            score += term_weight(term) * W_ALIAS
+    return score
+
+
+def clause_part(
+    terms: list[str],
+    body: str,
+    heading: str,
+    first_mention: bool = False,
+    aligned: dict[str, bool] | None = None,
+) -> float:
+    """The part of a clause's score that is its own: heading, boundaries, first mention, BM25."""
+    score = 0.0
+    length_norm = K1 * (1 - B + B * len(body) / AVG_CHARS)
     for term in terms:
         weight = term_weight(term)
+        if first_mention:
+            score += weight * W_FIRST_MENTION
         if term in heading:
             exact = heading.split(" ", 1)[-1] == term
             score += weight * (W_HEADING + (W_HEADING_EXACT if exact else 0.0))
-        if term in title:
-            score += weight * W_TITLE
-        if aliases and term in aliases:
-            score += weight * W_ALIAS
         if aligned and aligned.get(term):
             score += weight * W_ALIGNED
-        score += weight * bm25(body.count(term), len(body))
+        tf = body.count(term)
+        if tf:
+            score += weight * tf * (K1 + 1) / (tf + length_norm)
     return score
 
 

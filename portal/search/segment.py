@@ -1,6 +1,7 @@
-"""Word boundaries of Chinese text, from the rjieba segmenter (docs/decisions/012).
+"""Word boundaries of Chinese text, from the rjieba segmenter (docs/decisions/012), and where a
+snippet may be cut (after punctuation, never inside a character).
 
-Used only to rank and to place snippets: a match that starts and ends on word boundaries
+Word boundaries are used only to rank and to choose which match a snippet shows: a match that starts and ends on word boundaries
 (回访 in 客户回访管理) ranks above one that runs across two words (交回 + 访客 in 交回访客证).
 It never decides whether a clause matches; that stays the substring rule of `search_text`.
 Only a window around the match is segmented, which is where the boundaries are decided and
@@ -57,39 +58,31 @@ def first_aligned(text: str, term: str, limit: int = 3) -> tuple[int, bool]:
 
 
 def soft_start(text: str, start: int, reach: int = 8) -> int:
-    """A snippet start at or before `start` that cuts no word and no character: just after a
-    punctuation mark or space within `reach`, else the word boundary before it."""
+    """A snippet start at or before `start`: just after a punctuation mark or space within
+    `reach`, else `start` itself; never inside a combining sequence."""
     for at in range(start, max(0, start - reach), -1):
         if _is_break(text[at - 1]):
             return at
-    if 0 < start < len(text):
-        left = max(0, start - CONTEXT)
-        cuts = [left + c for c in boundaries(text[left : start + CONTEXT]) if 0 < c <= start - left]
-        if cuts:
-            start = max(cuts)
     while 0 < start < len(text) and unicodedata.combining(text[start]):
         start -= 1
     return start
 
 
 def soft_end(text: str, end: int, reach: int = 8) -> int:
-    """A snippet end at or after `end` at a punctuation mark within `reach`, else a word
-    boundary; never before a combining mark."""
+    """A snippet end at or after `end`: just after a punctuation mark within `reach`, else `end`
+    itself; never before a combining mark."""
     if end >= len(text):
         return len(text)
-    hi = min(len(text), end + reach)
-    for at in range(end, hi):
+    for at in range(end, min(len(text), end + reach)):
         if _is_break(text[at]):
-            return at + 1 if not text[at].isspace() else at
-    window_left = max(0, end - CONTEXT)
-    cuts = boundaries(text[window_left : min(len(text), end + CONTEXT)])
-    after = [window_left + c for c in cuts if window_left + c >= end]
-    if after:
-        end = min(after)
+            return at if text[at].isspace() else at + 1
     while end < len(text) and unicodedata.combining(text[end]):
         end += 1
     return end
 
 
+_BREAKS = frozenset("，。；：、！？（）《》“”‘’「」【】…—,.;:!?()[]\"' \u3000")
+
+
 def _is_break(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch).startswith("P")
+    return ch in _BREAKS or (ch > "\x7f" and unicodedata.category(ch).startswith("P"))
