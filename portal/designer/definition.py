@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import yaml
 
@@ -25,7 +26,18 @@ from portal.designer.fields import KINDS, NO_INPUT, ROW_KINDS, all_fields
 KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
 TYPE_KEY = re.compile(r"[a-z][a-z0-9_]{1,15}")
 PREFIX = re.compile(r"[A-Z]{1,6}")
-RESERVED = {"new", "import", "start"}  # the designer's own URLs (/designer/new)
+RESERVED = {"new", "import", "start"}
+# Whole-number settings of a field, with their bounds.
+WHOLE = {
+    "min_length": (0, 4000), "max_length": (1, 4000), "places": (0, 6), "max_days": (1, 3660),
+    "max_files": (1, 20), "min_rows": (0, 200), "max_rows": (1, 200), "least": (0, 100),
+    "most": (1, 100), "earliest_days": (-3660, 3660), "latest_days": (-3660, 3660),
+}  # fmt: skip
+WHOLE_LABELS = {
+    "min_length": "最少字数", "max_length": "最多字数", "places": "小数位数",
+    "max_days": "最长天数", "max_files": "最多文件数", "min_rows": "最少行数", "max_rows": "最多行数",
+    "least": "最少选择", "most": "最多选择", "earliest_days": "最早（天）", "latest_days": "最晚（天）",
+}  # fmt: skip  # the designer's own URLs (/designer/new)
 ASSIGNEES = {
     "applicant_head": "申请人部门负责人",
     "department_head": "指定部门负责人",
@@ -52,9 +64,76 @@ def blank(key: str = "", name: str = "") -> dict:
     }
 
 
+def _is(value, kind) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def shape(definition) -> list[str]:
+    """Whether the definition has the structure the designer and pages rely on (lists of
+    mappings with text keys); checked before anything else, also for a draft."""
+    if not isinstance(definition, dict):
+        return ["定义应为一个映射（键: 值）。"]
+    errors = []
+    scalars = (str, int, float, type(None))
+    for name in ("key", "name", "group", "description", "procedure", "clause", "title"):
+        if not isinstance(definition.get(name, ""), scalars):
+            errors.append(f"“{name}”应为文字。")
+    sections = definition.get("sections", [])
+    if not _is(sections, list) or not all(_is(x, dict) for x in sections):
+        return [*errors, "“sections”应为分组的列表。"]
+    for section in sections:
+        items = section.get("fields", [])
+        if not _is(items, list) or not all(_is(f, dict) for f in items):
+            errors.append("每个分组的“fields”应为字段的列表。")
+            continue
+        for spec in items:
+            errors += _shape_field(spec)
+            for sub in spec.get("fields") or [] if spec.get("kind") == "items" else []:
+                errors += _shape_field(sub) if _is(sub, dict) else ["明细的列应为字段。"]
+    steps = definition.get("steps", [])
+    if not _is(steps, list) or not all(_is(x, dict) for x in steps):
+        return [*errors, "“steps”应为步骤的列表。"]
+    for step in steps:
+        for name in ("key", "name", "when", "branch", "kind", "mode", "clause"):
+            if not isinstance(step.get(name, ""), scalars):
+                errors.append(f"步骤的“{name}”应为文字。")
+        for name in ("assignee", "cc"):
+            if step.get(name) is not None and not _is(step[name], dict):
+                errors.append(f"步骤的“{name}”应为映射。")
+        if step.get("fields") is not None and not _is(step["fields"], dict):
+            errors.append("步骤的“fields”应为 字段: 权限 的映射。")
+    for name in ("numbering", "starters", "pdf"):
+        if definition.get(name) is not None and not _is(definition[name], dict):
+            errors.append(f"“{name}”应为映射。")
+    lists = [definition.get("register") or [], *(
+        (definition.get(n) or {}).get(k) or [] for n, k in
+        (("starters", "departments"), ("starters", "roles"), ("pdf", "fields"), ("pdf", "signatures"))
+        if _is(definition.get(n) or {}, dict)
+    )]  # fmt: skip
+    if not all(_is(x, list) and all(_is(v, str) for v in x) for x in lists):
+        errors.append("登记表列、发起人、PDF 字段和签字栏应为文字的列表。")
+    return errors
+
+
+def _shape_field(spec: dict) -> list[str]:
+    errors = []
+    for name in ("key", "label", "kind", "help", "text", "expr", "unit", "required_when"):
+        if not isinstance(spec.get(name, ""), str | int | float | type(None)):
+            errors.append(f"字段的“{name}”应为文字。")
+    options = spec.get("options", [])
+    if not _is(options, list) or not all(_is(o, str) for o in options):
+        errors.append(f"字段“{spec.get('key', '')}”的选项应为文字的列表。")
+    if spec.get("fields") is not None and not _is(spec["fields"], list):
+        errors.append(f"字段“{spec.get('key', '')}”的列应为列表。")
+    return errors
+
+
 def check(definition: dict, *, roles=None, departments=None, users=None) -> list[str]:
     """What is wrong with `definition`, as Chinese messages (empty: it may be published).
     `roles`, `departments`, `users`: the codes and user names that exist (None: not checked)."""
+    structure = shape(definition)
+    if structure:
+        return structure
     errors: list[str] = []
     if not TYPE_KEY.fullmatch(str(definition.get("key", ""))):
         errors.append("表单代码应为 2–16 位小写字母、数字或下划线，以字母开头。")
@@ -97,6 +176,16 @@ def check(definition: dict, *, roles=None, departments=None, users=None) -> list
     return errors
 
 
+def check_fields(definition: dict) -> list[str]:
+    """The problems of the definition's fields alone (the designer's live preview)."""
+    seen: set[str] = set()
+    errors = []
+    for spec in all_fields(definition):
+        errors += _check_field(spec, seen, names=seen | {spec.get("key", "")})
+        seen.add(spec.get("key", ""))
+    return errors
+
+
 def _check_field(spec: dict, seen: set[str], row: bool = False, names=()) -> list[str]:
     key, label, kind = spec.get("key", ""), str(spec.get("label", "")).strip(), spec.get("kind")
     where = f"字段“{label or key}”"
@@ -112,10 +201,19 @@ def _check_field(spec: dict, seen: set[str], row: bool = False, names=()) -> lis
         return errors
     low, high = spec.get("min"), spec.get("max")
     try:
-        if low is not None and high is not None and float(low) > float(high):
+        bounds = [Decimal(str(v)) for v in (low, high) if v is not None]
+        if not all(b.is_finite() and abs(b) < 10**12 for b in bounds):
+            raise ValueError
+        if low is not None and high is not None and bounds[0] > bounds[1]:
             errors.append(f"{where}的最小值大于最大值。")
-    except (TypeError, ValueError):
+    except (ArithmeticError, TypeError, ValueError):
         errors.append(f"{where}的上下限应为数字。")
+    for name, (least, most) in WHOLE.items():
+        value = spec.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
+            errors.append(f"{where}的“{WHOLE_LABELS[name]}”应为 {least} 到 {most} 的整数。")
     if kind in ("choice", "multichoice") and not spec.get("options"):
         errors.append(f"{where}至少需要一个选项。")
     if kind == "items":

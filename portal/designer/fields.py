@@ -372,7 +372,7 @@ def env(definition: dict, values: dict) -> dict:
             names[key] = Decimal(len(rows))
             for sub in spec.get("fields", []):
                 if sub["kind"] in ("number", "money"):
-                    total = sum(Decimal(r[sub["key"]] or 0) for r in rows)
+                    total = sum((Decimal(r.get(sub["key"]) or 0) for r in rows), Decimal(0))
                     names[f"{key}_{sub['key']}"] = total / 100 if sub["kind"] == "money" else total
         elif kind == "computed":
             names[key] = None if value is None else Decimal(value)

@@ -118,7 +118,11 @@ def build_flow(version: FormVersion) -> Flow:
         viewer_roles=(RoleCode.SYSADMIN, *definition.get("readers", [])),
         canonical=lambda r: {"version": r.version_id, "values": r.values},
         procedure=definition.get("procedure", ""),
-        extra={"designed": True, "version_id": version.id},
+        extra={
+            "designed": True,
+            "version_id": version.id,
+            "approve_once": bool(definition.get("approve_once")),
+        },
     )
 
 

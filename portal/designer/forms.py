@@ -191,6 +191,7 @@ class SettingsForm(PortalForm):
     register = line("登记表列（字段代码，空格分隔）", max_len=400)
     pdf_fields = line("PDF 打印字段（按顺序，空格分隔；空：全部）", max_len=400)
     signatures = line("PDF 签字栏（空格分隔）", max_len=200)
+    approve_once = BooleanField("同一人连续两步审批时只需审批一次")
 
     def apply(self, draft: dict) -> dict:
         words = lambda f: (f.data or "").split()  # noqa: E731
@@ -203,6 +204,7 @@ class SettingsForm(PortalForm):
                                "roles": words(self.starter_roles)},
                      register=words(self.register),
                      pdf={"fields": words(self.pdf_fields), "signatures": words(self.signatures)})  # fmt: skip
+        draft["approve_once"] = bool(self.approve_once.data)
         draft["title"] = _s(self.title) or None
         if draft["title"] is None:
             draft.pop("title")
@@ -225,6 +227,7 @@ class SettingsForm(PortalForm):
         pdf = draft.get("pdf") or {}
         self.pdf_fields.data = " ".join(pdf.get("fields") or [])
         self.signatures.data = " ".join(pdf.get("signatures") or [])
+        self.approve_once.data = bool(draft.get("approve_once"))
 
 
 class SourceForm(PortalForm):

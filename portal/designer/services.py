@@ -7,6 +7,7 @@ import copy
 
 from flask import abort, g, has_request_context
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department, Role, RoleCode, User
 from portal.core import audit
@@ -119,6 +120,9 @@ def create_type(key: str, name: str, user, base: dict | None = None) -> FormType
     """A new form type from scratch (`base` None), a template or a copy of another's
     definition; nothing is published yet."""
     draft = copy.deepcopy(base) if base else definitions.blank()
+    structure = definitions.shape(draft)
+    if structure:
+        raise DesignError(structure)
     draft.update(key=key, name=name)
     if db.session.scalar(select(FormType.id).where(FormType.key == key)):
         raise DesignError([f"表单代码“{key}”已被使用。"])
@@ -137,6 +141,9 @@ def create_type(key: str, name: str, user, base: dict | None = None) -> FormType
 
 def save_draft(form_type: FormType, draft: dict, user) -> None:
     """Store the designer's working copy (any state: it is checked when published)."""
+    structure = definitions.shape(draft)
+    if structure:
+        raise DesignError(structure)
     if draft.get("key") != form_type.key:
         raise DesignError(["表单代码创建后不能修改。"])
     form_type.draft = copy.deepcopy(draft)
@@ -241,12 +248,18 @@ def _store_files(version: FormVersion, form, record: DesignedRecord, user, only=
 
 def submit_record(version: FormVersion, form, user) -> DesignedRecord:
     """Store the validated values under `version` and submit through the engine."""
-    values = fields.compute(version.definition, record_values(version, form))
+    return submit_values(version, record_values(version, form), user, form)
+
+
+def submit_values(version: FormVersion, values: dict, user, form=None) -> DesignedRecord:
+    """Submit stored-form values (already valid: from a form, or demo data) under `version`."""
+    values = fields.compute(version.definition, values)
     record = DesignedRecord(version=version, form_type_id=version.form_type_id, values=values)
     db.session.add(record)
     db.session.flush()
     record.instance = engine.start(version.flow_key, record, user)
-    _store_files(version, form, record, user)
+    if form is not None:
+        _store_files(version, form, record, user)
     engine.transition(record.instance, "submit", user)
     return record
 
@@ -272,6 +285,11 @@ def visible_records(user, form_type: FormType) -> Select:
         select(DesignedRecord)
         .join(Instance, DesignedRecord.instance_id == Instance.id)
         .where(DesignedRecord.form_type_id == form_type.id, Instance.submitted_at.is_not(None))
+        .options(
+            contains_eager(DesignedRecord.instance).selectinload(Instance.applicant),
+            contains_eager(DesignedRecord.instance).selectinload(Instance.department),
+            selectinload(DesignedRecord.version),
+        )
     )
     conditions = [
         (Instance.form_type == key) if (c := access.visible_to(user, key)) is None

@@ -73,7 +73,8 @@ def start():
     groups: dict[str, list] = {}
     for version in services.startable(current_user):
         groups.setdefault(version.definition.get("group") or "其他", []).append(version)
-    return render_template("designer/start.html", groups=groups)
+    return render_template("designer/start.html", groups=groups,
+                           can_design=services.can_design(current_user))  # fmt: skip
 
 
 def _sources() -> list:
@@ -213,6 +214,26 @@ def field_save(key: str):
     return _designer(form_type, 422, field=form)
 
 
+@bp.route("/<key>/fields/preview", methods=["POST"])
+def field_preview(key: str):
+    """htmx, as the designer types: the field as an applicant will see it, or what is wrong
+    with it (the partial the designer page swaps into #field-preview)."""
+    _type(key)
+    form = FieldForm(prefix="f")
+    spec = form.spec() if form.validate() else None
+    problems = [] if spec else [e for errors in form.errors.values() for e in errors]
+    preview = None
+    if spec:
+        draft = {"sections": [{"title": "", "fields": [spec]}]}
+        problems = definitions.check_fields(draft)
+        if not problems:
+            people, departments = services.choices()
+            preview = fields.form_class(draft, people, departments)(formdata=None)
+    return render_template("designer/_field_preview.html", preview=preview, spec=spec,
+                           problems=problems, definition={"sections": [{"fields": [spec]}]}
+                           if spec else {})  # fmt: skip
+
+
 def _about_field(message: str, spec: dict) -> bool:
     return f"“{spec['label']}”" in message or f"“{spec['key']}”" in message
 
@@ -325,8 +346,8 @@ def preview(key: str):
     people, departments = services.choices()
     try:
         form = fields.form_class(form_type.draft, people, departments)(formdata=None)
-    except (KeyError, ValueError, TypeError):
-        form = None
+    except (KeyError, ValueError, TypeError, ArithmeticError):
+        form = None  # the draft is checked when it is published; the page says so
     return render_template("designer/preview.html", form_type=form_type, form=form,
                            definition=form_type.draft)  # fmt: skip
 

@@ -43,6 +43,8 @@ from portal.workflow.naming import headline, record_url
 
 BUSY = "该记录刚被他人处理，请刷新页面后再试。"
 SELF_SKIP = "申请人即审批人，自动跳过"
+APPROVED_ONCE = "审批人已在上一步同意，自动通过"
+audit.ACTION_LABELS.setdefault("approve_once", "自动通过")
 _LOCKED = "portal_locked_instances"
 
 
@@ -573,6 +575,8 @@ def _advance(ctx: Ctx, start: int) -> None:
             _skip(ctx, step)
             continue
         _check_independent(ctx, step)
+        if not fallback and _approved_just_before(ctx, step, people):
+            continue
         _open_step(ctx, step, people, fallback)
         return
     ctx.instance.status = Status.COMPLETED
@@ -593,6 +597,40 @@ def _skip(ctx: Ctx, step: Step) -> None:
         )
     )  # fmt: skip
     _audit(ctx, "skip", Status.IN_PROGRESS, Status.IN_PROGRESS, SELF_SKIP, step=step)
+
+
+def _approved_just_before(ctx: Ctx, step: Step, people: list[User]) -> bool:
+    """`Flow.extra["approve_once"]`: a plain approval step whose approver (或签: one of them;
+    会签: all of them) approved the step just before in this round, in person, is approved for
+    them again with a row in the trail that says so. Never a step with a page, an execution
+    step, or a person the step's own rules left out (the applicant, `distinct_from`)."""
+    if not ctx.flow.extra.get("approve_once") or step.kind != "approval":
+        return False
+    if step.page or step.execution:
+        return False
+    decided = [t for t in ctx.instance.tasks if t.round == ctx.instance.round
+               and t.status in DECIDED and t.status != TaskStatus.SKIPPED]  # fmt: skip
+    if not decided:
+        return False
+    last = max(decided, key=lambda t: (t.decided_at, t.id or 0))
+    if last.status != TaskStatus.APPROVED:
+        return False
+    before = {t.actor_id for t in decided if t.step_key == last.step_key
+              and t.status == TaskStatus.APPROVED and t.on_behalf_of_id is None}  # fmt: skip
+    again = [u for u in people if u.id in before]
+    if not again or (step.mode != ANY and len(again) < len(people)):
+        return False
+    current = now()
+    for user in again if step.mode != ANY else again[:1]:
+        ctx.instance.tasks.append(
+            Task(
+                step_key=step.key, step_name=step.name, round=ctx.instance.round,
+                assignee_id=user.id, actor_id=user.id, status=TaskStatus.APPROVED,
+                comment=APPROVED_ONCE, created_at=current, decided_at=current,
+            )
+        )  # fmt: skip
+    _audit(ctx, "approve_once", Status.IN_PROGRESS, Status.IN_PROGRESS, APPROVED_ONCE, step=step)
+    return True
 
 
 def _resolve(ctx: Ctx, step: Step) -> tuple[list[User], bool]:

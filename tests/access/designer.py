@@ -65,6 +65,9 @@ ROUTES = {
     ],
     "designer.publish": [post("/designer/visitor/publish", ADMIN_422)],  # nothing changed yet
     "designer.settings": [post("/designer/visitor/settings", ADMIN_422, name="", prefix="")],
+    "designer.field_preview": [
+        post("/designer/visitor/fields/preview", {**ANON, "admin": 200, "*": 403})
+    ],
     "designer.field_save": [post("/designer/visitor/fields", ADMIN_422, key="", label="")],
     "designer.step_save": [post("/designer/visitor/steps", ADMIN_422, key="", name="")],
     "designer.source": [post("/designer/visitor/source", ADMIN_422, source="")],

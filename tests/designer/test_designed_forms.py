@@ -224,3 +224,113 @@ def test_a_department_head_designs_their_departments_forms_only(app, client, log
     assert refused.status_code == 422 and "您不能修改表单“来访登记”。" in refused.text
     login("finance")
     assert client.get("/designer/sales_trip/").status_code == 403
+
+
+def _two_heads(approve_once: bool) -> str:
+    data = definitions.load((DEFINITIONS / "visitor.yaml").read_text(encoding="utf-8"))
+    data.update(key="twice", name="两级审批", approve_once=approve_once, steps=[
+        {"key": "head", "name": "部门负责人审批", "assignee": {"kind": "applicant_head"}},
+        {"key": "sales", "name": "销售部负责人审批",
+         "assignee": {"kind": "department_head", "department": "SAL"}},
+    ])  # fmt: skip
+    return definitions.dump(data)
+
+
+def test_one_person_approves_consecutive_steps_once_when_the_form_allows_it(
+    app, client, login, org
+):
+    for allowed, expected in ((False, Status.IN_PROGRESS), (True, Status.COMPLETED)):
+        services.import_definition(_two_heads(allowed), org["admin"])
+        db.session.commit()
+        login("employee")
+        client.post("/designer/twice/apply", data={**VISIT, "arrive_at": now_text()})
+        record = db.session.scalars(
+            db.select(DesignedRecord).order_by(DesignedRecord.id.desc())
+        ).first()
+        login("head")
+        client.post(f"/workflow/{record.instance_id}/act", data={"action": "approve"})
+        assert record.instance.status == expected, allowed
+        if allowed:
+            page = client.get(f"/designer/r/{record.id}").text
+            assert "审批人已在上一步同意，自动通过" in page
+    # The applicant's own steps are skipped (申请人即审批人), never approved "once".
+    login("head")
+    client.post("/designer/twice/apply", data={**VISIT, "arrive_at": now_text()})
+    own = db.session.scalars(db.select(DesignedRecord).order_by(DesignedRecord.id.desc())).first()
+    comments = [t.comment for t in own.instance.tasks]
+    assert comments == ["申请人即审批人，自动跳过"] * 2
+
+
+def test_demo_loads_both_forms_with_records(app, org):
+    from portal.designer import demo
+
+    assert demo.load() == ["designer: form types visitor, repair"]
+    db.session.commit()
+    records = db.session.scalars(db.select(DesignedRecord).order_by(DesignedRecord.id)).all()
+    steps = [(r.form_type.key, r.instance.step_key) for r in records]
+    assert steps == [("visitor", "confirm"), ("visitor", "exit"), ("repair", "in_warranty"),
+                     ("repair", "paid")]  # fmt: skip
+    assert records[3].values["amount"] == "0.00" and records[0].values["leave_at"]
+    assert demo.load() == ["designer: form types already present"]
+
+
+def test_the_live_preview_of_a_field(app, client, login, org):
+    load("visitor", org)
+    login("admin")
+    url = "/designer/visitor/fields/preview"
+    good = client.post(url, data={"f-key": "days", "f-label": "天数", "f-kind": "number",
+                                  "f-unit": "天", "f-minimum": "1", "f-maximum": "30"})  # fmt: skip
+    assert good.status_code == 200 and 'name="days"' in good.text and "天数（天）" in good.text
+    wrong = client.post(url, data={"f-key": "days", "f-label": "天数", "f-kind": "number",
+                                   "f-minimum": "9", "f-maximum": "1"})  # fmt: skip
+    assert "最小值大于最大值" in wrong.text and 'name="days"' not in wrong.text
+    script = client.post(url, data={"f-key": "x", "f-label": "<script>alert(1)</script>",
+                                    "f-kind": "text"})  # fmt: skip
+    assert "<script>alert" not in script.text and "&lt;script&gt;" in script.text
+
+
+def test_bounds_in_a_definition_file_are_checked_before_publishing(app, org):
+    data = definitions.load((DEFINITIONS / "visitor.yaml").read_text(encoding="utf-8"))
+    people = data["sections"][0]["fields"][3]
+    assert people["key"] == "people"
+    for bad, message in (({"min": "nan"}, "上下限应为数字"), ({"max": "abc"}, "上下限应为数字"),
+                         ({"max_length": "many"}, "“最多字数”应为 1 到 4000 的整数"),
+                         ({"places": 9}, "“小数位数”应为 0 到 6 的整数")):  # fmt: skip
+        changed = {**people, **bad}
+        data["sections"][0]["fields"][3] = changed
+        assert any(message in e for e in definitions.check(data)), bad
+
+
+def test_a_malformed_definition_is_refused_not_a_500(app, client, login, org):
+    load("visitor", org)
+    login("admin")
+    for text in ("sections: 3", "- a list", "sections: [{fields: [{key: a, options: 5}]}]",
+                 "steps: [x]", "register: [{a: 1}]", "key: visitor\nname: [1, 2]"):  # fmt: skip
+        response = client.post("/designer/visitor/source", data={"source": text})
+        assert response.status_code == 422, text
+        imported = client.post("/designer/import", data={"source": text})
+        assert imported.status_code == 422, text
+    assert client.get("/designer/visitor/").status_code == 200
+
+
+def test_the_register_page_runs_a_fixed_number_of_statements(
+    app, client, login, org, count_queries
+):
+    form_type = load("visitor", org)
+    values = {"visitor_name": "王五", "people": "2", "purpose": "洽谈", "arrive_at": now_text()}
+
+    def statements() -> int:
+        db.session.expire_all()  # as in production: nothing left from the last request
+        with count_queries() as seen:
+            assert client.get("/designer/visitor/register").status_code == 200
+        return len(seen)
+
+    login("admin")
+    services.submit_values(form_type.current, values, org["employee"])
+    db.session.commit()
+    statements()  # the first builds the version's flow once per process
+    few = statements()
+    for _ in range(5):
+        services.submit_values(form_type.current, values, org["head"])
+    db.session.commit()
+    assert statements() == few

@@ -135,6 +135,13 @@ def test_designer_with_javascript_at_375(browser, base):
     expect(page.locator("iframe.preview-phone")).to_have_attribute("width", "375")
     frame = page.frame_locator("iframe.preview-phone")
     expect(frame.locator("body")).to_contain_text("来访人姓名")
+    # htmx: the field being designed is previewed as it is typed, before it is saved.
+    form = page.locator("#field-form")
+    form.locator("[name=f-key]").fill("days")
+    form.locator("[name=f-label]").fill("停留天数")
+    form.locator("select[name=f-kind]").select_option("number")
+    expect(page.locator("#field-preview")).to_contain_text("停留天数")
+    expect(page.locator("#field-preview input[name=days]")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, width
     context.close()
