@@ -417,3 +417,25 @@ def test_a_table_aligned_with_spaces_is_not_two_columns():
 
 def test_a_single_tabbed_line_is_not_a_table():
     assert texts(tables(lines("申请人：\t张三\n第一条 甲。\n"))) == ["申请人: 张三", "第一条 甲。"]
+
+
+def test_notice_whose_rules_have_no_title_line_of_their_own():
+    text = (
+        "某某公司文件\n某司〔2025〕8号\n关于印发《车间卫生管理规定》的通知\n各车间：\n"
+        "现印发给你们，请遵照执行。\n一、甲。\n二、乙。\n抄送：工会\n"
+    )
+    doc = parse_page(text)[0]
+    assert doc.title == "车间卫生管理规定" and doc.preamble == ""
+    assert doc.control["document_number"] == "某司〔2025〕8号"
+    assert [c.text for c in doc.clauses] == ["甲。", "乙。"]
+
+
+def test_document_number_label_in_a_control_line():
+    control: dict = {}
+    assert (
+        texts(
+            control_header(lines("值班规定\n发文字号：某司〔2025〕9号\n一、甲。\n"), control, [])
+        )[1]
+        == "一、甲。"
+    )
+    assert control["document_number"] == "某司〔2025〕9号"

@@ -36,7 +36,7 @@ _KEYS: list[tuple[str, str, str]] = [
     ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
     ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门)", _DEPT),
     ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
-    ("document_number", r"(?:发布文号|文号)", r"[^\s]{2,20}?号"),
+    ("document_number", r"(?:发文字号|发布文号|文号)", r"[^\s]{2,20}?号"),
     ("prepared_by", r"(?:编制人|编写人|编制|编写)", _NAME),
     ("reviewed_by", r"(?:审核人|审核)", _NAME),
     ("approved_by", r"(?:批准人|审批人|批准|审批)", _NAME),

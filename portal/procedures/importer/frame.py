@@ -169,7 +169,7 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
             (j for j in range(i + 1, len(body)) if re.sub(r"\s+", "", body[j][1]) == title), None
         )
         if start is None:
-            return lines
+            return _notice_without_title_line(lines, body, i, title, control, warnings)
         head = body[:start]
         _note_number(head, control)
         for _, line in head:
@@ -195,6 +195,24 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         dropped = {body[0][0], body[1][0]}
         return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
     return lines
+
+
+def _notice_without_title_line(
+    lines: list[Line], body: list[Line], at: int, title: str, control: dict, warnings: list[str]
+) -> list[Line]:
+    """The rules follow the notice without a title line of their own: the notice's line gives
+    the title, and the head above it and the cover text down to the first clause go."""
+    first = next((j for j in range(at + 1, len(body)) if leading_marker(body[j][1])), None)
+    if first is None:
+        return lines
+    head = body[:at] + body[at + 1 : first]
+    _note_number(body[:first], control)
+    control.setdefault("notice_title", re.sub(r"\s+", "", body[at][1]))
+    if head:
+        warnings.append(f"删除发文通知 (line {head[0][0]}–{head[-1][0]})")
+    dropped = {m for m, _ in head}
+    out = [(m, title if m == body[at][0] else t) for m, t in lines if m not in dropped]
+    return _drop_notice_tail(out, warnings)
 
 
 def _note_number(lines: list[Line], control: dict) -> None:
