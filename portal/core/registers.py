@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import Select, func, or_, select
 
 from portal.auth.models import User
@@ -273,6 +274,73 @@ def _xlsx(register: Register, rows: list[list]) -> bytes:
     return xlsx.write([xlsx.Sheet(register.title, header, rows, widths)])
 
 
+# What a PDF cell never breaks: dates and times, numbers, record numbers and codes.
+_UNBREAKABLE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?"  # 2026-12-07 13:35
+    r"|\d{2}-\d{2} \d{2}:\d{2}"  # 12-07 13:35
+    r"|[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)+"  # KS-202612-0002, RF-08, 1,280.50
+    r"|[-+]?\d[\d,]*(?:\.\d+)?%?"
+)
+# The register table's line on landscape A4 (273 mm), less each cell's padding; the type is
+# the largest of _PDF_SIZES (points) at which every row fits in two lines where it can.
+_LINE_MM = 273
+_PADDING_MM = 1.4
+_PDF_SIZES = (8.0, 7.5, 7.0, 6.5, 6.0)
+_WRAP_AT = 48  # half-em units: longer text wraps to more lines rather than crowd the others
+
+
+def _units(value: str) -> float:
+    """Width in half-ems: a Chinese character 2, a digit or capital letter a little over 1."""
+    return sum(
+        2 if ord(ch) >= 0x2E80 else 1.2 if ch.isdigit() or ch.isupper() else 1 for ch in value
+    )
+
+
+def pdf_cell(value: str) -> Markup:
+    """A PDF cell: its dates, numbers and codes in no-wrap spans."""
+    parts, last = [], 0
+    for match in _UNBREAKABLE.finditer(value):
+        parts.append(escape(value[last : match.start()]))
+        parts.append(Markup('<span class="nw">%s</span>') % match.group())
+        last = match.end()
+    parts.append(escape(value[last:]))
+    return Markup("").join(parts)
+
+
+def pdf_layout(labels: list[str], rows: list[list[str]]) -> tuple[float, list[float]]:
+    """(type size in points, column widths in percent) from the content, in half-em units (a
+    digit about one, a Chinese character two): each column at least as wide as its longest
+    date, number or code and as its longest text on two or three lines; what is left goes to the
+    columns whose text would otherwise wrap the most."""
+    least, wanted = [], []
+    for i, label in enumerate(labels):
+        values = [row[i] for row in rows]
+        token = max(
+            (_units(m.group()) for v in values for m in _UNBREAKABLE.finditer(v)), default=0
+        )
+        longest = min(max((_units(v) for v in values), default=0), _WRAP_AT)
+        # Short text on one line, longer on two, the longest on three (with room for where a
+        # line may break).
+        lines = longest if longest <= 10 else longest / (2 if longest <= 36 else 3) + 2
+        low = max(token, lines, min(_units(label), 8), 4)
+        least.append(low)
+        wanted.append(max(low, longest, min(_units(label), 12)))
+    for size in _PDF_SIZES:
+        room = (_LINE_MM - _PADDING_MM * len(labels)) / (size * 0.3528 / 2)
+        if sum(least) <= room:
+            break
+    if sum(wanted) <= room:
+        units = wanted
+    elif sum(least) < room:
+        spare = room - sum(least)
+        stretch = sum(w - lo for w, lo in zip(wanted, least, strict=True))
+        units = [lo + spare * (w - lo) / stretch for w, lo in zip(wanted, least, strict=True)]
+    else:
+        units = least
+    total = sum(units) or 1
+    return size, [100 * u / total for u in units]
+
+
 def _pdf(register: Register, rows: list[list[str]], filters: Filters) -> bytes:
     from portal.pdf import render_pdf
 
@@ -283,19 +351,19 @@ def _pdf(register: Register, rows: list[list[str]], filters: Filters) -> bytes:
         "status": "状态",
         "q": "关键词",
     }
-    total = sum(c.width for c in register.columns)
+    size, widths = pdf_layout([c.label for c in register.columns], rows)
     return render_pdf(
         "pdf/register.html",
         {
             "company": current_app.config["COMPANY_NAME"],
             "title": register.title,
             "filters": [{"label": labels[k], "value": v} for k, v in filters.args().items()],
-            # The XLSX widths double as the PDF's relative column widths.
             "columns": [
-                {"label": c.label, "width": f"{100 * c.width / total:.1f}%"}
-                for c in register.columns
+                {"label": c.label, "width": f"{w:.2f}%"}
+                for c, w in zip(register.columns, widths, strict=True)
             ],
-            "rows": rows,
+            "rows": [[pdf_cell(v) for v in row] for row in rows],
+            "font_size": size,
             "summary": f"共 {len(rows)} 条",
             "printed_at": local_now().strftime("%Y-%m-%d %H:%M"),
         },
