@@ -439,3 +439,14 @@ def test_document_number_label_in_a_control_line():
         == "一、甲。"
     )
     assert control["document_number"] == "某司〔2025〕9号"
+
+
+def test_bare_page_numbers_of_a_scan():
+    wrapped = "物资办法\n第一条 为加强物资管理，保证\n2\n物资收发准确，制定本办法。\n"
+    assert (
+        parse_page(wrapped)[0].clauses[0].text == "为加强物资管理，保证物资收发准确，制定本办法。"
+    )
+    counting = "手册\n第一条 甲。\n第二条 乙。\n第三条 丙。\n1\n第四条 丁。\n第五条 戊。\n第六条 己方。\n2\n"
+    assert texts(remove_furniture(lines(counting), []))[-1] == "第六条 己方。"
+    heading = "质量手册\n1\n范围\n"
+    assert texts(remove_furniture(lines(heading), [])) == ["质量手册", "1", "范围"]

@@ -35,6 +35,9 @@ _PAGE_NUMBER = re.compile(
 _PAGE_INSIDE = re.compile(
     r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
 )
+_BARE = re.compile(r"\d{1,3}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_MARKER_START = re.compile(r"(?:第\S{1,4}[章节条]|[一二三四五六七八九十]+[、.]|\(|\d)")
 _CONTROL_KEY = re.compile(r"文件编号|制度编号|编号|版本号|版本|版次|生效日期|实施日期")
 _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
@@ -76,6 +79,29 @@ def is_page_number(line: str) -> bool:
     return bool(_PAGE_NUMBER.fullmatch(line.strip()))
 
 
+def _bare_page_numbers(body: list[Line]) -> set[int]:
+    """Lines holding only a number that count up page by page (a scan's page numbers), or a
+    lone one inside a wrapped sentence ("…保证" / "2" / "物资收发…")."""
+    bare = [i for i, (_, text) in enumerate(body) if _BARE.fullmatch(text.strip())]
+    values = [int(body[i][1]) for i in bare]
+    steps = zip(values, values[1:], bare, bare[1:], strict=False)
+    counting = len(bare) >= 2 and all(b == a + 1 and j - i >= 4 for a, b, i, j in steps)
+    if counting:
+        return set(bare)
+    found = set()
+    for i in bare:
+        if 0 < i < len(body) - 1:
+            before, after = body[i - 1][1].strip(), body[i + 1][1].strip()
+            wrapped = (
+                len(before) >= 10
+                and before[-1:] not in "。；：！？;:!?"
+                and not _MARKER_START.match(after)
+            )
+            if wrapped and _CJK.match(after[:1]):
+                found.add(i)
+    return found
+
+
 def _header_metadata(line: str, control: dict) -> None:
     for match in _CONTROL_KEY.finditer(line):
         for key, value in parse_control_block(line, match.start()).values.items():
@@ -111,6 +137,7 @@ def remove_furniture(
         for i, (_, text) in enumerate(body)
         if (i in inside and shapes[_shape(text)] >= 2) or (len(text) <= 60 and is_page_number(text))
     ]
+    breaks = sorted(set(breaks) | _bare_page_numbers(body))
     drop = set(breaks)
     if breaks:
         tops = Counter(_key(body[i + 1][1]) for i in breaks if i + 1 < len(body))
