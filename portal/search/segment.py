@@ -58,11 +58,18 @@ def first_aligned(text: str, term: str, limit: int = 3) -> tuple[int, bool]:
 
 
 def soft_start(text: str, start: int, reach: int = 8) -> int:
-    """A snippet start at or before `start`: just after a punctuation mark or space within
-    `reach`, else `start` itself; never inside a combining sequence."""
-    for at in range(start, max(0, start - reach), -1):
+    """A snippet start at or before `start`: the text's start when that is within `reach`, else
+    just after a punctuation mark or space within `reach`, else the word boundary before it;
+    never inside a combining sequence."""
+    if start <= reach:
+        return 0
+    for at in range(start, start - reach, -1):
         if _is_break(text[at - 1]):
             return at
+    if start < len(text):
+        left = start - CONTEXT
+        cuts = [left + c for c in boundaries(text[left : start + CONTEXT]) if 0 < c <= CONTEXT]
+        start = max(cuts, default=start)
     while 0 < start < len(text) and unicodedata.combining(text[start]):
         start -= 1
     return start

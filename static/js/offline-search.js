@@ -259,6 +259,7 @@
     });
     if (first === text.length) first = lead; // found in the number only
     var start = Math.max(lead, Math.min(first - SNIPPET_LEAD, text.length - SNIPPET_CHARS));
+    if (start - lead <= 8) start = lead; // near the start: show it from the start
     for (var back = start; back > Math.max(lead, start - 8); back--) {
       if (BREAK.test(text.charAt(back - 1))) { start = back; break; }
     }
