@@ -5,7 +5,7 @@ published versions, their fields, flows, numbering, registers and PDFs, all on t
 def init_app(app):
     from portal.core.registry import register_form_source
     from portal.demo import register_demo_loader
-    from portal.designer import cli, demo
+    from portal.designer import cli, demo, services
     from portal.designer.flow import DesignedFlows
     from portal.designer.views import bp
     from portal.workflow.flow import register_flow_source
@@ -13,5 +13,7 @@ def init_app(app):
     app.register_blueprint(bp)
     register_flow_source(app, DesignedFlows())
     register_form_source(app, demo.startable_form_types)
+    # The governing procedure links the name it gives a designed form to that form.
+    app.extensions.setdefault("portal_procedure_forms", []).append(services.procedure_forms)
     register_demo_loader(app, demo.load)
     app.cli.add_command(cli.forms)

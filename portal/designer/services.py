@@ -90,6 +90,21 @@ def startable(user) -> list[FormVersion]:
     return versions
 
 
+def procedure_forms(code: str) -> list[tuple[str, str]]:
+    """(name, url) of the designed forms governed by procedure `code`: the name the procedure
+    gives the form (`procedure_form_name`, else the form's own) links to its page."""
+    from flask import url_for
+
+    found = []
+    for form_type in db.session.scalars(select(FormType).order_by(FormType.id)):
+        current = form_type.current
+        if current is not None and current.definition.get("procedure") == code:
+            definition = current.definition
+            name = definition.get("procedure_form_name") or definition["name"]
+            found.append((name, url_for("designer.new", key=form_type.key)))
+    return found
+
+
 def known_codes() -> dict:
     return {
         "roles": set(db.session.scalars(select(Role.code))),

@@ -668,6 +668,11 @@ def name_links(
         if endpoint and endpoint in views:
             links[form["name"]] = url_for(endpoint)
             bare.add(form["name"])
+    # Forms that are data (designed forms): each source gives (name, url) for this procedure.
+    for source in current_app.extensions.get("portal_procedure_forms", []):
+        for name, url in source(procedure.code):
+            links.setdefault(name, url)
+            bare.add(name)
     return links, bare
 
 

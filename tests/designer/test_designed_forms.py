@@ -334,3 +334,16 @@ def test_the_register_page_runs_a_fixed_number_of_statements(
         services.submit_values(form_type.current, values, org["head"])
     db.session.commit()
     assert statements() == few
+
+
+def test_the_clause_and_the_form_link_each_other(app, client, login, org):
+    from portal.procedures import services as procedures
+
+    procedures.load_markdown_dir(Path(__file__).resolve().parents[2] / "docs" / "procedures")
+    load("visitor", org)
+    login("employee")
+    page = client.get("/procedures/QP-ADM-04").text
+    assert re.search(r'<a class="ref-link" href="/designer/visitor/apply">《?来访登记簿', page)
+    form = client.get("/designer/visitor/apply").text
+    links = re.findall(r'<a href="([^"]+)">[^<]*</a>', form.split('id="clauses"')[1])
+    assert links and "art-10" in links[0]
