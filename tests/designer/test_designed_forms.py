@@ -347,3 +347,16 @@ def test_the_clause_and_the_form_link_each_other(app, client, login, org):
     form = client.get("/designer/visitor/apply").text
     links = re.findall(r'<a href="([^"]+)">[^<]*</a>', form.split('id="clauses"')[1])
     assert links and "art-10" in links[0]
+
+
+def test_a_printed_record_verifies(app, org):
+    from portal.workflow import records
+
+    form_type = load("visitor", org)
+    values = {"visitor_name": "王五", "people": "2", "purpose": "洽谈", "arrive_at": now_text()}
+    record = services.submit_values(form_type.current, values, org["employee"])
+    db.session.commit()
+    digest = records.record_hash(record.instance)
+    found = records.verification(record.number, digest)
+    assert found is not None and found["form"] == "来访登记"
+    assert records.verification(record.number, "v2:" + "0" * 64) is None
