@@ -198,6 +198,8 @@ def test_who_may_start_and_the_start_menu(app, client, login, org):
     login("employee")  # 销售部: both
     home = client.get("/")
     assert "/designer/visitor/apply" in home.text and "/designer/repair/apply" in home.text
+    assert "<h3>行政</h3>" in home.text and "<h3>客户服务</h3>" in home.text  # the groups set
+    assert home.text.index("/seals/new") < home.text.index("<h3>行政</h3>")  # coded forms first
     login("finance")  # 财务部: not the repair form
     assert "/designer/repair/apply" not in client.get("/").text
     assert client.get("/designer/repair/apply").status_code == 403
