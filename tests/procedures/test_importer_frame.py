@@ -450,3 +450,8 @@ def test_bare_page_numbers_of_a_scan():
     assert texts(remove_furniture(lines(counting), []))[-1] == "第六条 己方。"
     heading = "质量手册\n1\n范围\n"
     assert texts(remove_furniture(lines(heading), [])) == ["质量手册", "1", "范围"]
+
+
+def test_drawn_rules_are_not_text_and_not_the_title():
+    doc = parse_page("━━━━━━━━\n员工手册\n==========\n第一条 甲。\n* * *\n")[0]
+    assert doc.title == "员工手册" and [c.text for c in doc.clauses] == ["甲。"]

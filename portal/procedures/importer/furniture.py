@@ -43,6 +43,7 @@ _GAP = re.compile(r"\S(\s{4,}|\t+)\S")
 
 
 _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{2,6}|#x[0-9a-fA-F]{2,5});")
+_RULE_LINE = re.compile(r"[─━═=*~·\-–—_+#\s]{3,}")
 _BULLET = re.compile(r"^\s*[•▪◆■►➢▶◇□](?=\s*\S)")  # Word's bullets; the importer reads ●
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")
 _SPACED_NUMBER = re.compile(r"^\s*第(?:\s*[一二三四五六七八九十百零〇\d]){1,4}\s*[章节条](?=\s)")
@@ -68,6 +69,8 @@ def normalise_lines(text: str) -> list[Line]:
 
 
 def _line(line: str) -> str:
+    if _RULE_LINE.fullmatch(line.strip()):
+        return ""  # a drawn rule ("━━━━", "=====", "* * *"), not text
     line = _BULLET.sub("●", _MARKDOWN_HEADING.sub("", line.rstrip()))
     spaced = _SPACED_NUMBER.match(line)
     if spaced:
