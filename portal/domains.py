@@ -2,6 +2,7 @@
 
 from portal import (
     admin,
+    archive,
     auth,
     complaints,
     designer,
@@ -30,6 +31,7 @@ MODULES = [
     seals,
     complaints,
     supplies,
+    archive,
     designer,
     search,
 ]

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from portal.archive import registers as archive_registers
 from portal.complaints import registers as complaint_registers
 from portal.core import registers as core
 from portal.demo import USERS, load_demo
@@ -30,6 +31,8 @@ REGISTERS = {
     "complaint_claims": (complaint_registers.CLAIMS, "/complaints/claims/"),
     "supplies": (supply_registers.REQUISITIONS, "/supplies/"),
     "supply_purchases": (supply_registers.PURCHASES, "/supplies/purchases/"),
+    "archive": (archive_registers.BATCHES, "/archive/batches/"),
+    "archive_loans": (archive_registers.LOANS, "/archive/loans/"),
 }
 # principal -> delegate, on one form type (None: all)
 DELEGATIONS = [("gm", "deputy", "seals"), ("head", "employee", "complaint_claims"),
