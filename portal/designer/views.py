@@ -443,8 +443,10 @@ def step(id: int):
         else:
             return done(f"{record.number}：已办理。", url_for("designer.detail", id=record.id))
     status = 422 if form.errors or form.messages else 200
+    hidden = {k for k, mode in (spec.get("fields") or {}).items() if mode == "hidden"}
+    shown = pages.sections(record.version, record.values, hidden | keys)  # read-only context
     return render_template("designer/step.html", record=record, form=form, spec=spec,
-                           definition=record.version.definition), status  # fmt: skip
+                           definition=record.version.definition, sections=shown), status  # fmt: skip
 
 
 @bp.route("/r/<int:id>/pdf")

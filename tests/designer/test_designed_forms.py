@@ -61,7 +61,8 @@ def test_a_visit_from_the_front_desk_to_the_confirmation(app, client, login, org
     refused = client.post(f"/workflow/{record.instance_id}/act", data={"action": "complete"})
     assert refused.status_code == 422 and "办理页面" in refused.text
     step = client.get(f"/designer/r/{record.id}/step")
-    assert step.status_code == 200 and "离开时间" in step.text and "来访事由" not in step.text
+    assert step.status_code == 200 and 'name="leave_at"' in step.text
+    assert 'name="purpose"' not in step.text and "洽谈门窗维修合同" in step.text  # read only
     done = client.post(f"/designer/r/{record.id}/step", data={"leave_at": now_text()})
     assert done.status_code == 303, done.text
     assert record.values["leave_at"] and record.instance.step_key == "confirm"
@@ -362,3 +363,19 @@ def test_a_printed_record_verifies(app, org):
     found = records.verification(record.number, digest)
     assert found is not None and found["form"] == "来访登记"
     assert records.verification(record.number, "v2:" + "0" * 64) is None
+
+
+def test_a_step_hides_fields_from_its_approver(app, client, login, org):
+    data = definitions.load((DEFINITIONS / "visitor.yaml").read_text(encoding="utf-8"))
+    data["steps"] = [{"key": "confirm", "name": "确认", "assignee": {"kind": "applicant_head"},
+                      "fields": {"organisation": "hidden"}}]  # fmt: skip
+    services.import_definition(definitions.dump(data), org["admin"])
+    db.session.commit()
+    login("employee")
+    client.post("/designer/visitor/apply", data={**VISIT, "arrive_at": now_text()})
+    record = db.session.scalar(db.select(DesignedRecord))
+    assert "华东物业" in client.get(f"/designer/r/{record.id}").text  # the applicant sees all
+    login("head")
+    assert "华东物业" not in client.get(f"/designer/r/{record.id}").text
+    client.post(f"/workflow/{record.instance_id}/act", data={"action": "approve"})
+    assert "华东物业" in client.get(f"/designer/r/{record.id}").text  # once decided
