@@ -455,3 +455,22 @@ def test_bare_page_numbers_of_a_scan():
 def test_drawn_rules_are_not_text_and_not_the_title():
     doc = parse_page("━━━━━━━━\n员工手册\n==========\n第一条 甲。\n* * *\n")[0]
     assert doc.title == "员工手册" and [c.text for c in doc.clauses] == ["甲。"]
+
+
+def test_control_table_by_columns_and_a_history_without_a_version_column():
+    text = (
+        "文件编号\t版本\t生效日期\t编制\t审核\t批准\nQP-01\tA/0\t2025-01-01\t张三\t李四\t王五\n"
+        "仓库管理制度\n第一条 甲。\n修订日期\t修订内容\t修订人\n2024-01-01\t首次发布\t张三\n"
+    )
+    doc = parse_page(text)[0]
+    assert (doc.title, doc.code, doc.revision, doc.effective_date) == (
+        "仓库管理制度",
+        "QP-01",
+        "A/0",
+        "2025-01-01",
+    )
+    assert doc.control["approved_by"] == "王五" and doc.preamble == ""
+    assert doc.control["revision_history"] == [
+        {"修订日期": "2024-01-01", "修订内容": "首次发布", "修订人": "张三"}
+    ]
+    assert [c.text for c in doc.clauses] == ["甲。"]

@@ -305,11 +305,26 @@ def control_header(lines: list[Line], control: dict, warnings: list[str]) -> lis
     return out
 
 
+def _header_row(lines: list[Line]) -> list[Line]:
+    """A control table laid out by columns (a row of keys, then a row of their values) as one
+    "key:value" line per pair of rows."""
+    out = list(lines)
+    for i in range(len(out) - 1):
+        keys, values = _cells(out[i][1]), _cells(out[i + 1][1])
+        if "\t" not in out[i][1] or len(keys) < 2 or len(keys) != len(values):
+            continue
+        pairs = list(zip(keys, values, strict=True))
+        if all(parse_control_block(f"{key}:{value}").values for key, value in pairs):
+            line = "  ".join(f"{key}:{value}" for key, value in pairs)
+            out[i], out[i + 1] = (out[i][0], line), (out[i + 1][0], "")
+    return out
+
+
 def _control_lines(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
     out: list[Line] = []
     seen = 0
     done = False
-    for n, text in lines:
+    for n, text in _header_row(lines[: _TOP * 2]) + lines[_TOP * 2 :]:
         if not text.strip() or done:
             out.append((n, text))
             continue
@@ -445,11 +460,7 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         header_at = None
         if _HISTORY_HEAD.fullmatch(folded) and i + 1 < len(lines) and _is_row(lines[i + 1][1]):
             header_at = i + 1
-        elif (
-            ("版本" in text or "版次" in text)
-            and _is_row(text)
-            and _is_history_header(_cells(folded))
-        ):
+        elif _HISTORY_WORDS.search(text) and _is_row(text) and _is_history_header(_cells(folded)):
             header_at = i
         if header_at is None:
             out.append((n, text))
@@ -469,9 +480,11 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
 
 
 def _is_history_header(cells: list[str]) -> bool:
-    return any("版本" in c or "版次" in c for c in cells) and any(
-        _HISTORY_WORDS.search(c) for c in cells
-    )
+    """Column names of a revision table: a version or a date, and what changed."""
+    changes = any(_HISTORY_WORDS.search(c) for c in cells)
+    version = any("版本" in c or "版次" in c for c in cells)
+    dated = any("日期" in c for c in cells) and any("内容" in c or "说明" in c for c in cells)
+    return changes and (version or dated)
 
 
 # --- tables, forms and appendices -----------------------------------------------------------
