@@ -76,10 +76,17 @@ class Process:
 class Node(Process):
     def __init__(self, name: str, port: int, env: dict, folder: Path):
         self.port = port
-        self.access_log = folder / f"{name}.access.log"
-        env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}", "PORTAL_ACCESS_LOG": str(self.access_log)}
+        self.folder = folder
+        self.access_logs: list[Path] = []  # one per start: what the restarted node served
+        env = {**env, "PORTAL_BIND": f"127.0.0.1:{port}"}
         args = [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:app"]
         super().__init__(name, args, env, folder / f"{name}.log")
+
+    def start(self) -> None:
+        log = self.folder / f"{self.name}.access.{len(self.access_logs) + 1}.log"
+        self.access_logs.append(log)
+        self.env = {**self.env, "PORTAL_ACCESS_LOG": str(log)}
+        super().start()
 
     @property
     def address(self) -> str:
