@@ -53,6 +53,17 @@ def test_unmigrated_or_behind_answers_503(node, url):
 
 
 @pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_database_migrated_by_newer_code_keeps_the_node_in_service(node, url):
+    """A rolling upgrade: `flask db upgrade` ran from a node with the next release; this node's
+    older code still serves (migrations stay compatible one release back) and says so."""
+    stamp(revision="head")
+    db.session.execute(db.text("UPDATE alembic_version SET version_num = 'f00dfeedbeef'"))
+    db.session.commit()
+    status, body, _ = _get(node, url)
+    assert (status, body["migrations"], body["revision"]) == (200, "ahead", "f00dfeedbeef")
+
+
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
 def test_unreachable_database_answers_503_not_500(make_app, url):
     app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
     with app.app_context():
