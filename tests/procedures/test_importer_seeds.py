@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -269,16 +268,3 @@ def test_s4_main_front_desk_parts(pages):
     assert [numbers(c.children) for c in main.clauses] == [["一", "二"], ["一", "二"]]
     assert main.control["author"] == "吕波"
     assert main.preamble.startswith("为提升客户接待质量")
-
-
-def test_parsing_all_seeds_is_fast(pages):
-    texts = [(SEEDS / name).read_text("utf-8") for name in FILES.values()]
-    best = min(_timed(texts) for _ in range(2))
-    assert best < 1.0
-
-
-def _timed(texts: list[str]) -> float:
-    started = time.perf_counter()
-    for text in texts:
-        parse_page(text)
-    return time.perf_counter() - started
