@@ -97,3 +97,32 @@ def record_pdf(record: DesignedRecord) -> bytes:
     title = f"{version.definition['name']}（第 {version.number} 版）"
     return records.record_pdf(instance, "pdf/base_record.html", title, rows, sections=tables,
                               signatures=list(signatures))  # fmt: skip
+
+
+def flow_preview(definition: dict) -> list[dict]:
+    """The draft's steps as the record page's approval path draws them (workflow/_path.html's
+    node shape): who acts, 或签/会签, and when a step applies."""
+    from portal.designer.definition import ASSIGNEES
+    from portal.designer.flow import assignee
+
+    nodes = []
+    for step in definition.get("steps") or []:
+        rule = step.get("assignee") or {}
+        try:
+            built = assignee(rule)
+            people = [u.display_name for u in built.resolve(None)] if rule.get("kind") in (
+                "role", "department_head", "user") else [built.describe()]  # fmt: skip
+        except (KeyError, AttributeError, TypeError):
+            people = [ASSIGNEES.get(rule.get("kind"), "未设置")]
+        if step.get("branch"):
+            why = f"分支“{step['branch']}”：{step.get('when') or '其余情况（默认）'}"
+        else:
+            why = f"条件：{step['when']}" if step.get("when") else ""
+        many = len(people) > 1
+        nodes.append({
+            "key": step.get("key", ""), "name": step.get("name", ""), "state": "future",
+            "label": "办理" if step.get("kind") == "task" else "审批",
+            "mode": ("全部" if step.get("mode") == "all" else "任一人") if many else "",
+            "why": why, "people": people or ["（找不到审批人，将转系统管理员）"],
+        })  # fmt: skip
+    return nodes

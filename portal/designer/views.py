@@ -164,6 +164,7 @@ def _designer(form_type: FormType, status: int = 200, **forms):
         field_form=field_form,
         step_form=step_form,
         problems=forms.get("problems") or [],
+        flow_nodes=pages.flow_preview(draft),
         kinds=fields.KINDS,
         assignees=definitions.ASSIGNEES,
     ), status

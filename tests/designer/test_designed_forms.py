@@ -379,3 +379,14 @@ def test_a_step_hides_fields_from_its_approver(app, client, login, org):
     assert "华东物业" not in client.get(f"/designer/r/{record.id}").text
     client.post(f"/workflow/{record.instance_id}/act", data={"action": "approve"})
     assert "华东物业" in client.get(f"/designer/r/{record.id}").text  # once decided
+
+
+def test_the_designer_draws_the_flow_as_the_approval_path(app, client, login, org):
+    load("repair", org)
+    login("admin")
+    page = client.get("/designer/repair/").text
+    path = page.split('aria-label="审批流程预览"')[1].split("</ol>")[0]
+    assert "总经理审批（保修期外大额）" in path and "王总" in path  # a role, by name
+    assert "分支“route”：warranty == &#39;保修期外&#39; and amount &gt; 5000" in path
+    assert "其余情况（默认）" in path and "刘厂长" in path  # 生产部's head
+    assert "客服主管派工" in path and "冯主管" in path
