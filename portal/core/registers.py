@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy import Select, func, or_, select
 
 from portal.auth.models import User
@@ -274,7 +273,8 @@ def _xlsx(register: Register, rows: list[list]) -> bytes:
     return xlsx.write([xlsx.Sheet(register.title, header, rows, widths)])
 
 
-# What a PDF cell never breaks: dates and times, numbers, record numbers and codes.
+# What a PDF cell never breaks, and what sets a column's least width: dates and times,
+# numbers, record numbers and codes.
 _UNBREAKABLE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}(?::\d{2})?)?"  # 2026-12-07 13:35
     r"|\d{2}-\d{2} \d{2}:\d{2}"  # 12-07 13:35
@@ -296,15 +296,11 @@ def _units(value: str) -> float:
     )
 
 
-def pdf_cell(value: str) -> Markup:
-    """A PDF cell: its dates, numbers and codes in no-wrap spans."""
-    parts, last = [], 0
-    for match in _UNBREAKABLE.finditer(value):
-        parts.append(escape(value[last : match.start()]))
-        parts.append(Markup('<span class="nw">%s</span>') % match.group())
-        last = match.end()
-    parts.append(escape(value[last:]))
-    return Markup("").join(parts)
+def pdf_cell(value: str) -> str:
+    """A PDF cell whose dates and times never break: the space inside "2026-12-07 13:35" is a
+    no-break space (a line never breaks inside a number or after its hyphens anyway, UAX #14).
+    Plain text, not spans: an element per cell more costs a third of the render."""
+    return _UNBREAKABLE.sub(lambda m: m.group().replace(" ", "\u00a0"), value)
 
 
 def pdf_layout(labels: list[str], rows: list[list[str]]) -> tuple[float, list[float]]:
