@@ -22,7 +22,9 @@ def index():
 
 @bp.route("/registers")
 def registers():
-    return render_template("home/registers.html", forms=form_types(current_app))
+    # Designed forms' registers (forms that are data): those of the forms the user may start.
+    designed = [f for f in startable_forms(current_app, current_user) if f.url_args]
+    return render_template("home/registers.html", forms=[*form_types(current_app), *designed])
 
 
 @bp.route("/health")

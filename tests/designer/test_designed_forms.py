@@ -201,6 +201,8 @@ def test_who_may_start_and_the_start_menu(app, client, login, org):
     assert "/designer/visitor/apply" in home.text and "/designer/repair/apply" in home.text
     assert "<h3>行政</h3>" in home.text and "<h3>客户服务</h3>" in home.text  # the groups set
     assert home.text.index("/seals/new") < home.text.index("<h3>行政</h3>")  # coded forms first
+    registers = client.get("/registers").text
+    assert "/designer/visitor/register" in registers and "来访登记登记表" in registers
     login("finance")  # 财务部: not the repair form
     assert "/designer/repair/apply" not in client.get("/").text
     assert client.get("/designer/repair/apply").status_code == 403
