@@ -39,7 +39,9 @@ def page_etag(view, user) -> str | None:
         (procedure.title, procedure.category, procedure.reviewed, procedure.truncated),
         (procedure.duplicate_of_id, view.owner_name),
         [(r.id, r.label, r.status, r.effective_date, r.change_note) for r in view.history],
-        (acks.has_read, acks.read_at, acks.colleagues_read, acks.colleagues_total) if acks else None,
+        (acks.has_read, acks.read_at, acks.colleagues_read, acks.colleagues_total)
+        if acks
+        else None,
         (user.id, user.session_version, user.display_name, session.get("csrf_token")),
         sorted(nav_badge_counts().items()),
         current_app.config.get("COMPANY_NAME"),
