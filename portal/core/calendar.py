@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, g, has_app_context, has_request_context
+from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import select
 
 from portal.core.clock import local_zone
@@ -27,11 +27,12 @@ def _hours() -> tuple[time, time]:
 
 def _overrides() -> dict[date, bool]:
     """The holiday table, read once per request (a register computes a clock per row)."""
-    if has_request_context() and "_portal_holidays" in g:
-        return g._portal_holidays
+    # Kept on the request (an app context, and so `g`, may outlive one in tests and the CLI).
+    if has_request_context() and "portal.holidays" in request.environ:
+        return request.environ["portal.holidays"]
     overrides = {h.day: h.workday for h in db.session.scalars(select(Holiday))}
     if has_request_context():
-        g._portal_holidays = overrides
+        request.environ["portal.holidays"] = overrides
     return overrides
 
 
@@ -42,7 +43,7 @@ def holiday_overrides() -> dict[date, bool]:
 
 def _forget_overrides() -> None:
     if has_request_context():
-        g.pop("_portal_holidays", None)
+        request.environ.pop("portal.holidays", None)
 
 
 def is_workday(day: date, overrides: dict[date, bool] | None = None) -> bool:

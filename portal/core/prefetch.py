@@ -4,15 +4,14 @@ A register or record page loads its rows (with their one-to-many children eagerl
 and departments they name (applicant, approver, keeper, ...) are few and repeat. `referenced()`
 collects the foreign keys to those tables from every object the session holds and loads the
 missing targets at once; SQLAlchemy then resolves `row.applicant` from the identity map without
-SQL. The identity map holds objects weakly, so the loaded objects are kept on `g` for the
-request.
+SQL. The identity map holds objects weakly, so the loaded objects are kept for the request.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-from flask import g, has_request_context
+from flask import has_request_context, request
 from sqlalchemy import inspect, select
 
 from portal.extensions import db
@@ -50,12 +49,11 @@ def referenced(*models) -> list:
         if missing:
             key = model.__mapper__.primary_key[0]
             loaded.extend(session.scalars(select(model).where(key.in_(sorted(missing)))).all())
-    if has_request_context():
-        g.setdefault("_portal_prefetched", []).extend(loaded)
+    keep(loaded)
     return loaded
 
 
 def keep(objects) -> None:
     """Hold objects for the request, so that lazy loads of them use the identity map."""
     if has_request_context():
-        g.setdefault("_portal_prefetched", []).extend(objects)
+        request.environ.setdefault("portal.prefetched", []).extend(objects)

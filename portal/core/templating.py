@@ -6,7 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache, pass_context
 from sqlalchemy import select
@@ -170,9 +170,11 @@ def nav_badge_counts() -> dict[str, int]:
     """The navigation's counts, computed once per request (a view may read them first)."""
     if not has_request_context():
         return _badges()
-    if "_portal_badges" not in g:
-        g._portal_badges = _badges()
-    return g._portal_badges
+    # On the request, not on `g`: an app context may serve several requests (tests, CLI).
+    cache = request.environ
+    if "portal.badges" not in cache:
+        cache["portal.badges"] = _badges()
+    return cache["portal.badges"]
 
 
 def _badges() -> dict[str, int]:
