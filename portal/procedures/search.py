@@ -65,9 +65,10 @@ COUNT_LIMIT = 200
 # Matches ranked for a page: all of them up to this many; past it, these first in listing order
 # plus the matches inside the procedures the query names (docs/decisions/012-search-ranking.md).
 RANK_POOL = COUNT_LIMIT
-RANK_NAMED = 100  # of the procedures named, at most this many matches more
+RANK_NAMED = 60  # of the procedures named, at most this many matches more
 # Procedures shown as hits themselves, best first (a title word like 客户 names hundreds).
 DOCUMENT_LIMIT = 10
+NAMED_REVISIONS = 5  # the best procedures named, whose matches join a capped pool
 # Candidates whose word boundaries are looked at (the best by the other fields).
 ALIGN_TOP = 50
 PATH_SEPARATOR = " › "
@@ -578,7 +579,7 @@ def _matching_in(revision_ids: list[int], terms: list[str], filters: dict[str, o
     check = func.strpos if _dialect() == "postgresql" else func.instr
     stmt = (
         select(s.c.clause_id)
-        .where(s.c.revision_id.in_(revision_ids[:DOCUMENT_LIMIT]))
+        .where(s.c.revision_id.in_(revision_ids[:NAMED_REVISIONS]))
         .where(*(s.c[name] == value for name, value in filters.items()))
         .where(*(check(s.c.body, term) > 0 for term in terms))
         .order_by(s.c.clause_id)
