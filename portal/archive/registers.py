@@ -84,6 +84,7 @@ ITEMS = Register(
     text_columns=(ArchiveItem.number, ArchiveItem.title, ArchiveItem.reference),
     row_class=lambda i: "muted" if i.status in ("destroyed", "returned") else "",
     row_url=lambda i: url_for("archive.item", id=i.id),
+    link_column="title",  # items waiting for their check have no number yet
 )  # fmt: skip
 
 
@@ -170,6 +171,7 @@ INVENTORY = Register(
     text_columns=(ArchiveItem.number, ArchiveItem.title, ArchiveItem.cabinet, ArchiveItem.shelf,
                   ArchiveItem.box),
     row_url=lambda i: url_for("archive.item", id=i.id),
+    link_column="title",  # items waiting for their check have no number yet
 )  # fmt: skip
 
 
