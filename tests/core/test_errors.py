@@ -40,10 +40,17 @@ def test_every_post_only_url_answers_a_get_with_a_page(app, client, login):
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:
             continue
-        values = {a: samples.get(type(rule._converters[a]).__name__, "x") for a in rule.arguments}
+        values = {a: _sample(rule._converters[a], samples) for a in rule.arguments}
         url = adapter.build(rule.endpoint, values)
         with client.get(url) as response:
             assert response.status_code == 303, (url, response.status_code)
+
+
+def _sample(converter, samples):
+    """A value the converter accepts: an `any(...)` converter takes only its own words."""
+    if type(converter).__name__ == "AnyConverter":
+        return sorted(converter.items)[0]
+    return samples.get(type(converter).__name__, "x")
 
 
 def test_a_record_by_its_workflow_id(client, login, org):
