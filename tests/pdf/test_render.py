@@ -114,16 +114,17 @@ def test_record_sections_render_line_items(pdf_app, poppler, tmp_path):
     assert all(squash(s) in text for s in ("领用明细", "A4 复印纸", "中性笔", "补充信息", "办公费"))
 
 
-def test_register_three_landscape_pages_repeat_header(pdf_app, poppler, tmp_path):
+def test_register_landscape_pages_repeat_header(pdf_app, poppler, tmp_path):
     path = tmp_path / "register.pdf"
     path.write_bytes(render_pdf("pdf/register.html", register_data(60)))
     info = poppler("pdfinfo", path)
-    assert re.search(r"Pages:\s+3\n", info)
+    pages = int(re.search(r"Pages:\s+(\d+)\n", info).group(1))
+    assert 2 <= pages <= 3  # more than one page, at least 20 rows a page
     assert "841.89 x 595.2" in info  # A4 landscape
-    for page in (1, 2, 3):
+    for page in range(1, pages + 1):
         text = pdf_text(poppler, path, "-f", str(page), "-l", str(page))
         assert "编号" in text and "事由" in text and "状态" in text, page
-        assert f"第{page}页/共3页" in text
+        assert f"第{page}页/共{pages}页" in text
     text = pdf_text(poppler, path)
     assert "YY-202611-0001" in text and "YY-202611-0060" in text and "共60条" in text
     assert all(f["emb"] == "yes" and f["sub"] == "yes" for f in fonts_table(poppler, path))
