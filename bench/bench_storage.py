@@ -33,7 +33,9 @@ def main() -> None:
                     for _ in range(ROUNDS[label]):
                         data = b"%PDF-1.4\n" + os.urandom(size)
                         start = time.perf_counter()
-                        row = files.store(files.Checked("x.pdf", "application/pdf", data), None, owner)
+                        row = files.store(
+                            files.Checked("x.pdf", "application/pdf", data), None, owner
+                        )
                         db.session.commit()
                         writes.append(time.perf_counter() - start)
                         start = time.perf_counter()
