@@ -61,7 +61,8 @@ def test_register_check_borrow_overdue_return_and_print(browser, live_server, e2
     head = open_as(browser, live_server, "head", js)
     head.goto(batch_url)
     head.locator("#wf-actions").get_by_role("button", name="同意").click()
-    expect(head.locator("#wf-panel")).to_contain_text("档案管理员逐件核对")
+    # The path names every step from the start: wait for the approval itself.
+    expect(head.locator("#wf-panel")).to_contain_text("赵经理 · 已同意")
 
     archivist = open_as(browser, live_server, "archivist", js)
     archivist.goto(batch_url)
@@ -89,11 +90,11 @@ def test_register_check_borrow_overdue_return_and_print(browser, live_server, e2
     loan_url = employee.url
     head.goto(loan_url)
     head.locator("#wf-actions").get_by_role("button", name="同意").click()
-    expect(head.locator("#wf-panel")).to_contain_text("总经理审批")
+    expect(head.locator("#wf-panel")).to_contain_text("赵经理 · 已同意")
     gm = open_as(browser, live_server, "gm", js)
     gm.goto(loan_url)
     gm.locator("#wf-actions").get_by_role("button", name="同意").click()
-    expect(gm.locator("#wf-panel")).to_contain_text("档案管理员办理借出")
+    expect(gm.locator("#wf-panel")).to_contain_text("王总 · 已同意")
     archivist.goto(loan_url)
     archivist.get_by_role("link", name="办理借出").click()
     archivist.get_by_role("button", name="确认借出").click()
@@ -131,7 +132,7 @@ def test_register_check_borrow_overdue_return_and_print(browser, live_server, e2
     expect(row).to_contain_text("完好")
     employee.goto(f"{live_server}/archive/?category=HT")
     expect(employee.locator("table.register")).to_contain_text(number)
-    employee.locator("table.register").get_by_role("link", name=number).click()
+    employee.locator("table.register tr", has_text=number).get_by_role("link").first.click()
     expect(employee.locator("h1")).to_contain_text(number)
     expect(employee.locator("body")).to_contain_text("借阅记录")
     expect(employee.locator("body")).to_contain_text("张三")
