@@ -26,6 +26,7 @@ class RoleCode:
     QUALITY = "quality"
     SERVICE = "service"
     ARCHIVIST = "archivist"
+    MGMT_REP = "mgmt_rep"  # 管理者代表: approves quality-system documents
     SYSADMIN = "sysadmin"
 
 
@@ -38,6 +39,7 @@ ROLE_NAMES = {
     RoleCode.QUALITY: "品质部",
     RoleCode.SERVICE: "客服",
     RoleCode.ARCHIVIST: "档案管理员",
+    RoleCode.MGMT_REP: "管理者代表",
     RoleCode.SYSADMIN: "系统管理员",
 }
 

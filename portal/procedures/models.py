@@ -1,8 +1,12 @@
 """Procedure library models: procedures, their revisions, the clause tree and read receipts.
 
 A Procedure is the controlled document (its code never changes); each Revision is one edition of
-its text; Clauses are that edition's parsed tree. Exactly one revision per procedure is `current`;
-older ones stay `superseded` and readable; a `draft` is an unpublished edit by an administrator.
+its text; Clauses are that edition's parsed tree. Document control (ISO 9001 7.5): a revision is a
+`draft` (草稿, also every legacy import) → `review` (审核中, on the engine's "procedures" flow) →
+`approved` (待发布, waiting for its effective date) → `current` (现行; at most one per procedure)
+→ `superseded` or `withdrawn` (已作废, still readable under a banner). Only current and
+superseded/withdrawn revisions are issued: employees, search, PDFs marked 受控 and the static
+export see nothing else.
 """
 
 from __future__ import annotations
@@ -16,21 +20,44 @@ from portal.auth.models import User
 from portal.core.clock import now
 from portal.core.types import UTCDateTime
 from portal.extensions import db
+from portal.workflow.models import Instance
 
 
 class RevisionStatus:
     """Revision statuses (lower-case strings, one place)."""
 
+    DRAFT = "draft"
+    REVIEW = "review"
+    APPROVED = "approved"
     CURRENT = "current"
     SUPERSEDED = "superseded"
-    DRAFT = "draft"
+    WITHDRAWN = "withdrawn"
 
 
 STATUS_NAMES = {
+    RevisionStatus.DRAFT: "草稿",
+    RevisionStatus.REVIEW: "审核中",
+    RevisionStatus.APPROVED: "待发布",
     RevisionStatus.CURRENT: "现行",
     RevisionStatus.SUPERSEDED: "已作废",
-    RevisionStatus.DRAFT: "草稿",
+    RevisionStatus.WITHDRAWN: "已作废",
 }
+# Revisions that were issued: what employees, search, controlled PDFs and the export may show.
+ISSUED = (RevisionStatus.CURRENT, RevisionStatus.SUPERSEDED, RevisionStatus.WITHDRAWN)
+# Revisions still being prepared: the owning department and administrators only.
+UNISSUED = (RevisionStatus.DRAFT, RevisionStatus.REVIEW, RevisionStatus.APPROVED)
+
+
+class Significance:
+    """How much a revision changes (修订性质): a substantive one resets required reading."""
+
+    EDITORIAL = "editorial"
+    SUBSTANTIVE = "substantive"
+
+
+SIGNIFICANCE_NAMES = {Significance.EDITORIAL: "编辑性修改", Significance.SUBSTANTIVE: "实质性修改"}
+DEFAULT_REVIEW_CYCLE_MONTHS = 24
+DEFAULT_READING_DAYS = 14
 
 
 class SourceFormat:
@@ -55,6 +82,14 @@ class Procedure(db.Model):
     truncated: Mapped[bool] = mapped_column(default=False)
     source_name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    # Periodic review (定期评审): every `review_cycle_months` from the last issue or review.
+    review_cycle_months: Mapped[int] = mapped_column(default=DEFAULT_REVIEW_CYCLE_MONTHS)
+    last_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    # Required reading (应读): department codes and role codes whose members must acknowledge
+    # each substantive revision within `reading_days` of its issue.
+    required_departments: Mapped[list] = mapped_column(JSON, default=list)
+    required_roles: Mapped[list] = mapped_column(JSON, default=list)
+    reading_days: Mapped[int] = mapped_column(default=DEFAULT_READING_DAYS)
 
     duplicate_of: Mapped[Procedure | None] = relationship(remote_side=[id])
     revisions: Mapped[list[Revision]] = relationship(
@@ -104,9 +139,20 @@ class Revision(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Document control: the change request on the engine ("procedures" flow), its significance,
+    # the departments asked to co-sign (会签), who approved it and when it was issued.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_instances.id"), index=True)
+    significance: Mapped[str] = mapped_column(String(20), default="")
+    cosign_departments: Mapped[list] = mapped_column(JSON, default=list)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str] = mapped_column(String(500), default="")
 
     procedure: Mapped[Procedure] = relationship(back_populates="revisions")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    instance: Mapped[Instance | None] = relationship()
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="revision", order_by="Clause.position", cascade="all, delete-orphan"
     )
@@ -170,6 +216,56 @@ class ProcedureRead(db.Model):
 
     user: Mapped[User] = relationship()
     revision: Mapped[Revision] = relationship()
+
+
+class ControlledCopy(db.Model):
+    """A printed controlled copy (受控副本) of an issued revision: its number is printed on every
+    page; when the revision is superseded the copy is listed for recall until recalled."""
+
+    __tablename__ = "procedure_copies"
+    __table_args__ = (UniqueConstraint("procedure_id", "copy_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), index=True
+    )
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="CASCADE"), index=True
+    )
+    copy_no: Mapped[int] = mapped_column()  # 受控副本 No. 003, per procedure
+    holder: Mapped[str] = mapped_column(String(100))  # the person or place that holds it
+    holder_department: Mapped[str] = mapped_column(String(20), default="")  # a Department code
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recalled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recall_note: Mapped[str] = mapped_column(String(300), default="")
+
+    procedure: Mapped[Procedure] = relationship()
+    revision: Mapped[Revision] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    recalled_by: Mapped[User | None] = relationship(foreign_keys=[recalled_by_id])
+
+
+class ProcedureReview(db.Model):
+    """A periodic review of a procedure by its owner: "no change" (继续有效) or "revise"."""
+
+    __tablename__ = "procedure_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(
+        ForeignKey("procedures.id", ondelete="CASCADE"), index=True
+    )
+    revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("procedure_revisions.id", ondelete="SET NULL")
+    )
+    outcome: Mapped[str] = mapped_column(String(20))  # "no_change" | "revise"
+    note: Mapped[str] = mapped_column(String(500), default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    procedure: Mapped[Procedure] = relationship()
+    reviewed_by: Mapped[User | None] = relationship()
 
 
 def current_procedures(show_hidden: bool = False):
