@@ -53,22 +53,28 @@ def sections(version: FormVersion, values: dict, hidden: set[str] = frozenset())
     return shown
 
 
-def _printed_fields(version: FormVersion) -> list[dict]:
+def _printed_fields(version: FormVersion, hidden: set[str]) -> list[dict]:
     definition = version.definition
     specs = {s["key"]: s for s in fields.all_fields(definition)}
     keys = (definition.get("pdf") or {}).get("fields") or list(specs)
-    return [specs[k] for k in keys if k in specs and specs[k]["kind"] != "attachment"]
+    return [
+        specs[k]
+        for k in keys
+        if k in specs and k not in hidden and specs[k]["kind"] != "attachment"
+    ]
 
 
-def record_pdf(record: DesignedRecord) -> bytes:
-    """The record's PDF through the common record template (CJK font, trail, hash, QR)."""
+def record_pdf(record: DesignedRecord, user=None) -> bytes:
+    """The record's PDF through the common record template (CJK font, trail, hash, QR),
+    without the fields the open step hides from `user` (as the record page does)."""
     version, instance = record.version, record.instance
+    hidden = hidden_for(record, user) if user is not None else set()
     cells = [
         {"label": "申请人", "value": instance.applicant.display_name},
         {"label": "部门", "value": instance.department.name if instance.department else ""},
     ]
     tables = []
-    for spec in _printed_fields(version):
+    for spec in _printed_fields(version, hidden):
         value = record.values.get(spec["key"])
         if spec["kind"] == "items":
             subs = spec.get("fields", [])

@@ -454,7 +454,7 @@ def step(id: int):
 def pdf(id: int):
     record = access.get_record_or_404(DesignedRecord, id)
     require(access.can_view_record, record)
-    return pdf_response(pages.record_pdf(record), f"{record.number}.pdf")
+    return pdf_response(pages.record_pdf(record, current_user), f"{record.number}.pdf")
 
 
 @bp.route("/<key>/register")

@@ -377,10 +377,13 @@ def test_a_step_hides_fields_from_its_approver(app, client, login, org):
     client.post("/designer/visitor/apply", data={**VISIT, "arrive_at": now_text()})
     record = db.session.scalar(db.select(DesignedRecord))
     assert "华东物业" in client.get(f"/designer/r/{record.id}").text  # the applicant sees all
+    assert "华东物业" in pdftotext(client.get(f"/designer/r/{record.id}/pdf").data)
     login("head")
     assert "华东物业" not in client.get(f"/designer/r/{record.id}").text
+    assert "华东物业" not in pdftotext(client.get(f"/designer/r/{record.id}/pdf").data)
     client.post(f"/workflow/{record.instance_id}/act", data={"action": "approve"})
     assert "华东物业" in client.get(f"/designer/r/{record.id}").text  # once decided
+    assert "华东物业" in pdftotext(client.get(f"/designer/r/{record.id}/pdf").data)
 
 
 def test_the_designer_draws_the_flow_as_the_approval_path(app, client, login, org):
