@@ -4,11 +4,13 @@ limited by the form kit's visibility rule (`workflow.access.visible_instances`),
 never lists a record whose page would answer 403.
 
 A record matches when each term is a substring (case-insensitive) of one of its fields; drafts
-have no number yet and are left out.
+have no number yet and are left out. `record_for` is the jump: a query that is a record's number
+names that record.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_
@@ -16,6 +18,8 @@ from sqlalchemy import func, or_
 from portal.core.htmx import path_for
 from portal.extensions import db
 from portal.workflow import access
+from portal.workflow import services as workflow
+from portal.workflow.engine import record_url
 from portal.workflow.flow import all_flows
 from portal.workflow.models import Instance, Status
 
@@ -29,6 +33,8 @@ FIELDS = {
     "supply_purchases": (),
 }
 PER_KIND = 3
+# YY-202611-0001, DA-2026-HT-0001, GD-0001: a prefix, optional period and category, a serial.
+RECORD_NUMBER = re.compile(r"^[A-Z]{1,10}(?:-[A-Z0-9]{2,10}){0,2}-\d{1,8}$")
 
 
 @dataclass
@@ -79,3 +85,14 @@ def find_records(user, terms: list[str], per_kind: int = PER_KIND) -> list[Recor
             kind.items.append(RecordHit(number, title or "", detail, url))
         kinds.append(kind)
     return kinds
+
+
+def record_for(user, q: str) -> dict | None:
+    """The record a query names by its number, when it exists and `user` may see it."""
+    number = q.strip().upper()
+    if not RECORD_NUMBER.match(number):
+        return None
+    instance = workflow.get_by_number(number)
+    if instance is None or not access.can_view(user, instance):
+        return None
+    return {"number": instance.number, "title": instance.title, "url": record_url(instance)}

@@ -3,8 +3,6 @@ htmx requests, the live dropdown. A record number (e.g. KS-202611-0001) jumps to
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
 
@@ -12,28 +10,12 @@ from portal.core.htmx import is_htmx
 from portal.procedures import search
 from portal.procedures.search_text import parse_query
 from portal.search.forms import SearchForm
-from portal.search.records import find_records
-from portal.workflow import access
-from portal.workflow import services as workflow
-from portal.workflow.engine import record_url
+from portal.search.records import find_records, record_for
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
 PAGE_LIMIT = 100
 DROPDOWN_LIMIT = 8
-# YY-202611-0001, DA-2026-HT-0001, GD-0001: a prefix, optional period and category, a serial.
-RECORD_NUMBER = re.compile(r"^[A-Z]{1,10}(?:-[A-Z0-9]{2,10}){0,2}-\d{1,8}$")
-
-
-def record_for(q: str):
-    """The record a query names by its number, when it exists and the user may see it."""
-    number = q.strip().upper()
-    if not RECORD_NUMBER.match(number):
-        return None
-    instance = workflow.get_by_number(number)
-    if instance is None or not access.can_view(current_user, instance):
-        return None
-    return {"number": instance.number, "title": instance.title, "url": record_url(instance)}
 
 
 @bp.route("")
@@ -41,7 +23,7 @@ def index():
     form = SearchForm(request.args)
     form.set_choices(*search.filter_choices())
     q = (form.q.data or "").strip() if form.validate() else ""
-    record = record_for(q)
+    record = record_for(current_user, q)
     records = find_records(current_user, parse_query(q))
     if is_htmx():  # the header box, as you type
         result = search.query(q, limit=DROPDOWN_LIMIT)
