@@ -25,9 +25,11 @@ from portal.auth.models import Department, User
 from portal.core.clock import local_now, now
 from portal.extensions import db
 from portal.procedures import markdown as md
-from portal.procedures import reading_cache, search
+from portal.procedures import publishing, reading_cache, search
 from portal.procedures.importer import SourceError, document_to_dict, parse_page, read_source
 from portal.procedures.models import (
+    ISSUED,
+    UNISSUED,
     Clause,
     Procedure,
     ProcedureRead,
@@ -55,7 +57,8 @@ def can_manage(user) -> bool:
 
 
 def can_view_revision(user, revision: Revision) -> bool:
-    return revision.status != RevisionStatus.DRAFT or can_manage(user)
+    """The one visibility rule (`publishing.can_view_revision`)."""
+    return publishing.can_view_revision(user, revision)
 
 
 # -- loaders and named queries ----------------------------------------------------------------
@@ -66,10 +69,30 @@ def get_procedure(code: str) -> Procedure | None:
 
 
 def get_procedure_or_404(code: str) -> Procedure:
+    """A procedure that has a revision (a draft-only one included: the pages then check the
+    revision they show with `can_view_revision`)."""
     procedure = get_procedure(code)
-    if procedure is None or procedure.current_revision is None:
+    if procedure is None or not procedure.revisions:
         abort(404)
     return procedure
+
+
+def shown_revision(procedure: Procedure, user) -> Revision | None:
+    """What the procedure's page shows `user`: the current revision; without one, the newest
+    revision they may see (a withdrawn one under its banner, a draft for its owners)."""
+    if procedure.current_revision is not None:
+        return procedure.current_revision
+    for revision in reversed(procedure.revisions):
+        if can_view_revision(user, revision):
+            return revision
+    return None
+
+
+def get_shown_revision_or_404(procedure: Procedure, user) -> Revision:
+    revision = shown_revision(procedure, user)
+    if revision is None:
+        abort(404)
+    return revision
 
 
 def get_revision_or_404(procedure: Procedure, revision_id: int | None) -> Revision:
@@ -125,17 +148,16 @@ def find_clauses(code: str, *anchors: str) -> list[Clause]:
 
 
 def recently_revised(limit: int = 5) -> list[Revision]:
-    """Current revisions of reviewed, visible procedures, newest first."""
+    """Current revisions of visible procedures, most recently issued first."""
     query = (
         select(Revision)
         .join(Procedure)
         .where(
             Revision.status == RevisionStatus.CURRENT,
-            Procedure.reviewed.is_(True),
             Procedure.duplicate_of_id.is_(None),
             Procedure.truncated.is_(False),
         )
-        .order_by(Revision.created_at.desc(), Revision.id.desc())
+        .order_by(Revision.issued_at.desc(), Revision.id.desc())
         .limit(limit)
         .options(contains_eager(Revision.procedure))
     )
@@ -278,9 +300,16 @@ class RevisionData:
 
 
 def store_revision(
-    procedure: Procedure, data: RevisionData, user: User | None = None, *, draft: bool = False
+    procedure: Procedure,
+    data: RevisionData,
+    user: User | None = None,
+    *,
+    draft: bool = False,
+    note: str = "",
 ) -> Revision:
-    """Add a revision; unless it is a draft it becomes current and the old one is superseded."""
+    """Add a revision: a draft, or (`draft=False`, for documents approved outside the change
+    request: the bundled set, paper documents in force) issued at once through
+    `publishing.issue_directly`, the audit row saying why (`note`)."""
     revision = Revision(
         source_format=data.source_format,
         source_text=data.source_text,
@@ -292,21 +321,16 @@ def store_revision(
         warnings=list(data.warnings),
         preamble=data.preamble,
         preamble_html=md.render_text(data.preamble),
-        status=RevisionStatus.DRAFT if draft else RevisionStatus.CURRENT,
+        status=RevisionStatus.DRAFT,
         created_by=user,
     )
     rows = clause_rows(data.nodes)
     revision.rendered_html = _document_html(rows)
-    if not draft:
-        for old in procedure.revisions:
-            if old.status in (RevisionStatus.CURRENT, RevisionStatus.DRAFT):
-                old.status = RevisionStatus.SUPERSEDED
-                old.superseded_at = now()
     procedure.revisions.append(revision)
     db.session.flush()
     _insert_clauses(revision, rows)
     if not draft:
-        search.index_revision(revision)
+        publishing.issue_directly(revision, user, note)
     return revision
 
 
@@ -318,7 +342,7 @@ def _known_text(procedure: Procedure | None, text: str, *, any_revision: bool) -
         return None
     digest = content_hash(text)
     candidates = (
-        [r for r in procedure.revisions if r.status != RevisionStatus.DRAFT]
+        [r for r in procedure.revisions if r.status in ISSUED]
         if any_revision
         else [procedure.current_revision]
     )
@@ -367,7 +391,8 @@ def load_markdown(text: str, source_name: str = "", user: User | None = None) ->
         db.session.add(procedure)
         status = "created"
     _apply_meta(procedure, doc.meta)
-    revision = store_revision(procedure, _markdown_data(doc, text), user)
+    note = f"随附的公司批准文件{f'（{source_name}）' if source_name else ''}，直接发布"
+    revision = store_revision(procedure, _markdown_data(doc, text), user, note=note)
     return StoreResult(procedure, revision, status)
 
 
@@ -452,7 +477,8 @@ def _legacy_data(doc, name: str, text: str) -> RevisionData:
     )
 
 
-def _store_legacy_document(doc, name, text, user, codes: set[str], titles: dict) -> StoreResult:
+def legacy_code(doc, name: str, codes: set[str]) -> str:
+    """The code a legacy document is stored under; `codes` holds those of the page so far."""
     stated = (doc.code or "").strip().upper()
     # A stated number too long for the column (or a URL) is kept in the text, not as the code.
     code = stated if 0 < len(stated) <= 30 else derive_code(name, doc.title)
@@ -460,17 +486,51 @@ def _store_legacy_document(doc, name, text, user, codes: set[str], titles: dict)
     while code in codes:  # the same title twice in one page: keep both, apart
         code, n = f"{base}-{n}", n + 1
     codes.add(code)
+    return code
+
+
+def _replace_draft(draft: Revision, data: RevisionData) -> Revision:
+    """Import the page again over its draft: the draft's text and clauses become the new ones
+    (its change request, if it was sent back, stays attached)."""
+    rows = clause_rows(data.nodes)
+    draft.source_text, draft.content_hash = data.source_text, content_hash(data.source_text)
+    draft.title, draft.label, draft.effective_date = data.title, data.label, data.effective_date
+    draft.change_note, draft.warnings = data.change_note, list(data.warnings)
+    draft.preamble, draft.preamble_html = data.preamble, md.render_text(data.preamble)
+    draft.rendered_html = _document_html(rows)
+    db.session.execute(Clause.__table__.delete().where(Clause.revision_id == draft.id))
+    db.session.expire(draft, ["clauses"])
+    _insert_clauses(draft, rows)
+    return draft
+
+
+LEGACY_ISSUE_NOTE = "批量导入现行纸质文件（{name}），按已批准文件直接发布"
+
+
+def _store_legacy_document(
+    doc, name, text, user, codes: set[str], titles: dict, issue: bool = False
+) -> StoreResult:
+    code = legacy_code(doc, name, codes)
     procedure = get_procedure(code)
     known = _known_text(procedure, text, any_revision=True)
     if known is not None:
         return StoreResult(procedure, known, "unchanged")
+    pending = _pending_revision(procedure)
+    if pending is not None and (
+        pending.status != RevisionStatus.DRAFT or (pending.content_hash == content_hash(text))
+    ):
+        if not (issue and pending.status == RevisionStatus.DRAFT):
+            # Under review or approved: the change request decides; the same text: nothing new.
+            return StoreResult(procedure, pending, "unchanged")
     status = "revised"
     if procedure is None:
         procedure = Procedure(code=code, title=doc.title[:200], category=LEGACY_CATEGORY)
         db.session.add(procedure)
         status = "created"
     procedure.title, procedure.source_name = doc.title[:200], name[-255:]
-    procedure.reviewed, procedure.truncated = False, bool(doc.truncated)
+    procedure.truncated = bool(doc.truncated)
+    if procedure.current_revision is None:
+        procedure.reviewed = False
     original = titles.get(doc.duplicate_of) if doc.duplicate_of else None
     if doc.duplicate_of and original is None:
         original = db.session.scalar(
@@ -479,12 +539,31 @@ def _store_legacy_document(doc, name, text, user, codes: set[str], titles: dict)
             .order_by(Procedure.id)
         )
     procedure.duplicate_of = original if original is not procedure else None
-    revision = store_revision(procedure, _legacy_data(doc, name, text), user)
+    data = _legacy_data(doc, name, text)
+    if pending is not None and pending.status == RevisionStatus.DRAFT:
+        revision = _replace_draft(pending, data)
+        if issue:
+            publishing.issue_directly(revision, user, LEGACY_ISSUE_NOTE.format(name=name))
+    else:
+        revision = store_revision(
+            procedure, data, user, draft=not issue, note=LEGACY_ISSUE_NOTE.format(name=name)
+        )
+    if not issue:
+        publishing.record_import(revision, user, name)
     titles.setdefault(doc.title, procedure)
     return StoreResult(procedure, revision, status)
 
 
-def store_legacy_file(parsed: FileResult, user: User | None = None) -> FileResult:
+def _pending_revision(procedure: Procedure | None) -> Revision | None:
+    """The one unissued revision of a procedure (draft, under review or approved), if any."""
+    if procedure is None:
+        return None
+    return next((r for r in procedure.revisions if r.status not in ISSUED), None)
+
+
+def store_legacy_file(
+    parsed: FileResult, user: User | None = None, issue: bool = False
+) -> FileResult:
     """Store the documents of one parsed page (nothing at all when it had an error)."""
     if not parsed.ok:
         return parsed
@@ -492,7 +571,7 @@ def store_legacy_file(parsed: FileResult, user: User | None = None) -> FileResul
     titles: dict[str, Procedure] = {}
     for doc in parsed.parsed:
         parsed.documents.append(
-            _store_legacy_document(doc, parsed.name, parsed.text, user, codes, titles)
+            _store_legacy_document(doc, parsed.name, parsed.text, user, codes, titles, issue)
         )
     return parsed
 
@@ -501,12 +580,15 @@ def import_legacy_files(
     files: Iterable[tuple[str, bytes]],
     user: User | None = None,
     progress: Callable[[FileResult], None] | None = None,
+    issue: bool = False,
 ) -> list[FileResult]:
     """Import pages given as (name, bytes). Every file is parsed before anything is stored, so
-    a bad file stores nothing and the good ones are unaffected."""
+    a bad file stores nothing and the good ones are unaffected. The documents land as drafts
+    (草稿, seen by administrators and the owning department only); `issue=True` bulk-loads
+    documents already in force on paper and issues them at once, with an audit row saying so."""
     results = []
     for name, data in files:
-        result = store_legacy_file(parse_legacy(name, data), user)
+        result = store_legacy_file(parse_legacy(name, data), user, issue)
         results.append(result)
         if progress:
             progress(result)
@@ -584,7 +666,9 @@ def export_filename(procedure: Procedure) -> str:
 def edit_start_text(procedure: Procedure) -> str:
     """What the editor starts from: the saved draft, else the current revision as Markdown."""
     draft = procedure.draft_revision
-    return draft.source_text if draft else export_markdown(procedure.current_revision)
+    if draft is not None:
+        return draft.source_text
+    return export_markdown(procedure.current_revision or procedure.revisions[-1])
 
 
 @dataclass
@@ -648,12 +732,10 @@ def name_links(
     titles of the other procedures. Returns (name → url, names also linked without 《》).
     `page_url(code)` gives another procedure's URL in the static export, which has no forms."""
     links: dict[str, str] = {}
-    # Only reviewed procedures are link targets: an unreviewed legacy page that happens to share
-    # a title must not capture the references to the real procedure.
+    # Only issued procedures are link targets: a draft (an imported page, say) that happens to
+    # share a title must not capture the references to the real procedure.
     others = db.session.execute(
-        current_procedures()
-        .with_only_columns(Procedure.title, Procedure.code)
-        .where(Procedure.reviewed.is_(True))
+        current_procedures().with_only_columns(Procedure.title, Procedure.code)
     ).all()
     for title, code in others:
         if code != procedure.code:
@@ -807,7 +889,7 @@ def reading_view(
     procedure = revision.procedure
     links, bare = name_links(procedure, page_url)
     nodes = _linked_nodes(revision, page_url, links, bare)
-    history = [r for r in reversed(procedure.revisions) if r.status != RevisionStatus.DRAFT]
+    history = [r for r in reversed(procedure.revisions) if r.status in ISSUED]
     is_current = revision.status == RevisionStatus.CURRENT
     owner = department_names().get(procedure.owner_department, procedure.owner_department)
     return ReadingView(
@@ -831,6 +913,9 @@ class IndexRow:
     revision: Revision
     owner_name: str
     unread: bool
+    # 草稿 / 审核中 / 待发布: an unissued revision the user may see (owners, administrators)
+    state: str = ""
+    state_revision: Revision | None = None
 
 
 @dataclass
@@ -852,6 +937,9 @@ def library_index(
     """Current procedures grouped by category or owner department, with the filter choices."""
     names = department_names()
     everything = db.session.execute(current_procedures(show_hidden=True)).all()
+    pending = _unissued_for(user)
+    current_ids = {p.id for p, _ in everything}
+    everything += [(p, r) for p, r in pending.values() if p.id not in current_ids]
     visible = [(p, r) for p, r in everything if show_hidden or not p.hidden]
     rows = [
         (p, r)
@@ -865,7 +953,11 @@ def library_index(
     for p, r in rows:
         owner = names.get(p.owner_department, p.owner_department) or "未指定部门"
         key = owner if group_by == "department" else (p.category or "未分类")
-        groups.setdefault(key, []).append(IndexRow(p, r, owner, r.id not in read))
+        row = IndexRow(p, r, owner, r.id not in read and r.status == RevisionStatus.CURRENT)
+        if p.id in pending:
+            row.state_revision = pending[p.id][1]
+            row.state = row.state_revision.status_name
+        groups.setdefault(key, []).append(row)
     return LibraryIndex(
         group_by="department" if group_by == "department" else "category",
         # Imported pages waiting for review come after the company's own procedures.
@@ -880,6 +972,25 @@ def library_index(
         ),
         hidden_count=sum(1 for p, _ in everything if p.hidden),
     )
+
+
+def _unissued_for(user: User | None) -> dict[int, tuple[Procedure, Revision]]:
+    """Procedure id -> (procedure, its unissued revision) for the ones `user` may see in the
+    list: all for administrators, their department's for others, none for the export."""
+    if user is None or not user.is_authenticated:
+        return {}
+    query = (
+        select(Procedure, Revision)
+        .join(Revision, Revision.procedure_id == Procedure.id)
+        .where(Revision.status.in_(UNISSUED))
+        .order_by(Revision.id)
+    )
+    if not user.is_sysadmin:
+        department = user.department
+        if department is None:
+            return {}
+        query = query.where(Procedure.owner_department == department.code)
+    return {p.id: (p, r) for p, r in db.session.execute(query).all()}
 
 
 # -- home panel and demo data -----------------------------------------------------------------
@@ -944,9 +1055,11 @@ def demo_loader() -> list[str]:
 def diff_pair(procedure: Procedure, from_id: int | None, to_id: int | None):
     """(old, new) revisions to compare: by id, else the current one and the one before it."""
     new = get_revision_or_404(procedure, to_id) if to_id else procedure.current_revision
+    if new is None:
+        abort(404)
     if from_id:
         return get_revision_or_404(procedure, from_id), new
-    older = [r for r in procedure.revisions if r.id < new.id and r.status != RevisionStatus.DRAFT]
+    older = [r for r in procedure.revisions if r.id < new.id and r.status in ISSUED]
     return (older[-1] if older else new), new
 
 

@@ -3,7 +3,7 @@ administrators also legacy import, source view, Markdown export, edit, preview a
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, make_response, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -13,8 +13,8 @@ from portal.core.downloads import download, pdf_response
 from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, page_or_partial, see_other
 from portal.extensions import db
-from portal.procedures import caching, import_review, reading_cache, services
-from portal.procedures.forms import EditForm, ImportForm
+from portal.procedures import caching, import_review, publishing, reading_cache, services
+from portal.procedures.forms import EditForm, ImportForm, SubmitForm
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 
@@ -35,8 +35,11 @@ def index():
 @bp.route("/<path:code>")
 def detail(code: str):
     procedure = services.get_procedure_or_404(code)
-    view = services.reading_view(procedure.current_revision, current_user)
-    return _reading_page("procedures/detail.html", view)
+    revision = services.get_shown_revision_or_404(procedure, current_user)
+    view = services.reading_view(revision, current_user)
+    # Not current (withdrawn, or a draft its owners see): the revision page, with its banner.
+    template = "procedures/detail.html" if revision.status == "current" else "procedures/revision.html"
+    return _reading_page(template, view)
 
 
 @bp.route("/<path:code>/revisions/<int:revision_id>")
@@ -77,6 +80,8 @@ def diff(code: str):
 def acknowledge(code: str):
     procedure = services.get_procedure_or_404(code)
     revision = procedure.current_revision
+    if revision is None:
+        abort(404)
     services.acknowledge(current_user, revision)
     db.session.commit()
     if is_htmx():
@@ -138,13 +143,16 @@ def source(code: str):
     require(services.can_manage)
     procedure = services.get_procedure_or_404(code)
     revision = services.get_revision_or_current(procedure, request.args.get("revision", type=int))
+    revision = revision or services.get_shown_revision_or_404(procedure, current_user)
     form = EditForm(procedure=procedure, text=services.edit_start_text(procedure))
     return _source_page(revision, form)
 
 
 def _source_page(revision, form: EditForm, status: int = 200):
     view = services.reading_view(revision, current_user)
-    return render_template("procedures/source.html", view=view, form=form), status
+    excerpt = import_review.source_excerpt(revision)
+    html = render_template("procedures/source.html", view=view, form=form, excerpt=excerpt)
+    return html, status
 
 
 @bp.route("/<path:code>/export.md")
@@ -152,6 +160,7 @@ def export(code: str):
     require(services.can_manage)
     procedure = services.get_procedure_or_404(code)
     revision = services.get_revision_or_current(procedure, request.args.get("revision", type=int))
+    revision = revision or services.get_shown_revision_or_404(procedure, current_user)
     text = services.export_markdown(revision).encode("utf-8")
     return download(text, "text/markdown; charset=utf-8", services.export_filename(procedure))
 
@@ -163,6 +172,8 @@ def pdf(code: str):
 
     procedure = services.get_procedure_or_404(code)
     revision = procedure.current_revision
+    if revision is None:  # only the revision in force is printed as a controlled copy
+        abort(404)
     tag = caching.pdf_etag(revision)
     if tag in request.if_none_match:
         return caching.not_modified(tag)
@@ -173,21 +184,20 @@ def pdf(code: str):
 @bp.route("/<path:code>/publish", methods=["POST"])
 @csrf_in_form
 def publish(code: str):
-    """Publish the edited Markdown as the next revision, or keep it as a draft."""
+    """Save the edited Markdown as the procedure's draft. Nothing is issued from here: a draft
+    goes through the change request (`procedures.change`, `procedures.submit`)."""
     require(services.can_manage)
     procedure = services.get_procedure_or_404(code)
     form = EditForm(procedure=procedure)
     if not form.validate_on_submit():
-        return _source_page(procedure.current_revision, form, 422)
-    draft = request.form.get("action") == "draft"
+        shown = services.get_shown_revision_or_404(procedure, current_user)
+        return _source_page(shown, form, 422)
     revision = services.publish_revision(
-        procedure, form.text.data, current_user, form.change_note.data, draft=draft
+        procedure, form.text.data, current_user, form.change_note.data, draft=True
     )
     db.session.commit()
-    flash("草稿已保存。" if draft else f"已发布修订 {revision.label}。", "success")
-    if draft:
-        return see_other(url_for("procedures.source", code=procedure.code, _anchor="edit"))
-    return see_other(url_for("procedures.detail", code=procedure.code))
+    flash("草稿已保存。提交审核并经批准后才会发布。", "success")
+    return see_other(url_for("procedures.change", code=procedure.code, revision_id=revision.id))
 
 
 @bp.route("/<path:code>/preview", methods=["POST"])
@@ -198,14 +208,70 @@ def preview(code: str):
     return render_template("procedures/_preview.html", preview=result)
 
 
-@bp.route("/<path:code>/review", methods=["POST"])
-def review(code: str):
-    require(services.can_manage)
+# -- the change request (document control on the engine) ------------------------------------
+
+
+def _change_page(procedure, revision, form: SubmitForm, errors: dict | None = None, status=200):
+    from portal.workflow.services import record_context
+
+    form.cosign.choices = [(c, n) for c, n in services.department_names().items()
+                           if c != procedure.owner_department]  # fmt: skip
+    context = record_context(revision, current_user) if revision.instance is not None else {}
+    return render_template(
+        "procedures/change.html",
+        procedure=procedure,
+        revision=revision,
+        state=publishing.change_state(revision),
+        form=form,
+        errors=errors or {},
+        can_submit=revision.status == "draft" and publishing.can_author(current_user, procedure),
+        **context,
+    ), status
+
+
+def _change_or_404(code: str, revision_id: int):
     procedure = services.get_procedure_or_404(code)
-    services.mark_reviewed(procedure)
-    db.session.commit()
-    flash(f"已将《{procedure.title}》标记为已审核。", "success")
-    return see_other(url_for("procedures.detail", code=procedure.code))
+    revision = services.get_revision_or_404(procedure, revision_id)
+    require(services.can_view_revision, revision)
+    return procedure, revision
+
+
+@bp.route("/<path:code>/changes/<int:revision_id>")
+def change(code: str, revision_id: int):
+    """The change request of a revision: its text, its state, the engine's path and trail, and
+    the actions (submit for a draft; approve or send back for the step's holder)."""
+    procedure, revision = _change_or_404(code, revision_id)
+    form = SubmitForm(change_note=revision.change_note, significance=revision.significance or None,
+                      cosign=list(revision.cosign_departments or []))  # fmt: skip
+    return _change_page(procedure, revision, form)
+
+
+@bp.route("/changes/<int:id>")
+def change_record(id: int):
+    """The engine's link to a change request (by its record id) leads to its page."""
+    revision = db.get_or_404(services.Revision, id)
+    return see_other(
+        url_for("procedures.change", code=revision.procedure.code, revision_id=revision.id)
+    )
+
+
+@bp.route("/<path:code>/changes/<int:revision_id>/submit", methods=["POST"])
+@csrf_in_form
+def submit(code: str, revision_id: int):
+    procedure, revision = _change_or_404(code, revision_id)
+    require(publishing.can_author, procedure)
+    form = SubmitForm()
+    if form.validate_on_submit():
+        try:
+            publishing.submit_for_review(revision, current_user, form.change_note.data or "",
+                                         form.significance.data or "", form.cosign.data or [])  # fmt: skip
+        except publishing.DocumentError as exc:
+            db.session.rollback()
+            return _change_page(procedure, revision, form, {exc.field: exc.message}, 422)
+        db.session.commit()
+        flash("已提交审核。", "success")
+        return see_other(url_for("procedures.change", code=procedure.code, revision_id=revision.id))
+    return _change_page(procedure, revision, form, status=422)
 
 
 @bp.app_template_global()

@@ -44,6 +44,9 @@ class ParsedDocument:
     repairs: list[dict[str, Any]] = field(default_factory=list)
     # Uncertain repairs for the reviewer: {from, to, line, context}; nothing was changed.
     suggestions: list[dict[str, Any]] = field(default_factory=list)
+    # (first, last) line of the page the document was read from, 1-based and inclusive: a
+    # page holds several documents, and a reviewer compares each with its own part.
+    source_lines: tuple[int, int] | None = None
 
     def walk(self):
         """Yield every clause of the document in document order."""

@@ -71,6 +71,9 @@ def _finish(clauses: list[ParsedClause]) -> None:
 def _build(raw: RawDocument, source: str) -> ParsedDocument:
     title = widen_punctuation(raw.title)
     doc = ParsedDocument(title, source=source, role=raw.role, warnings=list(raw.warnings))
+    if raw.lines:
+        last = max(number for number, _ in raw.lines)
+        doc.source_lines = (min(raw.first_line or last, last), last)
     buffer = join_lines(_repair(raw, doc))
     remove_inline_noise(buffer)
     front = FrontMatter(buffer, raw.title, bilingual=_is_bilingual(buffer.text))

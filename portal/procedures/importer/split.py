@@ -45,6 +45,8 @@ class RawDocument:
     lines: list[Line]
     control: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # The page line the document starts at (its title line; 1 for the page's main document).
+    first_line: int = 0
 
 
 def _same(a: str, b: str) -> bool:
@@ -136,7 +138,7 @@ def _keep_related(lines: list[Line], found: list[int]) -> list[int]:
 
 def _related(lines: list[Line]) -> RawDocument:
     title = lines[0][1]
-    doc = RawDocument(strip_decorations(title), "related", lines[1:])
+    doc = RawDocument(strip_decorations(title), "related", lines[1:], first_line=lines[0][0])
     if not doc.lines or len(doc.lines[0][1]) > _TITLE_MAX or not _repeat_of(doc.lines[0][1], title):
         return doc
     number, repeat = doc.lines[0]
@@ -188,14 +190,15 @@ def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
 def _main_documents(lines: list[Line], page_title: str) -> list[RawDocument]:
     heads = _subtitle_indexes(lines)
     if len(heads) < 2:
-        doc = RawDocument(page_title, "main", lines)
+        doc = RawDocument(page_title, "main", lines, first_line=1)
         doc.lines = _front_lines(lines, doc.control)
         return [doc] if doc.lines else []
     docs = []
     starts = [h - 1 if h > 0 and _ORG_LINE.match(lines[h - 1][1].strip()) else h for h in heads]
     for n, head in enumerate(heads):
         end = starts[n + 1] if n + 1 < len(heads) else len(lines)
-        doc = RawDocument(lines[head][1].strip(), "main", lines[head + 1 : end])
+        first = 1 if n == 0 else lines[starts[n]][0]
+        doc = RawDocument(lines[head][1].strip(), "main", lines[head + 1 : end], first_line=first)
         if starts[n] < head:
             doc.control["organisation"] = lines[starts[n]][1].strip()
         if n == 0:
