@@ -42,6 +42,7 @@ USERS = [
     ("service", "冯主管", "CS", [R.SERVICE, R.EMPLOYEE], "CS"),
     ("archivist", "陈档案", "ADM", [R.ARCHIVIST, R.EMPLOYEE], None),
     ("producer", "刘厂长", "PRD", [R.EMPLOYEE], "PRD"),
+    ("mgmtrep", "黄代表", "QA", [R.MGMT_REP, R.EMPLOYEE], None),
 ]
 
 

@@ -9,14 +9,24 @@ free of Flask and the models.
 def init_app(app):
     from portal.demo import register_demo_loader
     from portal.home.services import register_panel
-    from portal.procedures import search
+
+    # control_views is imported for its routes, which join `bp` (document control's reading side).
+    from portal.procedures import control_views, periodic, publishing, reading, search  # noqa: F401
     from portal.procedures.cli import procedures_cli
+    from portal.procedures.flow import FLOW
     from portal.procedures.services import demo_loader, recent_revisions_panel
     from portal.procedures.views import bp
+    from portal.workflow.flow import register_flow
+    from portal.workflow.tick import register_tick_job
 
     app.register_blueprint(bp)
+    register_flow(app, FLOW)
+    register_tick_job(app, publishing.tick_job)
     app.extensions.setdefault("portal_cli", []).append(procedures_cli)
     register_panel(app, recent_revisions_panel)
+    register_panel(app, reading.reading_panel)
+    register_panel(app, periodic.reviews_panel)
+    register_tick_job(app, reading.remind_readers)
     register_demo_loader(app, demo_loader)
     # The search index's FTS tables are outside the ORM: made for tests and create_all databases
     # by this hook, and hidden from Alembic's autogenerate (the migration makes them by hand).

@@ -71,8 +71,13 @@ def load(directory):
     type=click.Path(exists=True, file_okay=False),
     help="With --score: where the *.expected.yaml files are (default: beside the texts).",
 )
-def import_(paths, dry_run, as_json, score_dir, expected_dir):
-    """Import legacy text pages (files, or folders of *.txt)."""
+@click.option(
+    "--issue",
+    is_flag=True,
+    help="Documents already in force on paper: issue them at once (default: drafts).",
+)
+def import_(paths, dry_run, as_json, score_dir, expected_dir, issue):
+    """Import legacy text pages (files, or folders of *.txt) as drafts, or issued (--issue)."""
     if score_dir:
         _score(Path(score_dir), expected_dir and Path(expected_dir), as_json)
         return
@@ -89,7 +94,7 @@ def import_(paths, dry_run, as_json, score_dir, expected_dir):
         _fail_on(report.get("errors", []))
         return
     with write_intent():
-        results = _import_with_progress(files, quiet=as_json)
+        results = _import_with_progress(files, quiet=as_json, issue=issue)
         db.session.commit()
     _report(results, as_json)
     _fail_on([{"file": r.name, "error": r.error} for r in results if not r.ok])
@@ -113,11 +118,13 @@ def _score(directory: Path, expected_dir: Path | None, as_json: bool) -> None:
         click.echo(f"  {failure}")
 
 
-def _import_with_progress(files: list[Path], quiet: bool):
+def _import_with_progress(files: list[Path], quiet: bool, issue: bool = False):
     if quiet or len(files) < PROGRESS_MIN_FILES:
-        return services.import_legacy_files(_read(files))
+        return services.import_legacy_files(_read(files), issue=issue)
     with click.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
-        return services.import_legacy_files(_read(files), progress=lambda _: bar.update(1))
+        return services.import_legacy_files(
+            _read(files), progress=lambda _: bar.update(1), issue=issue
+        )
 
 
 def _report(results, as_json: bool) -> None:

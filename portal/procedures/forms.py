@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import MultipleFileField
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from portal.core.forms import PortalForm
@@ -52,3 +52,25 @@ class EditForm(PortalForm):
         used = {r.label for r in self._procedure.revisions if r.status != "draft"}
         if doc.meta["revision"] in used:
             raise ValidationError(f"修订号 {doc.meta['revision']} 已使用，请填写新的修订号。")
+
+
+class SubmitForm(PortalForm):
+    """Submit a draft for review (提交审核): what changed, how much, who co-signs. The rules
+    (required note and significance, the approver, the effective date) are
+    `publishing.validate_submission`'s, whose messages go beside these fields."""
+
+    change_note = TextAreaField(
+        "修订说明",
+        validators=[Length(max=500, message="修订说明最多 500 个字符。")],
+        description="本次修订改了什么、为什么改；将写入修订历史。",
+    )
+    significance = RadioField(
+        "修订性质",
+        choices=[
+            ("editorial", "编辑性修改（不影响执行，已阅读记录保留）"),
+            ("substantive", "实质性修改（须重新阅读确认）"),
+        ],
+        validate_choice=False,
+    )
+    cosign = SelectMultipleField("会签部门", choices=[], validate_choice=False,
+                                 description="需要其他部门负责人会签时选择；可不选。")  # fmt: skip

@@ -34,6 +34,7 @@ from portal.core.htmx import path_for
 from portal.extensions import db
 from portal.procedures.markdown import MarkdownError, split_front_matter
 from portal.procedures.models import (
+    ISSUED,
     Clause,
     Procedure,
     Revision,
@@ -202,7 +203,7 @@ def _source():
         )
         .join(Revision, Clause.revision_id == Revision.id)
         .join(Procedure, Revision.procedure_id == Procedure.id)
-        .where(Revision.status != RevisionStatus.DRAFT)
+        .where(Revision.status.in_(ISSUED))
         .order_by(Clause.revision_id, Clause.position)
     )
 
@@ -295,7 +296,7 @@ def _document_row(revision: Revision) -> dict:
 
 
 def _write_documents(revisions: Iterable[Revision]) -> None:
-    rows = [_document_row(r) for r in revisions if r.status != RevisionStatus.DRAFT]
+    rows = [_document_row(r) for r in revisions if r.status in ISSUED]
     if rows:
         db.session.execute(insert(SearchDocument), rows)
 
@@ -303,7 +304,7 @@ def _write_documents(revisions: Iterable[Revision]) -> None:
 def index_revision(revision: Revision) -> int:
     """Add a stored revision's clauses (a draft has none in the index); then `sync_procedure`
     marks which revision is current."""
-    if revision.status == RevisionStatus.DRAFT:
+    if revision.status not in ISSUED:
         return 0
     db.session.flush()
     count = _write(db.session, _source().where(Clause.revision_id == revision.id))
@@ -361,7 +362,7 @@ def reindex_all() -> int:
     db.session.execute(SearchClause.__table__.delete())
     db.session.execute(SearchDocument.__table__.delete())
     count = _write(db.session, _source())
-    revisions = select(Revision).where(Revision.status != RevisionStatus.DRAFT)
+    revisions = select(Revision).where(Revision.status.in_(ISSUED))
     for batch in _batched(db.session.scalars(revisions), INDEX_BATCH):
         _write_documents(batch)
     if _dialect() == "sqlite" and _has_fts(db.session):

@@ -516,12 +516,12 @@ def _store_legacy_document(
     if known is not None:
         return StoreResult(procedure, known, "unchanged")
     pending = _pending_revision(procedure)
-    if pending is not None and (
-        pending.status != RevisionStatus.DRAFT or (pending.content_hash == content_hash(text))
-    ):
-        if not (issue and pending.status == RevisionStatus.DRAFT):
-            # Under review or approved: the change request decides; the same text: nothing new.
-            return StoreResult(procedure, pending, "unchanged")
+    # Under review or approved: the change request decides; the same draft text: nothing new
+    # (unless it is to be issued now).
+    if pending is not None and pending.status != RevisionStatus.DRAFT:
+        return StoreResult(procedure, pending, "unchanged")
+    if pending is not None and pending.content_hash == content_hash(text) and not issue:
+        return StoreResult(procedure, pending, "unchanged")
     status = "revised"
     if procedure is None:
         procedure = Procedure(code=code, title=doc.title[:200], category=LEGACY_CATEGORY)
@@ -608,11 +608,6 @@ def dry_run(files: Iterable[tuple[str, bytes]]) -> dict:
     if errors:
         report["errors"] = errors
     return report
-
-
-def mark_reviewed(procedure: Procedure) -> None:
-    procedure.reviewed = True
-    db.session.flush()
 
 
 # -- Markdown export, edit, preview and publish -----------------------------------------------

@@ -38,7 +38,9 @@ def detail(code: str):
     revision = services.get_shown_revision_or_404(procedure, current_user)
     view = services.reading_view(revision, current_user)
     # Not current (withdrawn, or a draft its owners see): the revision page, with its banner.
-    template = "procedures/detail.html" if revision.status == "current" else "procedures/revision.html"
+    template = (
+        "procedures/detail.html" if revision.status == "current" else "procedures/revision.html"
+    )
     return _reading_page(template, view)
 
 
@@ -216,12 +218,16 @@ def _change_page(procedure, revision, form: SubmitForm, errors: dict | None = No
 
     form.cosign.choices = [(c, n) for c, n in services.department_names().items()
                            if c != procedure.owner_department]  # fmt: skip
+    for name, message in (errors or {}).items():
+        if name in form._fields:
+            form[name].errors = [*form[name].errors, message]
     context = record_context(revision, current_user) if revision.instance is not None else {}
     return render_template(
         "procedures/change.html",
         procedure=procedure,
         revision=revision,
         state=publishing.change_state(revision),
+        comments=publishing.change_comments(revision),
         form=form,
         errors=errors or {},
         can_submit=revision.status == "draft" and publishing.can_author(current_user, procedure),

@@ -160,8 +160,12 @@ def transition(
         raise WorkflowError("请在该步骤的办理页面完成此操作。")
     if spec.needs_comment and not comment.strip():
         raise WorkflowError(f"请填写{spec.comment_label}。")
+    before = instance.status
     spec.apply(ctx, comment.strip(), **kwargs)
     db.session.flush()
+    if flow.on_status is not None and instance.status != before:
+        flow.on_status(ctx, before)
+        db.session.flush()
     return instance
 
 

@@ -6,6 +6,7 @@ these declarations; it knows nothing about seals, supplies or complaints.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -233,6 +234,9 @@ class Flow:
     procedure: str = ""  # code of the governing procedure, for clause links
     due_soon: timedelta = timedelta(hours=4)  # a running clock turns "due soon" this close
     status_labels: dict[str, str] = field(default_factory=dict)  # e.g. {IN_PROGRESS: "处理中"}
+    # (ctx, status_before) after a transition changed the instance's status: a domain whose
+    # record has a state of its own follows it here (a procedure revision: review, approved).
+    on_status: Callable[[Any, str], None] | None = None
     extra: dict = field(default_factory=dict)
 
     def step(self, key: str) -> Step:
@@ -268,6 +272,29 @@ def get_flow(key: str) -> Flow:
         if flow is not None:
             return flow
     raise KeyError(key)
+
+
+_VERSION = re.compile(r"\.v\d+$")
+
+
+def family_of(key: str) -> str:
+    """The form a flow key belongs to: versions of one form (`<form>.v<N>`, as a source may
+    serve them) share it, so an inbox filter or a delegation names the form, not one version."""
+    return _VERSION.sub("", key)
+
+
+def form_kinds() -> list[tuple[str, str]]:
+    """(form key, name) once per form, for filters and delegation scopes; a versioned form is
+    named as its newest version names it."""
+    kinds: dict[str, str] = {}
+    for flow in all_flows():
+        kinds[family_of(flow.key)] = flow.name
+    return list(kinds.items())
+
+
+def family_keys(key: str) -> list[str]:
+    """Every flow key of the form `key` names (itself, or all its versions)."""
+    return [f.key for f in all_flows() if family_of(f.key) == key] or [key]
 
 
 def all_flows(sources: bool = True) -> list[Flow]:
