@@ -42,9 +42,23 @@ def page_etag(view, user) -> str | None:
         (acks.has_read, acks.read_at, acks.colleagues_read, acks.colleagues_total)
         if acks
         else None,
+        (acks.required, acks.due, acks.overdue) if acks else None,
+        control_tag(procedure) if revision.status == "current" else None,
         (user.id, user.session_version, user.display_name, session.get("csrf_token")),
         sorted(nav_badge_counts().items()),
         current_app.config.get("COMPANY_NAME"),
+    )
+
+
+def control_tag(procedure) -> tuple:
+    """The document-control box of the page (control_views.procedure_control)."""
+    from portal.procedures.control_views import procedure_control
+
+    control = procedure_control(procedure)
+    review = control.get("review")
+    return (
+        tuple(sorted((k, v) for k, v in control.items() if k != "review")),
+        (review.due, review.days_left) if review else None,
     )
 
 

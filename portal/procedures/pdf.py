@@ -53,16 +53,23 @@ def clause_rows(revision: Revision) -> list[dict]:
     return rows
 
 
-def pdf_data(revision: Revision) -> dict:
+def pdf_data(revision: Revision, copy=None) -> dict:
+    """`copy`: the ControlledCopy being printed; without it the print is uncontrolled (非受控),
+    and a superseded or withdrawn revision prints as 已作废 (procedures/copies.py: pdf_mark)."""
+    from portal.procedures.copies import pdf_mark
+
     procedure = revision.procedure
     owner = procedure.owner_department
+    names = department_names()
+    holder_dept = names.get(copy.holder_department, "") if copy is not None else ""
     return {
+        "mark": pdf_mark(revision, copy, format_local(now(), "%Y-%m-%d"), holder_dept),
         "company": current_app.config.get("COMPANY_NAME", ""),
         "title": revision.title or procedure.title,
         "code": procedure.code,
         "revision_label": revision.label or "—",
         "effective_date": revision.effective_date.isoformat() if revision.effective_date else "—",
-        "owner_name": department_names().get(owner, owner) or "未指定",
+        "owner_name": names.get(owner, owner) or "未指定",
         "category": procedure.category,
         "change_note": revision.change_note,
         "preamble_html": Markup(revision.preamble_html or ""),
@@ -71,10 +78,10 @@ def pdf_data(revision: Revision) -> dict:
     }
 
 
-def procedure_pdf(revision: Revision) -> bytes:
+def procedure_pdf(revision: Revision, copy=None) -> bytes:
     from portal.pdf import render_pdf  # WeasyPrint loads on first use, not with the app
 
-    return render_pdf("procedures/pdf.html", pdf_data(revision))
+    return render_pdf("procedures/pdf.html", pdf_data(revision, copy))
 
 
 def pdf_filename(code: str, label: str) -> str:

@@ -809,15 +809,20 @@ class Acknowledgements:
     read_at: object | None
     colleagues_read: list[str]
     colleagues_total: int
+    # Required reading (procedures/reading.py): must this user read it, by when, and is it late?
+    required: bool = False
+    due: date | None = None
+    overdue: bool = False
 
 
 def acknowledgements(revision: Revision, user: User) -> Acknowledgements:
-    """Whether the user has read this revision, and who in their department has."""
-    mine = db.session.scalar(
-        select(ProcedureRead).where(
-            ProcedureRead.revision_id == revision.id, ProcedureRead.user_id == user.id
-        )
-    )
+    """Whether the user holds an acknowledgement of the procedure that still counts (an
+    editorial revision keeps it, a substantive one resets it: procedures/reading.py), and who
+    in their department does."""
+    from portal.procedures import reading
+
+    state = reading.reading_state(user, revision.procedure)
+    valid = list(state.valid_ids) if state is not None else [revision.id]
     names: list[str] = []
     total = 0
     if user.department_id is not None:
@@ -827,12 +832,23 @@ def acknowledgements(revision: Revision, user: User) -> Acknowledgements:
             db.session.scalars(
                 select(User.display_name)
                 .join(ProcedureRead, ProcedureRead.user_id == User.id)
-                .where(ProcedureRead.revision_id == revision.id)
+                .where(ProcedureRead.revision_id.in_(valid))
                 .where(User.department_id == user.department_id, User.active)
-                .order_by(ProcedureRead.at)
+                .group_by(User.id, User.display_name)
+                .order_by(func.min(ProcedureRead.at))
             )
         )
-    return Acknowledgements(mine is not None, mine.at if mine else None, names, total)
+    if state is None:
+        return Acknowledgements(False, None, names, total)
+    return Acknowledgements(
+        state.read_at is not None,
+        state.read_at,
+        names,
+        total,
+        required=state.required,
+        due=state.due,
+        overdue=state.overdue,
+    )
 
 
 def acknowledge(user: User, revision: Revision) -> ProcedureRead:

@@ -10,11 +10,19 @@ from markupsafe import Markup
 
 from portal.auth.permissions import require
 from portal.core.downloads import download, pdf_response
-from portal.core.forms import csrf_in_form
-from portal.core.htmx import is_htmx, page_or_partial, see_other
+from portal.core.forms import csrf_in_form, initial
+from portal.core.htmx import done, is_htmx, page_or_partial, see_other
 from portal.extensions import db
-from portal.procedures import caching, import_review, publishing, reading_cache, services
-from portal.procedures.forms import EditForm, ImportForm, SubmitForm
+from portal.procedures import (
+    authoring,
+    caching,
+    import_review,
+    publishing,
+    reading,
+    reading_cache,
+    services,
+)
+from portal.procedures.forms import EditForm, ImportForm, ProcedureDraftForm, SubmitForm
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 
@@ -84,12 +92,12 @@ def acknowledge(code: str):
     revision = procedure.current_revision
     if revision is None:
         abort(404)
-    services.acknowledge(current_user, revision)
+    reading.acknowledge(current_user, revision)
     db.session.commit()
     if is_htmx():
         acks = services.acknowledgements(revision, current_user)
         return render_template("procedures/_ack.html", procedure=procedure, acks=acks)
-    flash("已记录：您已阅读本制度的现行版本。", "success")
+    flash("已记录：您已阅读并理解本制度的现行版本。", "success")
     return see_other(url_for("procedures.detail", code=procedure.code))
 
 
@@ -169,12 +177,17 @@ def export(code: str):
 
 @bp.route("/<path:code>/pdf")
 def pdf(code: str):
-    """The controlled copy of the current revision (受控文件), for printing."""
+    """An uncontrolled print (非受控, dated) of the current revision, or with ?revision= of a
+    superseded or withdrawn one (已作废). Controlled copies: control_views.copy_new."""
     from portal.procedures.pdf import pdf_filename, procedure_pdf
 
     procedure = services.get_procedure_or_404(code)
-    revision = procedure.current_revision
-    if revision is None:  # only the revision in force is printed as a controlled copy
+    revision_id = request.args.get("revision", type=int)
+    if revision_id is None:
+        revision = procedure.current_revision
+    else:
+        revision = services.get_revision_or_404(procedure, revision_id)
+    if revision is None or not publishing.is_issued(revision):  # drafts are never printed
         abort(404)
     tag = caching.pdf_etag(revision)
     if tag in request.if_none_match:
@@ -202,12 +215,80 @@ def publish(code: str):
     return see_other(url_for("procedures.change", code=procedure.code, revision_id=revision.id))
 
 
+@bp.route("/preview", methods=["POST"], defaults={"code": ""})
 @bp.route("/<path:code>/preview", methods=["POST"])
 def preview(code: str):
-    require(services.can_manage)
-    services.get_procedure_or_404(code)
+    """The editor's live preview of the body (`body`, with its clause outline), or of a whole
+    Markdown text with front matter (`text`). Nothing is stored."""
+    procedure = authoring.get_procedure_or_404(code) if code else None
+    require(publishing.can_author, procedure)
+    if "body" in request.form:
+        result = authoring.preview_body(request.form.get("body", ""))
+        return render_template("procedures/_edit_preview.html", preview=result)
     result = services.preview_markdown(request.form.get("text", ""))
     return render_template("procedures/_preview.html", preview=result)
+
+
+# -- the form editor (procedures/authoring.py) ------------------------------------------------
+
+
+def _editor(procedure):
+    """new and edit: show the form (from the draft, a copy or an import), preview it without
+    JavaScript (action=preview), or save THE draft and 303 to the editor again."""
+    require(publishing.can_author, procedure)
+    start = authoring.start(procedure, current_user)
+    form = ProcedureDraftForm(
+        data=initial({**start.fields, "body": start.body}),
+        procedure=procedure,
+        issued=authoring.has_issued(procedure),
+        departments=authoring.department_choices(),
+        roles=authoring.role_choices(),
+        preview_url=url_for("procedures.preview", code=procedure.code if procedure else ""),
+    )
+    preview, status = None, 200
+    if request.method == "POST" and request.form.get("action") == "preview":
+        preview = authoring.preview_body(form.body.data or "")
+    elif form.validate_on_submit():
+        try:
+            draft = authoring.save_draft(procedure, form.fields_data(), form.body.data, current_user)
+        except publishing.DocumentError as exc:
+            db.session.rollback()
+            target = form[exc.field] if exc.field in form._fields else form.body
+            target.errors = [*target.errors, exc.message]
+        else:
+            return done("草稿已保存。", url_for("procedures.edit", code=draft.procedure.code))
+    if form.errors:
+        status = 422
+    return render_template(
+        "procedures/edit.html", form=form, procedure=procedure, origin=start.origin,
+        preview=preview, categories=authoring.category_choices(),
+        submit_form=_submit_form(procedure),
+    ), status  # fmt: skip
+
+
+def _submit_form(procedure):
+    """The 提交审核 form beside a saved draft (posted to procedures.submit)."""
+    draft = procedure.draft_revision if procedure is not None else None
+    if draft is None:
+        return None
+    form = SubmitForm(formdata=None, change_note=draft.change_note,
+                      significance=draft.significance or None,
+                      cosign=list(draft.cosign_departments or []))  # fmt: skip
+    form.cosign.choices = [(c, n) for c, n in services.department_names().items()
+                           if c != procedure.owner_department]  # fmt: skip
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@csrf_in_form
+def new():
+    return _editor(None)
+
+
+@bp.route("/<path:code>/edit", methods=["GET", "POST"])
+@csrf_in_form
+def edit(code: str):
+    return _editor(authoring.get_procedure_or_404(code))
 
 
 # -- the change request (document control on the engine) ------------------------------------
