@@ -11,6 +11,7 @@ from portal.auth.models import User
 from portal.core import audit
 from portal.core.clock import local_now, now
 from portal.extensions import db
+from portal.workflow.flow import family_of
 from portal.workflow.models import Delegation
 
 
@@ -28,7 +29,8 @@ def _active(on: date | None = None, form_type: str | None = None):
         Delegation.cancelled_at.is_(None), Delegation.starts_on <= on, Delegation.ends_on >= on
     )
     if form_type is not None:
-        query = query.where(or_(Delegation.form_type.is_(None), Delegation.form_type == form_type))
+        scopes = {form_type, family_of(form_type)}  # the form, or one version of it
+        query = query.where(or_(Delegation.form_type.is_(None), Delegation.form_type.in_(scopes)))
     return query
 
 
@@ -60,7 +62,7 @@ def principals_by_form(delegate: User, form_types) -> dict[str, list[int]]:
     for form_type in form_types:
         newest: dict[int, Delegation] = {}
         for row in rows:  # newest first
-            if row.form_type in (None, form_type):
+            if row.form_type in (None, form_type, family_of(form_type)):
                 newest.setdefault(row.principal_id, row)
         found[form_type] = [p for p, row in newest.items() if row.delegate_id == delegate.id]
     return found
@@ -123,7 +125,7 @@ def _tell_delegate(delegation: Delegation) -> None:
     principal = delegation.principal.display_name
     for task in tasks:
         instance = task.instance
-        if delegation.form_type not in (None, instance.form_type):
+        if delegation.form_type not in (None, instance.form_type, family_of(instance.form_type)):
             continue
         notify([delegation.delegate], f"{headline(instance)}：待您代 {principal} 处理（{task.step_name}）",
                kind="task", url=record_url(instance), instance_id=instance.id, task_id=task.id)  # fmt: skip

@@ -21,7 +21,7 @@ from portal.workflow.engine import (
     load_record,
     why_not,
 )
-from portal.workflow.flow import all_flows, get_flow
+from portal.workflow.flow import all_flows, family_keys, get_flow
 from portal.workflow.models import DECIDED, Instance, Status, Task, TaskStatus, Watcher
 from portal.workflow.naming import actor_label, done_label
 
@@ -96,7 +96,7 @@ def awaiting(user: User, form_type: str | None = None):
         .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at)
     )
     if form_type:
-        query = query.where(Instance.form_type == form_type)
+        query = query.where(Instance.form_type.in_(family_keys(form_type)))
     return query
 
 

@@ -15,7 +15,7 @@ from portal.core.forms import csrf_in_form
 from portal.core.htmx import is_htmx, see_other
 from portal.core.pagination import paginate
 from portal.extensions import db
-from portal.workflow.flow import all_flows, get_flow
+from portal.workflow.flow import form_kinds, get_flow
 from portal.workflow.forms import ActionForm, CCForm, DelegationForm
 from portal.workflow.models import POSITIONS, STATUS_LABELS, Delegation, Instance
 from portal.workflow.path import waited
@@ -26,7 +26,7 @@ bp = Blueprint("workflow", __name__)
 @bp.route("/inbox")
 def inbox():
     page = paginate(services.awaiting(current_user, request.args.get("type") or None))
-    return render_template("workflow/inbox.html", page=page, flows=all_flows(),
+    return render_template("workflow/inbox.html", page=page, kinds=form_kinds(),
                            batchable=services.batchable(page.items, current_user),
                            waited=waited, positions=POSITIONS)  # fmt: skip
 
@@ -143,7 +143,7 @@ def _delegation_form() -> DelegationForm:
     form.principal_id.choices = (
         users if current_user.is_sysadmin else [(current_user.id, current_user.display_name)]
     )
-    form.form_type.choices = [("", "全部表单"), *[(f.key, f.name) for f in all_flows()]]
+    form.form_type.choices = [("", "全部表单"), *form_kinds()]
     if not form.is_submitted():
         form.principal_id.data = current_user.id
     return form

@@ -395,3 +395,31 @@ def test_the_designer_draws_the_flow_as_the_approval_path(app, client, login, or
     assert "分支“route”：warranty == &#39;保修期外&#39; and amount &gt; 5000" in path
     assert "其余情况（默认）" in path and "刘厂长" in path  # 生产部's head
     assert "客服主管派工" in path and "冯主管" in path
+
+
+def test_versions_of_a_form_are_one_form_in_the_inbox_filter_and_delegations(
+    app, client, login, org
+):
+    from datetime import timedelta
+
+    from portal.workflow import delegation
+
+    form_type = load("visitor", org)
+    services.save_draft(form_type, {**form_type.draft, "description": "第二版"}, org["admin"])
+    assert services.publish(form_type, org["admin"]).number == 2
+    db.session.commit()
+    login("head")
+    inbox = client.get("/inbox").text
+    assert inbox.count('<option value="form.visitor"') == 1 and "form.visitor.v1" not in inbox
+    assert client.get("/delegations").text.count('value="form.visitor"') == 1
+    today = delegation.today()
+    delegation.create_delegation(
+        org["head"], org["deputy"], today, today + timedelta(days=3),
+        created_by=org["head"], form_type="form.visitor",
+    )  # fmt: skip
+    db.session.commit()
+    for version in ("form.visitor.v1", "form.visitor.v2"):
+        assert delegation.delegate_for(org["head"], version) == org["deputy"]
+    assert delegation.delegate_for(org["head"], "seals") is None
+    found = delegation.principals_by_form(org["deputy"], ["form.visitor.v1", "seals"])
+    assert found == {"form.visitor.v1": [org["head"].id], "seals": []}
