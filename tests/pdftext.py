@@ -15,3 +15,12 @@ def pdftotext(pdf: bytes | str | Path) -> str:
         args, data = ["pdftotext", str(pdf), "-"], None
     out = subprocess.run(args, input=data, capture_output=True, check=True).stdout
     return "".join(out.decode().split())
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    """Each page's text, white space removed (pdftotext ends each page with a form feed)."""
+    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    pages = out.stdout.decode().split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return ["".join(page.split()) for page in pages]

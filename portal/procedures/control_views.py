@@ -80,7 +80,7 @@ def review_confirm(code: str):
         return page_or_partial(
             "procedures/review_confirm.html", "procedures/_review_form.html", status, **context
         )
-    periodic.confirm_review(procedure, current_user, form.note.data.strip())
+    periodic.confirm_review(procedure, current_user, form.cleaned("note")["note"])
     db.session.commit()
     flash("已记录定期评审：继续有效。", "success")
     return see_other(url_for("procedures.detail", code=procedure.code))
@@ -147,7 +147,7 @@ def copy_recall(code: str, copy_id: int):
     form = RecallForm()
     if form.validate_on_submit():
         try:
-            copies.recall_copy(copy, current_user, form.note.data.strip())
+            copies.recall_copy(copy, current_user, form.cleaned("note")["note"])
         except copies.CopyError as exc:
             form.form_errors.append(str(exc))
         else:
