@@ -116,6 +116,10 @@ def _column(line_text: str) -> dict:
     return column
 
 
+# Which key of an assignee rule holds what the 代码 box names, by the rule's kind.
+SLOT = {"role": "role", "department_head": "department", "user": "username"}
+
+
 class StepForm(PortalForm):
     original = StringField()
     key = line("步骤代码", "请填写步骤代码。", max_len=30)
@@ -130,17 +134,17 @@ class StepForm(PortalForm):
     when = line("条件", max_len=500, description="如 amount > 5000；空：总是经过")
     branch = line("条件分支组", max_len=20,
                   description="同组步骤按顺序取第一个条件成立的；组内无条件的为默认分支")  # fmt: skip
-    cc_role = line("抄送角色代码", max_len=40)
+    cc = SelectField("抄送", choices=[SelectChoice("", "不抄送"), *_choices(ASSIGNEES)], default="")
+    cc_target = line("抄送：角色代码 / 部门代码 / 用户名", max_len=40,
+                     description="抄送角色、指定部门负责人或指定人员时填写")  # fmt: skip
     deadline_hours = line("时限（工作小时）", max_len=4)
     fields = TextAreaField("字段权限（每行：字段代码 hidden/read/edit）", [Length(max=2000)])
 
     def spec(self) -> dict:
         step = {"key": _s(self.key), "name": _s(self.name),
                 "assignee": {"kind": self.assignee.data}}  # fmt: skip
-        target = _s(self.target)
-        slot = {"role": "role", "department_head": "department", "user": "username"}
-        if self.assignee.data in slot:
-            step["assignee"][slot[self.assignee.data]] = target
+        if self.assignee.data in SLOT:
+            step["assignee"][SLOT[self.assignee.data]] = _s(self.target)
         if self.mode.data == "all":
             step["mode"] = "all"
         if self.kind.data == "task":
@@ -148,8 +152,10 @@ class StepForm(PortalForm):
         for name in ("when", "branch"):
             if _s(getattr(self, name)):
                 step[name] = _s(getattr(self, name))
-        if _s(self.cc_role):
-            step["cc"] = {"kind": "role", "role": _s(self.cc_role)}
+        if self.cc.data:
+            step["cc"] = {"kind": self.cc.data}
+            if self.cc.data in SLOT:
+                step["cc"][SLOT[self.cc.data]] = _s(self.cc_target)
         hours = _s(self.deadline_hours)
         if hours:
             step["deadline_hours"] = int(hours) if hours.isdigit() else hours
@@ -170,7 +176,9 @@ class StepForm(PortalForm):
         self.target.data = rule.get("role") or rule.get("department") or rule.get("username") or ""
         self.mode.data, self.kind.data = step.get("mode", "any"), step.get("kind", "approval")
         self.when.data, self.branch.data = step.get("when", ""), step.get("branch", "")
-        self.cc_role.data = (step.get("cc") or {}).get("role", "")
+        cc = step.get("cc") or {}
+        self.cc.data = cc.get("kind", "")
+        self.cc_target.data = cc.get("role") or cc.get("department") or cc.get("username") or ""
         self.deadline_hours.data = str(step.get("deadline_hours", "") or "")
         self.fields.data = "\n".join(f"{k} {v}" for k, v in (step.get("fields") or {}).items())
 

@@ -298,7 +298,7 @@ def step_save(key: str):
         if not problems:
             services.save_draft(form_type, draft, current_user)
             return done(f"已保存步骤“{step['name']}”（草稿）。", url_for("designer.edit", key=key))
-        _place(form, problems, {"代码": "key", "条件": "when", "审批人": "target", "抄送": "cc_role",
+        _place(form, problems, {"代码": "key", "条件": "when", "审批人": "target", "抄送": "cc_target",
                                 "分支": "branch", "权限": "fields", "时限": "deadline_hours"})  # fmt: skip
     return _designer(form_type, 422, step=form)
 

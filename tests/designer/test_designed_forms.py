@@ -423,3 +423,28 @@ def test_versions_of_a_form_are_one_form_in_the_inbox_filter_and_delegations(
     assert delegation.delegate_for(org["head"], "seals") is None
     found = delegation.principals_by_form(org["deputy"], ["form.visitor.v1", "seals"])
     assert found == {"form.visitor.v1": [org["head"].id], "seals": []}
+
+
+def test_a_step_copies_a_person_a_department_head_or_a_role(app, client, login, org):
+    login("admin")
+    client.post("/designer/new", data={"key": "trip", "name": "出差申请", "source": ""})
+    step = {"s-key": "gm", "s-name": "总经理审批", "s-assignee": "role", "s-target": "gm",
+            "s-mode": "any", "s-kind": "approval"}  # fmt: skip
+    for kind, target, rule in (
+        ("user", "finance", {"kind": "user", "username": "finance"}),
+        ("department_head", "FIN", {"kind": "department_head", "department": "FIN"}),
+        ("applicant_head", "", {"kind": "applicant_head"}),
+        ("role", "gm", {"kind": "role", "role": "gm"}),
+    ):
+        saved = client.post("/designer/trip/steps", data={
+            **step, "s-original": "gm" if kind != "user" else "", "s-cc": kind,
+            "s-cc_target": target})  # fmt: skip
+        assert saved.status_code == 303, saved.text
+        form_type = db.session.scalar(db.select(FormType).where(FormType.key == "trip"))
+        db.session.refresh(form_type)
+        assert next(s for s in form_type.draft["steps"] if s["key"] == "gm")["cc"] == rule
+    wrong = client.post("/designer/trip/steps", data={
+        **step, "s-original": "gm", "s-cc": "user", "s-cc_target": "nobody"})  # fmt: skip
+    assert wrong.status_code == 422 and 'value="nobody"' in wrong.text
+    error = wrong.text.split('name="s-cc_target"')[1][:600]
+    assert "抄送" in error and "nobody" in error
