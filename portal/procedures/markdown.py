@@ -261,6 +261,12 @@ def front_matter(meta: dict) -> str:
         lines.extend(dumped.rstrip().splitlines())
     else:
         lines.append("deadlines: {}")
+    # Optional: the review cycle and the required readers (the form editor writes them).
+    if meta.get("review_cycle_months"):
+        lines.append(f"review_cycle_months: {int(meta['review_cycle_months'])}")
+    for key in ("required_departments", "required_roles"):
+        if key in meta:
+            lines.append(f"{key}: [{', '.join(_yaml_scalar(v) for v in meta[key] or [])}]")
     lines.append("---")
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, make_response, render_template, reque
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
 
 from portal.auth.permissions import require
 from portal.core.downloads import download, pdf_response
@@ -250,7 +251,9 @@ def _editor(procedure):
         preview = authoring.preview_body(form.body.data or "")
     elif form.validate_on_submit():
         try:
-            draft = authoring.save_draft(procedure, form.fields_data(), form.body.data, current_user)
+            draft = authoring.save_draft(
+                procedure, form.fields_data(), form.body.data, current_user
+            )
         except publishing.DocumentError as exc:
             db.session.rollback()
             target = form[exc.field] if exc.field in form._fields else form.body
@@ -274,7 +277,7 @@ def _submit_form(procedure):
     form = SubmitForm(formdata=None, change_note=draft.change_note,
                       significance=draft.significance or None,
                       cosign=list(draft.cosign_departments or []))  # fmt: skip
-    form.cosign.choices = [(c, n) for c, n in services.department_names().items()
+    form.cosign.choices = [SelectChoice(c, n) for c, n in services.department_names().items()
                            if c != procedure.owner_department]  # fmt: skip
     return form
 
