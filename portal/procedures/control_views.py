@@ -103,6 +103,7 @@ def _copies_page(procedure, errors: dict | None = None, status: int = 200):
         procedure=procedure,
         copies=rows,
         to_recall=copies.to_recall,
+        departments=services.department_names(),
         errors=errors or {},
     )
     return html, status

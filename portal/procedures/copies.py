@@ -19,6 +19,9 @@ from portal.extensions import db
 from portal.procedures.models import ControlledCopy, Procedure, Revision, RevisionStatus
 from portal.procedures.publishing import SUBJECT
 
+audit.ACTION_LABELS.setdefault("print_copy", "打印受控副本")
+audit.ACTION_LABELS.setdefault("recall_copy", "回收受控副本")
+
 
 class CopyError(Exception):
     """A refusal with a Chinese message for the person who asked."""

@@ -25,6 +25,8 @@ from portal.procedures.models import (
 from portal.procedures.publishing import SUBJECT
 from portal.procedures.reading import issued_on
 
+audit.ACTION_LABELS.setdefault("review_confirm", "定期评审：继续有效")
+
 # Listed as due this many days before the due date.
 DUE_WITHIN_DAYS = 30
 NO_CHANGE = "no_change"

@@ -33,6 +33,8 @@ from portal.procedures.models import (
 )
 from portal.procedures.publishing import SUBJECT
 
+audit.ACTION_LABELS.setdefault("acknowledge", "已阅读并理解")
+
 # A reminder goes out this many days before the due date (and once more when it has passed).
 REMIND_DAYS_BEFORE = 2
 ALL = "all"  # a report scope covering every department

@@ -3,16 +3,18 @@ uncontrolled print (非受控) and the superseded one (已作废), recall, and w
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from portal.auth.models import User
 from portal.core import clock
 from portal.core.models import AuditEvent
 from portal.extensions import db
 from portal.procedures import copies, services
-from portal.procedures.models import ControlledCopy, RevisionStatus
+from portal.procedures.models import ControlledCopy, Procedure, RevisionStatus
 from tests.pdftext import pdf_pages
 from tests.procedures import control_data as data
 
@@ -192,3 +194,40 @@ def test_owning_department_member_without_quality_role_may_issue(org, login, cli
     login("employee")
     assert client.get(f"/procedures/{doc.code}/copies/new").status_code == 200
     assert new_copy(client, doc).status_code == 200
+
+
+def test_concurrent_copies_never_share_or_skip_a_number(app, doc, org):
+    """Each thread in its own session reads the procedure, waits for the others, then takes a
+    number: on PostgreSQL the row lock queues them; on SQLite a writer with a stale snapshot is
+    refused cleanly. Either way the numbers kept are 1..n, each once."""
+    barrier = threading.Barrier(4, timeout=30)
+    outcomes = [""] * 4
+
+    def worker(index: int) -> None:
+        with app.app_context():
+            try:
+                procedure = db.session.get(Procedure, doc.id)
+                user = db.session.get(User, org["quality"].id)
+                procedure.current_revision  # noqa: B018  (what the page has read)
+                barrier.wait()
+                copies.issue_copy(procedure, user, f"持有人{index}")
+                db.session.commit()
+                outcomes[index] = "ok"
+            except copies.CopyError:
+                db.session.rollback()
+                outcomes[index] = "refused"
+            except Exception as exc:
+                db.session.rollback()
+                outcomes[index] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    db.session.rollback()
+    assert all(o in ("ok", "refused") for o in outcomes), outcomes
+    numbers = sorted(db.session.scalars(select(ControlledCopy.copy_no)))
+    assert numbers == list(range(1, outcomes.count("ok") + 1)) and numbers
