@@ -1,5 +1,6 @@
-"""The controlled copy (受控文件) of a procedure as PDF: the current revision, every clause with
-its number, a running header, page numbers and a bookmark outline built from the clause tree.
+"""A procedure as PDF: every clause with its number, a running header, page numbers and a
+bookmark outline built from the clause tree, and on every page its marking: 受控副本 No. NNN with
+the holder (procedures/copies.py), else 非受控 with the print date, or 已作废.
 
 The template (templates/procedures/pdf.html, extending pdf/base_document.html) gets plain data.
 """
@@ -7,11 +8,13 @@ The template (templates/procedures/pdf.html, extending pdf/base_document.html) g
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 
 from flask import current_app
 from markupsafe import Markup
 
 from portal.core.clock import format_local, now
+from portal.procedures import authoring
 from portal.procedures.models import Revision
 from portal.procedures.services import SELF_CITING_STYLES, department_names
 
@@ -75,6 +78,12 @@ def pdf_data(revision: Revision, copy=None) -> dict:
         "preamble_html": Markup(revision.preamble_html or ""),
         "clauses": clause_rows(revision),
         "printed_at": format_local(now(), "%Y-%m-%d %H:%M"),
+        # 修订历史 up to the printed revision (a superseded print leaves out its successors).
+        "history": [
+            asdict(row)
+            for row in authoring.revision_history(procedure)
+            if row.revision_id <= revision.id
+        ],
     }
 
 

@@ -184,14 +184,14 @@ def test_rendered_pages_are_sanitised(client, login, library):
 def test_acknowledge_and_department_list(client, login, org, library):
     login("employee")
     page = client.get("/procedures/QP-CS-01").get_data(as_text=True)
-    assert "我已阅读" in page and "本部门已阅读（0/2）" in page
+    assert "已阅读并理解" in page and "本部门已阅读（0/2）" in page
     response = client.post("/procedures/QP-CS-01/read", headers={"HX-Request": "true"})
     fragment = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in fragment
     assert "已阅读" in fragment and "本部门已阅读（1/2）：张三" in fragment
     login("head")
     page = client.get("/procedures/QP-CS-01").get_data(as_text=True)
-    assert "我已阅读" in page and "张三" in page
+    assert "已阅读并理解" in page and "张三" in page
     response = client.post("/procedures/QP-CS-01/read")
     assert response.status_code == 303
     page = client.get("/procedures/QP-CS-01").get_data(as_text=True)

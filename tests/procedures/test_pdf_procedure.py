@@ -62,7 +62,7 @@ def pdf_file(client, login, tmp_path):
 
 def test_title_clause_numbers_and_text_come_back(pdf_file):
     text = squash(run("pdftotext", pdf_file, "-"))
-    assert "客户投诉处理程序" in text and "受控文件" in text
+    assert "客户投诉处理程序" in text and "非受控" in text
     assert "文件编号QP-CS-01" in text and "修订A/0" in text and "生效日期2026-01-01" in text
     revision = services.get_current_revision("QP-CS-01")
     missing = [
@@ -83,7 +83,7 @@ def test_header_and_footer_on_every_page(pdf_file):
     for number in range(1, pages + 1):
         page = squash(run("pdftotext", "-f", number, "-l", number, pdf_file, "-"))
         assert f"第{number}页/共{pages}页" in page
-        assert "受控文件/打印件仅供参考" in page
+        assert "非受控·打印日期" in page  # an uncontrolled print: controlled copies are numbered
         assert "打印时间：2026-11-2409:30" in page
         if number > 1:
             assert "QP-CS-01·客户投诉处理程序·修订A/0" in page
@@ -122,4 +122,4 @@ def test_detail_page_links_the_pdf(client, login):
     db.session.commit()
     login("employee")
     page = client.get("/procedures/QP-CS-01").get_data(as_text=True)
-    assert 'href="/procedures/QP-CS-01/pdf" hx-boost="false">PDF（受控文件）</a>' in page
+    assert 'href="/procedures/QP-CS-01/pdf" hx-boost="false">PDF（非受控打印）</a>' in page
