@@ -96,6 +96,14 @@ def _save_check(batch: ArchiveBatch, form, user, button: str) -> Outcome:
 # --- loans ----------------------------------------------------------------------------------------
 
 
+def loan_defaults(user, item_id: int | None) -> dict:
+    """The borrowing form's first values, with the item a link names when `user` may see it."""
+    item = db.session.get(ArchiveItem, item_id) if item_id else None
+    if item is not None and not services.can_view_item(user, item):
+        item = None
+    return forms.loan_defaults(item)
+
+
 def loan_page(loan: ArchiveLoan, user) -> dict:
     link = None
     if user.id == loan.instance.applicant_id:

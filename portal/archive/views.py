@@ -171,12 +171,10 @@ def loans_export(fmt: str):
 @bp.route("/loans/new", methods=["GET", "POST"])
 @csrf_in_form
 def loan_new():
-    item = None
-    if request.method == "GET" and request.args.get("item"):
-        item = db.session.get(services.ArchiveItem, request.args.get("item", type=int) or 0)
-        if item is not None and not services.can_view_item(current_user, item):
-            item = None
-    form = forms.LoanForm(data=forms.loan_defaults(item) if request.method == "GET" else None)
+    defaults = None
+    if request.method == "GET":
+        defaults = pages.loan_defaults(current_user, request.args.get("item", type=int))
+    form = forms.LoanForm(data=defaults)
     offer_queue = None
     if form.validate_on_submit():
         data = form.loan_data()

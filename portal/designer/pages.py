@@ -4,8 +4,11 @@ designer (two-column table like the paper form, line items as tables, signature 
 
 from __future__ import annotations
 
-from portal.designer import fields
-from portal.designer.models import DesignedRecord, FormVersion
+from portal.designer import definition as definitions
+from portal.designer import fields, services
+from portal.designer.flow import editable
+from portal.designer.forms import FieldForm, SettingsForm, SourceForm, StepForm
+from portal.designer.models import DesignedRecord, FormType, FormVersion
 from portal.workflow import access, records
 from portal.workflow.pages import citations
 
@@ -132,3 +135,53 @@ def flow_preview(definition: dict) -> list[dict]:
             "why": why, "people": people or ["（找不到审批人，将转系统管理员）"],
         })  # fmt: skip
     return nodes
+
+
+def designer_page(form_type: FormType, given: dict, field_key: str | None, step_key: str | None):
+    """The designer's context: the forms the request posted (`given`, with their errors) and the
+    others filled from the draft, the field or step being edited when the URL names one."""
+    draft = form_type.draft
+    settings = given.get("settings") or SettingsForm(formdata=None)
+    if "settings" not in given:
+        settings.fill(draft)
+    source = given.get("source") or SourceForm(formdata=None)
+    if "source" not in given:
+        source.source.data = definitions.dump(draft)
+    field_form = given.get("field") or FieldForm(formdata=None, prefix="f")
+    step_form = given.get("step") or StepForm(formdata=None, prefix="s")
+    for spec in fields.all_fields(draft):
+        if spec["key"] == field_key and "field" not in given:
+            field_form.fill(spec)
+    for step in draft.get("steps", []):
+        if step["key"] == step_key and "step" not in given:
+            step_form.fill(step)
+    return {
+        "form_type": form_type,
+        "draft": draft,
+        "settings": settings,
+        "source": source,
+        "field_form": field_form,
+        "step_form": step_form,
+        "problems": given.get("problems") or [],
+        "flow_nodes": flow_preview(draft),
+        "kinds": fields.KINDS,
+        "assignees": definitions.ASSIGNEES,
+    }
+
+
+def step_form(record: DesignedRecord, spec: dict, fill: bool):
+    """The open step's form and the keys of the fields it edits; filled from the record when
+    `fill` (the GET), else from the request."""
+    keys = set(editable(spec))
+    people, departments = services.choices()
+    cls = fields.form_class(record.version.definition, people, departments, only=keys)
+    specs = {s["key"]: s for s in fields.all_fields(record.version.definition)}
+    data = {k: fields.form_data(specs[k], record.values.get(k)) for k in keys}
+    return (cls(data=data) if fill else cls()), keys
+
+
+def step_sections(record: DesignedRecord, spec: dict, keys: set[str]) -> list[dict]:
+    """The step page's read-only context: the record's sections without the fields the step
+    edits or hides."""
+    hidden = {k for k, mode in (spec.get("fields") or {}).items() if mode == "hidden"}
+    return sections(record.version, record.values, hidden | keys)

@@ -13,6 +13,7 @@ from portal.auth.models import Department, Role, RoleCode, User
 from portal.core import audit
 from portal.designer import definition as definitions
 from portal.designer import fields
+from portal.designer.flow import STEP_PAGE
 from portal.designer.models import DesignedRecord, FormType, FormVersion
 from portal.extensions import db
 from portal.workflow import access, engine
@@ -287,6 +288,17 @@ def save_step_values(record: DesignedRecord, form, keys: set[str], user) -> None
     _store_files(version, form, record, user, keys)
     engine.refresh_title(record.instance, record)
     db.session.flush()
+
+
+def complete_step(record: DesignedRecord, spec: dict, form, keys: set[str], user) -> None:
+    """The step page's submit: under the instance's lock, while `user` still acts on the open
+    step, record its fields and complete (a task) or approve it."""
+    engine.lock(record.instance)
+    if not access.can_act(user, record.instance, spec["key"]):
+        raise engine.WorkflowError("该步骤已由他人处理或已变更，请返回记录页查看。")
+    save_step_values(record, form, keys, user)
+    action = "complete" if spec.get("kind") == "task" else "approve"
+    engine.transition(record.instance, action, user, page=STEP_PAGE)
 
 
 def version_keys(form_type: FormType) -> list[str]:

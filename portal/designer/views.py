@@ -19,7 +19,7 @@ from portal.core.forms import change_rows, csrf_in_form
 from portal.core.htmx import done
 from portal.designer import definition as definitions
 from portal.designer import fields, pages, services
-from portal.designer.flow import STEP_PAGE, editable
+from portal.designer.flow import editable
 from portal.designer.forms import (
     FieldForm,
     ImportForm,
@@ -32,7 +32,7 @@ from portal.designer.models import DesignedRecord, FormType
 from portal.designer.registers import register_of
 from portal.designer.services import DesignError
 from portal.extensions import db
-from portal.workflow import access, engine
+from portal.workflow import access
 from portal.workflow import services as workflow
 from portal.workflow.engine import WorkflowError
 from portal.workflow.path import approval_path
@@ -139,35 +139,10 @@ def import_file():
 
 
 def _designer(form_type: FormType, status: int = 200, **forms):
-    draft = form_type.draft
-    settings = forms.get("settings") or SettingsForm(formdata=None)
-    if "settings" not in forms:
-        settings.fill(draft)
-    source = forms.get("source") or SourceForm(formdata=None)
-    if "source" not in forms:
-        source.source.data = definitions.dump(draft)
-    field_form = forms.get("field") or FieldForm(formdata=None, prefix="f")
-    step_form = forms.get("step") or StepForm(formdata=None, prefix="s")
-    editing = request.args.get("field")
-    for spec in fields.all_fields(draft):
-        if spec["key"] == editing and "field" not in forms:
-            field_form.fill(spec)
-    for step in draft.get("steps", []):
-        if step["key"] == request.args.get("step") and "step" not in forms:
-            step_form.fill(step)
-    return render_template(
-        "designer/edit.html",
-        form_type=form_type,
-        draft=draft,
-        settings=settings,
-        source=source,
-        field_form=field_form,
-        step_form=step_form,
-        problems=forms.get("problems") or [],
-        flow_nodes=pages.flow_preview(draft),
-        kinds=fields.KINDS,
-        assignees=definitions.ASSIGNEES,
-    ), status
+    page = pages.designer_page(
+        form_type, forms, request.args.get("field"), request.args.get("step")
+    )
+    return render_template("designer/edit.html", **page), status
 
 
 @bp.route("/<key>/")
@@ -424,30 +399,19 @@ def step(id: int):
     if spec is None or not editable(spec):
         abort(404)
     require(lambda user: access.can_act(user, record.instance, spec["key"]))
-    keys = set(editable(spec))
-    people, departments = services.choices()
-    cls = fields.form_class(record.version.definition, people, departments, only=keys)
-    specs = {s["key"]: s for s in fields.all_fields(record.version.definition)}
-    data = {k: fields.form_data(specs[k], record.values.get(k)) for k in keys}
-    form = cls(data=data) if request.method == "GET" else cls()
+    form, keys = pages.step_form(record, spec, fill=request.method == "GET")
     if not change_rows(form) and form.validate_on_submit():
         try:
-            engine.lock(record.instance)
-            if not access.can_act(current_user, record.instance, spec["key"]):
-                raise WorkflowError("该步骤已由他人处理或已变更，请返回记录页查看。")
-            services.save_step_values(record, form, keys, current_user)
-            action = "complete" if spec.get("kind") == "task" else "approve"
-            engine.transition(record.instance, action, current_user, page=STEP_PAGE)
+            services.complete_step(record, spec, form, keys, current_user)
         except WorkflowError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             return done(f"{record.number}：已办理。", url_for("designer.detail", id=record.id))
     status = 422 if form.errors or form.messages else 200
-    hidden = {k for k, mode in (spec.get("fields") or {}).items() if mode == "hidden"}
-    shown = pages.sections(record.version, record.values, hidden | keys)  # read-only context
     return render_template("designer/step.html", record=record, form=form, spec=spec,
-                           definition=record.version.definition, sections=shown), status  # fmt: skip
+                           definition=record.version.definition,
+                           sections=pages.step_sections(record, spec, keys)), status  # fmt: skip
 
 
 @bp.route("/r/<int:id>/pdf")
