@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from flask import abort, current_app, url_for
+from flask import abort, current_app, has_request_context, request, url_for
 from markupsafe import escape
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import contains_eager
@@ -108,8 +108,23 @@ def get_revision_or_current(procedure: Procedure, revision_id: int | None) -> Re
     return get_revision_or_404(procedure, revision_id)
 
 
+def _departments() -> list:
+    """(code, name, head id) of every department, read once per request (a page may ask for
+    names in its text and for heads in its permission checks)."""
+    cache = request.environ if has_request_context() else {}
+    if "portal.departments" not in cache:
+        query = select(Department.code, Department.name, Department.head_id)
+        cache["portal.departments"] = db.session.execute(query).all()
+    return cache["portal.departments"]
+
+
 def department_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Department.code, Department.name)).all())
+    return {code: name for code, name, _ in _departments()}
+
+
+def department_heads() -> dict[str, int | None]:
+    """{department code: the head's user id}."""
+    return {code: head for code, _, head in _departments()}
 
 
 # -- API for other domains --------------------------------------------------------------------
@@ -522,6 +537,11 @@ def _store_legacy_document(
         return StoreResult(procedure, pending, "unchanged")
     if pending is not None and pending.content_hash == content_hash(text) and not issue:
         return StoreResult(procedure, pending, "unchanged")
+    edited = pending or (procedure.current_revision if procedure is not None else None)
+    if edited is not None and edited.source_format != SourceFormat.LEGACY:
+        # The imported text was edited into a document (a draft, or issued): importing the old
+        # page again does not undo the edit.
+        return StoreResult(procedure, edited, "unchanged")
     status = "revised"
     if procedure is None:
         procedure = Procedure(code=code, title=doc.title[:200], category=LEGACY_CATEGORY)
@@ -697,7 +717,9 @@ def publish_revision(
     old_draft = procedure.draft_revision
     if old_draft is not None:
         procedure.revisions.remove(old_draft)
-    if not draft:
+    if not draft or procedure.current_revision is None:
+        # A document nobody reads yet takes its new fields at once (its owner decides who may
+        # see and submit the draft); an issued one keeps its own until the revision is issued.
         _apply_meta(procedure, doc.meta)
     return store_revision(procedure, data, user, draft=draft)
 
@@ -890,6 +912,8 @@ class ReadingView:
     acks: Acknowledgements | None  # only on the current revision
     # The rendered text's key in procedures/reading_cache.py (None: not cached, the export).
     cache_key: tuple | None = None
+    # 修订历史: authoring.HistoryRow of the issued revisions (版本 / 日期 / 修订内容 / 修订人 / 批准人).
+    history_rows: list = field(default_factory=list)
 
 
 def reading_view(
@@ -897,6 +921,8 @@ def reading_view(
 ) -> ReadingView:
     """What the reading page shows. Without a user (the static export) there are no read
     acknowledgements; `page_url` is the export's link to another procedure's page."""
+    from portal.procedures import authoring  # it builds on this module
+
     procedure = revision.procedure
     links, bare = name_links(procedure, page_url)
     nodes = _linked_nodes(revision, page_url, links, bare)
@@ -912,6 +938,7 @@ def reading_view(
         history=history,
         acks=acknowledgements(revision, user) if is_current and user is not None else None,
         cache_key=None if page_url else reading_key(revision, links, bare),
+        history_rows=authoring.revision_history(procedure) if len(history) > 0 else [],
     )
 
 

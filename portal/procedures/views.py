@@ -378,3 +378,9 @@ def procedure_url(context, code: str, **values) -> str:
 def can_manage_procedures() -> bool:
     """Templates show the administrator's buttons with the same predicate the views check."""
     return services.can_manage(current_user)
+
+
+@bp.app_template_global()
+def can_author_procedure(procedure) -> bool:
+    """The editor's buttons (新建文件, 修订, 从导入稿编辑) with the predicate its views check."""
+    return publishing.can_author(current_user, procedure)

@@ -261,3 +261,44 @@ def test_revision_history_rows(app, org):
         ("A/1", "增加第 2 章", org["admin"].display_name, org["gm"].display_name),
     ]
     assert db.session.get(Revision, first.id).status == RevisionStatus.SUPERSEDED
+
+
+def _two_revisions(org) -> Procedure:
+    """QP-CS-01 issued as A/0 by admin, then A/1 written by head and approved by gm."""
+    services.load_markdown_dir()
+    procedure = get("QP-CS-01")
+    first = procedure.current_revision
+    first.created_by, first.approved_by, first.change_note = org["admin"], org["gm"], "首次发布"
+    start = authoring.start(procedure, org["admin"])
+    data = {**start.fields, "revision": "A/1", "effective_date": first.effective_date}
+    draft = authoring.save_draft(procedure, data, start.body, org["head"])
+    draft.change_note, draft.approved_by = "明确回访时限", org["gm"]
+    publishing.issue(draft, org["gm"])
+    db.session.commit()
+    return procedure
+
+
+def test_history_table_on_the_page(client, login, org):
+    _two_revisions(org)
+    login("employee")
+    html = client.get("/procedures/QP-CS-01").get_data(as_text=True)
+    table = html.split('id="history"', 1)[1].split("</table>", 1)[0]
+    for header in ("版本", "日期", "修订内容", "修订人", "批准人"):
+        assert f">{header}</th>" in table
+    assert "首次发布" in table and "明确回访时限" in table
+    rows = table.split("<tr")[2:]
+    assert org["admin"].display_name in rows[0] and org["gm"].display_name in rows[0]
+    assert org["head"].display_name in rows[1] and "A/1" in rows[1]
+
+
+def test_history_table_in_the_pdf(client, login, org):
+    from tests.pdftext import pdftotext
+
+    _two_revisions(org)
+    login("employee")
+    response = client.get("/procedures/QP-CS-01/pdf")
+    assert response.status_code == 200
+    text = pdftotext(response.data)
+    assert "修订历史" in text and "版本日期修订内容修订人批准人" in text
+    assert "A/1" in text and "明确回访时限" in text
+    assert f"首次发布{org['admin'].display_name}{org['gm'].display_name}" in text
