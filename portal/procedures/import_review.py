@@ -84,9 +84,10 @@ def corrected_text(text: str, line: int, column: int, old: str, new: str, contex
 
 def accept_suggestion(procedure: Procedure, suggestion: dict, user=None) -> services.FileResult:
     """Fix the suggested character in the page ``procedure`` came from and import it again."""
-    revision = procedure.current_revision
+    # An imported page is a draft until it is issued (or was issued at once by a bulk load).
+    revision = procedure.draft_revision or procedure.current_revision
     if revision is None:
-        raise SuggestionError("建议已失效：该文件没有现行版本。")
+        raise SuggestionError("建议已失效：该文件没有草稿或现行版本。")
     text = corrected_text(
         revision.source_text,
         int(suggestion["line"]),

@@ -24,6 +24,7 @@ from portal.auth.models import Department, RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.clock import local_now, now
 from portal.extensions import db
+from portal.procedures import markdown as md
 from portal.procedures import search
 from portal.procedures.models import (
     ISSUED,
@@ -32,6 +33,7 @@ from portal.procedures.models import (
     Procedure,
     Revision,
     RevisionStatus,
+    SourceFormat,
 )
 from portal.workflow.models import Instance, Status, Task
 
@@ -314,6 +316,7 @@ def issue(revision: Revision, actor=None, note: str = "") -> Revision:
     procedure.reviewed = True  # kept for old readers of the column: issued means reviewed
     if revision.title:
         procedure.title = revision.title
+    _apply_front_matter(procedure, revision)
     _set(revision, RevisionStatus.CURRENT, "issue", actor, note)
     db.session.flush()
     search.remove(revision=revision)
@@ -321,6 +324,21 @@ def issue(revision: Revision, actor=None, note: str = "") -> Revision:
     search.sync_procedure(procedure)
     _reading_hook(revision)
     return revision
+
+
+def _apply_front_matter(procedure: Procedure, revision: Revision) -> None:
+    """A Markdown revision's front matter (category, owner, forms, deadlines) takes effect
+    with the revision, not while it is a draft of an issued document."""
+    if revision.source_format != SourceFormat.MARKDOWN:
+        return
+    try:
+        meta = md.parse_markdown(revision.source_text).meta
+    except md.MarkdownError:
+        return
+    procedure.category = meta.get("category", procedure.category)
+    procedure.owner_department = meta.get("owner_department", procedure.owner_department)
+    procedure.forms = meta.get("forms", procedure.forms)
+    procedure.deadlines = meta.get("deadlines", procedure.deadlines)
 
 
 def _reading_hook(revision: Revision) -> None:

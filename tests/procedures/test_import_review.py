@@ -44,7 +44,7 @@ def test_import_page_offers_the_suggestion_and_one_click_accepts_it(client, logi
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith("<tr")
     assert "新修订" in html and "采纳" not in html
-    revision = stored().current_revision
+    revision = stored().draft_revision  # the import is still a draft, corrected in place
     assert "于日后补交" in revision.clauses[0].text
     again = client.post("/procedures/import/suggestion", data=form)
     assert again.status_code == 422 and "建议已失效" in again.get_data(as_text=True)

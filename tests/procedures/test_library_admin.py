@@ -1,6 +1,6 @@
 """Administrators: import legacy pages on the upload page (all at once without JavaScript, one
-per request with it), refuse bad files cleanly, review, view the source beside the parsed
-document, export Markdown, preview, save a draft and publish the next revision."""
+per request with it), refuse bad files cleanly, view the source beside the parsed
+document, export Markdown, preview, save a draft and put it through the change request."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from portal.auth.models import User
 from portal.extensions import db
-from portal.procedures import services
+from portal.procedures import publishing, services
 from portal.procedures.models import Clause, Procedure, Revision, RevisionStatus
+from portal.workflow import engine
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 
@@ -36,6 +38,10 @@ BAD_FILES = {
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, "不是纯文本文件"),
     "huge": (("第一条 内容。\n" * 800_000).encode()[: 10 * 1024 * 1024], "过大"),
 }
+
+
+def user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
 
 
 def count(model) -> int:
@@ -69,10 +75,10 @@ def test_import_page_without_javascript_lists_every_result(client, login):
     assert "a.txt" in html and "发现 1 份文档" in html and "样品保管办法" in html
     assert "empty.txt" in html and "是空的" in html
     procedure = imported()
-    assert procedure is not None and not procedure.reviewed
+    assert procedure is not None and procedure.current_revision is None  # a draft
     assert procedure.code == services.derive_code("a.txt", "样品保管办法")
-    assert procedure.current_revision.source_format == "legacy-text"
-    assert [c.anchor for c in procedure.current_revision.clauses] == [
+    assert procedure.draft_revision.source_format == "legacy-text"
+    assert [c.anchor for c in procedure.draft_revision.clauses] == [
         "art-1", "art-2", "art-3", "art-4",
     ]  # fmt: skip
 
@@ -114,7 +120,7 @@ def test_gbk_file_is_detected_and_converted(client, login, url):
     field = "files" if url == "/procedures/import" else "file"
     response = upload(client, url, field, ("gbk.txt", PAGE.encode("gbk")))
     assert response.status_code == 200
-    revision = imported().current_revision
+    revision = imported().draft_revision
     assert "为规范样品的保管工作" in revision.clauses[0].text
     assert revision.source_text.startswith("样品保管办法")
 
@@ -122,35 +128,34 @@ def test_gbk_file_is_detected_and_converted(client, login, url):
 def test_legacy_text_is_sanitised_when_shown(client, login):
     services.import_legacy_files([("a.txt", PAGE.encode())])
     db.session.commit()
-    login("employee")
+    login("admin")
     html = client.get(f"/procedures/{imported().code}").get_data(as_text=True)
     body = html.split('<div class="procedure-body card">')[1]
     assert "<script" not in body and "onerror" not in body and "alert(" not in body
-    assert "待审核" in html
+    assert "草稿" in html and "尚未发布" in html
 
 
-def test_unreviewed_badge_hidden_documents_and_review(client, login):
+def test_imported_drafts_are_listed_for_administrators_only(client, login):
     services.import_legacy_files([("a.txt", PAGE.encode())])
     db.session.commit()
     procedure = imported()
     procedure.truncated = True
     db.session.commit()
     login("employee")
+    assert procedure.code not in client.get("/procedures/?hidden=1").get_data(as_text=True)
+    assert client.get(f"/procedures/{procedure.code}").status_code == 404
+    login("admin")
     assert procedure.code not in client.get("/procedures/").get_data(as_text=True)
     shown = client.get("/procedures/?hidden=1").get_data(as_text=True)
-    assert procedure.code in shown and "待审核" in shown and "节选" in shown
-    login("admin")
-    response = client.post(f"/procedures/{procedure.code}/review")
-    assert response.status_code == 303
-    db.session.refresh(procedure)
-    assert procedure.reviewed
+    assert procedure.code in shown and "草稿" in shown and "节选" in shown
 
 
 def test_source_export_preview_draft_and_publish(client, login):
     services.import_legacy_files([("a.txt", PAGE.encode())])
     db.session.commit()
     procedure = imported()
-    code, legacy = procedure.code, procedure.current_revision
+    code, legacy = procedure.code, procedure.draft_revision
+    anchors = [c.anchor for c in legacy.clauses]
     login("admin")
     source = client.get(f"/procedures/{code}/source").get_data(as_text=True)
     assert '<pre class="source-text">样品保管办法' in source and 'id="art-2"' in source
@@ -168,21 +173,33 @@ def test_source_export_preview_draft_and_publish(client, login):
 
     draft = client.post(f"/procedures/{code}/publish", data={"text": text, "action": "draft"})
     assert draft.status_code == 303
-    assert procedure.draft_revision is not None and procedure.current_revision.id == legacy.id
     assert "《样品领用单》" in client.get(f"/procedures/{code}/source").get_data(as_text=True)
 
-    published = client.post(
+    # "publish" saves the draft too: nothing is issued without the change request
+    saved = client.post(
         f"/procedures/{code}/publish", data={"text": text, "change_note": "整理为 Markdown"}
     )
-    assert published.status_code == 303
+    assert saved.status_code == 303 and "/changes/" in saved.headers["Location"]
     db.session.expire_all()
+    draft = procedure.draft_revision
+    assert procedure.current_revision is None and draft.source_format == "markdown"
+    assert draft.change_note == "整理为 Markdown" and draft.created_by.username == "admin"
+    # the owning department's head reviews, the general manager approves: issued
+    submitted = client.post(
+        f"/procedures/{code}/changes/{draft.id}/submit",
+        data={"change_note": "整理为 Markdown", "significance": "editorial"},
+    )
+    assert submitted.status_code == 303
+    db.session.expire_all()
+    procedure = imported()
+    draft = procedure.draft_revision or procedure.revisions[-1]
+    engine.transition(draft.instance, "approve", user("adminhead"))
+    engine.transition(draft.instance, "approve", user("gm"))
+    db.session.commit()
     current = procedure.current_revision
-    assert current.source_format == "markdown" and current.change_note == "整理为 Markdown"
-    assert current.created_by.username == "admin"
-    assert procedure.reviewed and procedure.owner_department == "ADM"
-    assert procedure.draft_revision is None
-    assert legacy.status == RevisionStatus.SUPERSEDED
-    assert [c.anchor for c in current.clauses] == [c.anchor for c in legacy.clauses]
+    assert current.id == draft.id and current.status == RevisionStatus.CURRENT
+    assert procedure.owner_department == "ADM" and procedure.draft_revision is None
+    assert [c.anchor for c in current.clauses] == anchors
     # Importing the old page again does not undo the published edit.
     again = services.import_legacy_files([("a.txt", PAGE.encode())])
     assert again[0].documents[0].status == "unchanged"
@@ -202,6 +219,8 @@ def test_publish_refuses_a_changed_code_or_a_used_revision(client, login):
     assert wrong_code.status_code == 422
     assert f"文件编号须保持为 {code}" in wrong_code.get_data(as_text=True)
     assert client.post(f"/procedures/{code}/publish", data={"text": text}).status_code == 303
+    publishing.issue_directly(imported().draft_revision)  # as if approved
+    db.session.commit()
     again = client.post(f"/procedures/{code}/publish", data={"text": text})
     assert again.status_code == 422 and "修订号 A/0 已使用" in again.get_data(as_text=True)
 
@@ -216,4 +235,4 @@ def test_upload_all_seed_pages(client, login):
     assert html.count("import-ok") == len(files)
     assert count(Procedure) >= len(files)
     listing = client.get("/procedures/").get_data(as_text=True)
-    assert "历史导入" in listing and "待审核" in listing
+    assert "历史导入" in listing and "草稿" in listing  # drafts, for the administrator

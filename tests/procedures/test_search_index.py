@@ -140,7 +140,7 @@ def test_title_and_category_changes_reach_the_index(app):
 def test_duplicates_and_truncated_previews_are_left_out(app):
     original = load().procedure
     page = "样品保管办法\n\n第一条 样品放在指定位置。\n\n第二条 本办法自发布之日起施行。\n"
-    services.import_legacy_files([("a.txt", page.encode())])
+    services.import_legacy_files([("a.txt", page.encode())], issue=True)  # searchable
     db.session.commit()
     copy = db.session.scalar(select(Procedure).where(Procedure.id != original.id))
     assert search.query("指定位置").total == 1

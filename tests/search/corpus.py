@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.procedures import services
-from portal.procedures.models import Clause, Procedure, Revision, RevisionStatus
+from portal.procedures.models import ISSUED, Clause, Procedure, Revision, RevisionStatus
 from portal.procedures.search_text import matches, normalize, parse_query
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
@@ -37,11 +37,12 @@ FIXED_QUERIES = [
 
 
 def load_library(seeds: bool = True) -> None:
-    """The bundled procedures, and the seed pages through the legacy importer."""
+    """The bundled procedures, and the seed pages through the legacy importer, issued as
+    documents in force on paper (imported as drafts they would be neither listed nor searched)."""
     services.load_markdown_dir()
     if seeds:
         paths = sorted(SEEDS.glob("*.txt"))
-        services.import_legacy_files((p.name, p.read_bytes()) for p in paths)
+        services.import_legacy_files(((p.name, p.read_bytes()) for p in paths), issue=True)
     db.session.commit()
 
 
@@ -51,7 +52,7 @@ def clause_texts(include_superseded: bool = False) -> list[tuple[int, str, Proce
         select(Clause, Revision.status, Procedure)
         .join(Revision, Clause.revision_id == Revision.id)
         .join(Procedure, Revision.procedure_id == Procedure.id)
-        .where(Revision.status != RevisionStatus.DRAFT)
+        .where(Revision.status.in_(ISSUED))
         .order_by(Clause.id)
     ).all()
     out = []

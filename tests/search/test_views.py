@@ -112,7 +112,8 @@ def test_clause_text_is_escaped_in_snippets(client, login, app):
                 "x.txt",
                 "样品办法\n\n第一条 样品<script>alert(1)</script>放在<b>指定</b>位置。\n".encode(),
             )
-        ]
+        ],
+        issue=True,  # in force, hence searchable
     )
     db.session.commit()
     login("employee")
