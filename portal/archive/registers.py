@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from flask import request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.archive import services
 from portal.archive.flow import due_end
@@ -360,15 +360,21 @@ def carry_filters(endpoint: str, values: dict) -> None:
 
 def loans_panel(user) -> Panel | None:
     """Home: loans out now (the archivist), or one's own."""
+    manager = services.can_manage(user)
     query = (
         select(ArchiveLoan)
         .join(Instance, ArchiveLoan.instance_id == Instance.id)
         .where(Instance.status == Status.IN_PROGRESS, Instance.step_key == "give_back")
+        # One statement whatever the number of loans: each row's item, instance and borrower.
+        .options(
+            contains_eager(ArchiveLoan.instance).joinedload(Instance.applicant),
+            joinedload(ArchiveLoan.item),
+        )
     )
-    if not services.can_manage(user):
+    if not manager:
         query = query.where(Instance.applicant_id == user.id)
     loans = db.session.scalars(query.order_by(ArchiveLoan.due_date).limit(8)).all()
-    if not loans and not services.can_manage(user):
+    if not loans and not manager:
         return None
     entries = [{"label": f"{x.item.number} {x.item.title}",
                 "url": url_for("archive.loan_detail", id=x.id),

@@ -245,3 +245,34 @@ def test_an_electronic_loan_is_a_watermarked_download_until_the_due_date(org, cl
     login("employee")
     with clock.frozen(now() + timedelta(days=3)):
         assert client.get(f"/archive/loans/{record.id}/download/{token}").status_code == 403
+
+
+def test_the_home_panel_of_loans_out_runs_as_many_statements_for_four_loans_as_for_one(
+    app, org, count_queries
+):
+    from portal.archive.registers import loans_panel
+    from portal.auth.models import User
+
+    def lend(borrower: str) -> None:
+        record = loan(org, archived_item(org), borrower=borrower)
+        approve_loan(record, org)
+        hand_over(record, org)
+
+    ids = {name: user.id for name, user in org.items()}
+
+    def statements(username: str) -> tuple[int, int]:
+        db.session.expunge_all()  # nothing already loaded, as in a request's fresh session
+        user = db.session.get(User, ids[username])
+        with app.test_request_context("/"), count_queries() as seen:
+            panel = loans_panel(user)
+        org.update({name: db.session.get(User, id_) for name, id_ in ids.items()})
+        return len(panel.items), len(seen)
+
+    lend("employee")
+    small = {name: statements(name) for name in ("archivist", "employee")}
+    for borrower in ("employee", "head", "employee"):
+        lend(borrower)
+    large = {name: statements(name) for name in ("archivist", "employee")}
+    assert [small[n][0] for n in small] == [1, 1] and [large[n][0] for n in large] == [4, 3]
+    assert {n: s for n, (_, s) in large.items()} == {n: s for n, (_, s) in small.items()}
+    assert all(s <= 2 for _, s in large.values()), large  # the user's roles, the loans
