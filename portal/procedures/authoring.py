@@ -46,6 +46,15 @@ def has_issued(procedure: Procedure | None) -> bool:
     return procedure is not None and any(r.status in ISSUED for r in procedure.revisions)
 
 
+def in_progress(procedure: Procedure | None) -> Revision | None:
+    """A revision under review (审核中) or approved and waiting for its date (待发布): while
+    there is one, no other draft is started (it would be issued over it)."""
+    if procedure is None:
+        return None
+    waiting = (RevisionStatus.REVIEW, RevisionStatus.APPROVED)
+    return next((r for r in procedure.revisions if r.status in waiting), None)
+
+
 def get_procedure_or_404(code: str) -> Procedure:
     """Any procedure by code, a draft-only one included (the editor's pages check can_author)."""
     from flask import abort

@@ -237,6 +237,10 @@ def _editor(procedure):
     """new and edit: show the form (from the draft, a copy or an import), preview it without
     JavaScript (action=preview), or save THE draft and 303 to the editor again."""
     require(publishing.can_author, procedure)
+    pending = authoring.in_progress(procedure)
+    if pending is not None:
+        flash(f"修订 {pending.label} {pending.status_name}，完成后才能再起草新修订。", "warning")
+        return see_other(url_for("procedures.change", code=procedure.code, revision_id=pending.id))
     start = authoring.start(procedure, current_user)
     form = ProcedureDraftForm(
         data=initial({**start.fields, "body": start.body}),

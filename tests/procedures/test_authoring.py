@@ -302,3 +302,16 @@ def test_history_table_in_the_pdf(client, login, org):
     assert "修订历史" in text and "版本日期修订内容修订人批准人" in text
     assert "A/1" in text and "明确回访时限" in text
     assert f"首次发布{org['admin'].display_name}{org['gm'].display_name}" in text
+
+
+def test_no_second_draft_while_a_revision_is_under_review(client, login):
+    login("admin")
+    client.post("/procedures/new", data=fields())
+    draft = get("QP-ADM-50").draft_revision
+    draft.status = RevisionStatus.REVIEW  # as submit_for_review leaves it
+    db.session.commit()
+    response = client.get("/procedures/QP-ADM-50/edit")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/procedures/QP-ADM-50/changes/{draft.id}")
+    assert client.post("/procedures/QP-ADM-50/edit", data=fields()).status_code == 303
+    assert len(get("QP-ADM-50").revisions) == 1
