@@ -20,10 +20,9 @@ from portal.procedures.models import (
     Procedure,
     ProcedureReview,
     Revision,
-    RevisionStatus,
 )
 from portal.procedures.publishing import SUBJECT
-from portal.procedures.reading import issued_on
+from portal.procedures.reading import current_procedures, issued_on
 
 audit.ACTION_LABELS.setdefault("review_confirm", "定期评审：继续有效")
 
@@ -77,18 +76,14 @@ def reviews_due(user, within_days: int = DUE_WITHIN_DAYS) -> list[DueReview]:
     (one statement), soonest first."""
     if not getattr(user, "is_authenticated", False):
         return []
-    query = (
-        select(Procedure, Revision)
-        .join(Revision, Revision.procedure_id == Procedure.id)
-        .where(Revision.status == RevisionStatus.CURRENT)
-    )
-    if not user.is_sysadmin:
-        if user.department is None:
-            return []
-        query = query.where(Procedure.owner_department == user.department.code)
+    if not user.is_sysadmin and user.department is None:
+        return []
+    owner = None if user.is_sysadmin else user.department.code
     today = local_now().date()
     found = []
-    for procedure, revision in db.session.execute(query):
+    for procedure, revision in current_procedures():
+        if owner is not None and procedure.owner_department != owner:
+            continue
         due = review_due_on(procedure, revision)
         if due is not None and due <= today + timedelta(days=within_days):
             found.append(DueReview(procedure, revision, due, (due - today).days))

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import has_request_context, request
 from sqlalchemy import or_, select
 
 from portal.auth.models import Department, Role, RoleCode, User, user_roles
@@ -73,12 +74,7 @@ class Obligation:
         return (today or local_now().date()) > self.due
 
     def requires(self, user: User) -> bool:
-        if not user.active:
-            return False
-        dept = user.department.code if user.department is not None else None
-        return (dept is not None and dept in self.required_departments) or bool(
-            user.role_codes & set(self.required_roles)
-        )
+        return _requires(user, self.required_departments, self.required_roles)
 
 
 def _obligation(procedure: Procedure, revisions: list[Revision]) -> Obligation | None:
@@ -106,19 +102,28 @@ def _obligation(procedure: Procedure, revisions: list[Revision]) -> Obligation |
     )
 
 
-def obligations(procedure_ids=None, *, required_only: bool = True) -> list[Obligation]:
-    """The obligations of the procedures with a current revision (two statements)."""
-    query = select(Procedure).where(
-        Procedure.id.in_(
-            select(Revision.procedure_id).where(Revision.status == RevisionStatus.CURRENT)
+def current_procedures() -> list[tuple[Procedure, Revision]]:
+    """Every procedure with its current revision, read once per request (the home page's
+    待阅读 and 评审到期 panels both start from it)."""
+    cache = request.environ if has_request_context() else {}
+    if "portal.current_procedures" not in cache:
+        query = (
+            select(Procedure, Revision)
+            .join(Revision, Revision.procedure_id == Procedure.id)
+            .where(Revision.status == RevisionStatus.CURRENT)
+            .order_by(Procedure.code)
         )
-    )
-    if procedure_ids is not None:
-        query = query.where(Procedure.id.in_(list(procedure_ids)))
+        cache["portal.current_procedures"] = [tuple(row) for row in db.session.execute(query)]
+    return cache["portal.current_procedures"]
+
+
+def obligations(user: User | None = None) -> list[Obligation]:
+    """The obligations of the procedures with a current revision and required readers (of
+    `user`'s, if given): one statement, two when there are any."""
     procedures = [
         p
-        for p in db.session.scalars(query.order_by(Procedure.code))
-        if not required_only or p.required_departments or p.required_roles
+        for p, _ in current_procedures()
+        if (p.required_departments or p.required_roles) and (user is None or _may_require(user, p))
     ]
     if not procedures:
         return []
@@ -131,6 +136,18 @@ def obligations(procedure_ids=None, *, required_only: bool = True) -> list[Oblig
         revisions[revision.procedure_id].append(revision)
     found = (_obligation(p, revisions[p.id]) for p in procedures)
     return [o for o in found if o is not None]
+
+
+def _requires(user: User, departments, roles) -> bool:
+    """Is the user among the required readers named by these department and role codes?"""
+    if not user.active:
+        return False
+    dept = user.department.code if user.department is not None else None
+    return (dept is not None and dept in departments) or bool(user.role_codes & set(roles))
+
+
+def _may_require(user: User, procedure: Procedure) -> bool:
+    return _requires(user, procedure.required_departments or (), procedure.required_roles or ())
 
 
 def obligation_for(procedure: Procedure) -> Obligation | None:
@@ -221,7 +238,9 @@ class Pending:
 
 def pending_for(user: User) -> list[Pending]:
     """The current revisions the user must read and has not (three statements), soonest due first."""
-    mine = [o for o in obligations() if o.requires(user)]
+    mine = obligations(user)
+    if not mine:
+        return []
     read = set(
         db.session.scalars(
             select(ProcedureRead.revision_id).where(
@@ -322,9 +341,11 @@ def remind_readers() -> list[str]:
 
 
 def headed_departments(user) -> set[str]:
+    from portal.procedures.services import department_heads  # read once per request
+
     if not getattr(user, "is_authenticated", False):
         return set()
-    return set(db.session.scalars(select(Department.code).where(Department.head_id == user.id)))
+    return {code for code, head in department_heads().items() if head == user.id}
 
 
 def report_scope(user, procedure: Procedure | None = None) -> str | frozenset[str]:
@@ -376,7 +397,9 @@ class ReadersReport:
 
 
 def _department_names() -> dict[str, str]:
-    return dict(db.session.execute(select(Department.code, Department.name)).all())
+    from portal.procedures.services import department_names
+
+    return department_names()
 
 
 def readers_report(
