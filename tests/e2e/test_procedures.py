@@ -95,4 +95,5 @@ def test_admin_imports_files_and_sees_each_result(page, library, browser_login):
     expect(page).to_have_url(f"{library}/procedures/import")  # no page load: row by row
     rows.nth(0).get_by_role("link", name="样品保管办法").click()
     expect(page.locator("h1")).to_contain_text("样品保管办法")
-    expect(page.locator("h1 .tag")).to_have_text("待审核")
+    # an import is a draft: shown to the administrator under its banner, to nobody else
+    expect(page.locator(".banner-draft")).to_contain_text("草稿")
