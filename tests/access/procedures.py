@@ -3,6 +3,12 @@
 ANON = {"anon": 302}
 READ = {**ANON, "*": 200}
 ADMIN_ONLY = {**ANON, "admin": 200, "*": 403}
+# Authors of QP-TST-01: the system administrator and the owning department (ADM)'s members.
+AUTHORS = {**ANON, "admin": 200, "adminhead": 200, "adminoffice": 200, "archivist": 200, "*": 403}
+_HEADS = ("adminhead", "gm", "head", "finance", "service")
+REPORTS = {**ADMIN_ONLY, "quality": 200, "inspector": 200, **dict.fromkeys(_HEADS, 200)}
+OWNERS = {**ADMIN_ONLY, **dict.fromkeys(("adminhead", "adminoffice", "archivist"), 200)}
+COPIES = {**OWNERS, "quality": 200, "inspector": 200}
 
 MARKDOWN = """---
 code: QP-TST-01
@@ -106,14 +112,68 @@ ROUTES = {
             "url": "/procedures/{code}/preview",
             "method": "POST",
             "data": {"text": ""},
-            "expect": ADMIN_ONLY,
+            "expect": AUTHORS,
         },
+        # A new document's preview: anyone with a department may draft one.
+        {"url": "/procedures/preview", "method": "POST", "data": {"body": ""}, "expect": READ},
+    ],
+    "procedures.new": [
+        {"url": "/procedures/new", "expect": READ},
+        {
+            "url": "/procedures/new",
+            "method": "POST",
+            "data": {"title": ""},
+            "expect": {**ANON, "*": 422},
+        },
+    ],
+    "procedures.edit": [
+        {"url": "/procedures/{code}/edit", "expect": AUTHORS},
+        {
+            "url": "/procedures/{code}/edit",
+            "method": "POST",
+            "data": {"title": ""},
+            "expect": {**AUTHORS, "admin": 422, "adminhead": 422, "adminoffice": 422,
+                       "archivist": 422},  # fmt: skip
+        },
+        {"url": "/procedures/QP-NONE-99/edit", "expect": {**ANON, "*": 404}},
     ],
     "procedures.review": [
         {
             "url": "/procedures/{code}/review",
             "method": "POST",
             "expect": {**ANON, "admin": 303, "*": 403},
+        },
+    ],
+    # Document control, reading side: reports for the administrator, the quality role and
+    # department heads; periodic review for the owning department (ADM); copies for the
+    # administrator, the quality role and the owning department.
+    "procedures.readers": [{"url": "/procedures/{code}/readers", "expect": REPORTS}],
+    "procedures.reading_report": [{"url": "/procedures/reading-report", "expect": REPORTS}],
+    "procedures.reviews_due": [{"url": "/procedures/reviews-due", "expect": READ}],
+    "procedures.review_confirm": [
+        {"url": "/procedures/{code}/periodic-review", "expect": OWNERS},
+        {
+            "url": "/procedures/{code}/periodic-review",
+            "method": "POST",
+            "data": {"note": "长" * 501},
+            "expect": {**OWNERS, **{u: 422 for u in OWNERS if OWNERS[u] == 200}},
+        },
+    ],
+    "procedures.copies": [{"url": "/procedures/{code}/copies", "expect": COPIES}],
+    "procedures.copy_new": [
+        {"url": "/procedures/{code}/copies/new", "expect": COPIES},
+        {
+            "url": "/procedures/{code}/copies/new",
+            "method": "POST",
+            "data": {"holder": ""},
+            "expect": {**COPIES, **{u: 422 for u in COPIES if COPIES[u] == 200}},
+        },
+    ],
+    "procedures.copy_recall": [
+        {
+            "url": "/procedures/{code}/copies/999999/recall",
+            "method": "POST",
+            "expect": {**COPIES, **{u: 404 for u in COPIES if COPIES[u] == 200}},
         },
     ],
 }
