@@ -85,6 +85,8 @@ def test_superseded_revision_prints_as_void_and_cannot_be_copied(doc, login, cli
     db.session.commit()
     assert old.status == RevisionStatus.SUPERSEDED
     login("quality")
+    page = client.get(f"/procedures/{doc.code}/revisions/{old.id}").get_data(as_text=True)
+    assert f"/procedures/{doc.code}/pdf?revision={old.id}" in page and "PDF（已作废）" in page
     pages = pdf_pages(client.get(f"/procedures/{doc.code}/pdf?revision={old.id}").data)
     assert all("已作废" in page for page in pages)
     # A copy is always of the current revision; a withdrawn document has none to copy.
