@@ -44,6 +44,7 @@ from portal.workflow.flow import (
     HasRole,
     Numbering,
     Step,
+    applicant_is_gm,
 )
 from portal.workflow.models import Status
 from portal.workflow.naming import headline, record_url
@@ -71,13 +72,6 @@ def loan_days() -> int:
 
 def max_loan_days() -> int:
     return _days("borrow_max", MAX_LOAN_DAYS)
-
-
-def gm_applies(record) -> str | None:
-    instance = record.instance
-    if instance is not None and instance.applicant.has_role(RoleCode.GM):
-        return "申请人为总经理本人，制度未设更高审批人。"
-    return None
 
 
 # --- the 存档登记表 ------------------------------------------------------------------------------
@@ -323,7 +317,7 @@ LOAN_FLOW = Flow(
     void_roles=(RoleCode.SYSADMIN, RoleCode.ARCHIVIST),
     canonical=loan_canonical,
     submit_check=_borrow_check,
-    unapproved_note=gm_applies,
+    unapproved_note=applicant_is_gm,
     actions=(RENEW, APPROVE_RENEWAL, REFUSE_RENEWAL),
     procedure=PROCEDURE,
 )  # fmt: skip

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from flask import request, url_for
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -24,7 +24,7 @@ from portal.archive.models import (
     ArchiveLoan,
 )
 from portal.core.clock import format_local, local_now, now
-from portal.core.registers import Column, Register
+from portal.core.registers import Column, Register, filter_carrier
 from portal.extensions import db
 from portal.home.services import Panel
 from portal.workflow.models import STATUS_LABELS, Instance, Status
@@ -348,14 +348,7 @@ REPORT_FILTERS = {
     "archive.inventory": ("archive.inventory_export", ("category", "year", "room")),
     "archive.loans": ("archive.loans_export", ("overdue",)),
 }
-
-
-def carry_filters(endpoint: str, values: dict) -> None:
-    for page, (export, keys) in REPORT_FILTERS.items():
-        if endpoint == export and request.endpoint == page:
-            for key in keys:
-                if request.args.get(key):
-                    values.setdefault(key, request.args[key])
+carry_filters = filter_carrier(REPORT_FILTERS)
 
 
 def loans_panel(user) -> Panel | None:

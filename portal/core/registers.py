@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
@@ -117,6 +117,21 @@ def parse_filters(args) -> Filters:
 
 def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), local_zone())
+
+
+def filter_carrier(report_filters: dict[str, tuple[str, tuple[str, ...]]]) -> Callable:
+    """A blueprint's url_defaults: the export links that registers/_table.html builds from the
+    shared filters (date, department, status, keyword) also carry a page's own filters.
+    `report_filters`: page endpoint -> (its export endpoint, the query arguments carried)."""
+
+    def carry_filters(endpoint: str, values: dict) -> None:
+        for page, (export_endpoint, keys) in report_filters.items():
+            if endpoint == export_endpoint and request.endpoint == page:
+                for key in keys:
+                    if request.args.get(key):
+                        values.setdefault(key, request.args[key])
+
+    return carry_filters
 
 
 def build_query(register: Register, filters: Filters, user) -> Select:

@@ -40,6 +40,7 @@ from portal.workflow.flow import (
     HasRole,
     Numbering,
     Step,
+    applicant_is_gm,
 )
 from portal.workflow.models import Status
 
@@ -127,13 +128,6 @@ def requisition_problems(record: Requisition) -> list[str]:
 def _submit_check(record: Requisition) -> str | None:
     problems = requisition_problems(record)
     return "；".join(problems) if problems else None
-
-
-def gm_applies(record) -> str | None:
-    instance = record.instance
-    if instance is not None and instance.applicant.has_role(RoleCode.GM):
-        return "申请人为总经理本人，制度未设更高审批人。"
-    return None
 
 
 # --- the backorder: an action of the flow (it writes the ledger) -------------------------------
@@ -227,7 +221,7 @@ REQUISITION_FLOW = Flow(
     void_roles=(RoleCode.SYSADMIN, RoleCode.ADMIN_HEAD),
     canonical=_requisition_canonical,
     submit_check=_submit_check,
-    unapproved_note=gm_applies,
+    unapproved_note=applicant_is_gm,
     actions=(BACKORDER,),
     procedure=PROCEDURE,
 )  # fmt: skip

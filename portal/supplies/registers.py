@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from flask import request, url_for
+from flask import url_for
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department
 from portal.core.charts import bar_chart
-from portal.core.registers import Column, Register
+from portal.core.registers import Column, Register, filter_carrier
 from portal.core.values import Measure, Percent, fen, percent
 from portal.extensions import db
 from portal.home.services import Panel
@@ -158,16 +158,7 @@ REPORT_FILTERS = {
     "supplies.plans": ("supplies.plans_export", ("month",)),
 }
 MONTH = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-
-
-def carry_filters(endpoint: str, values: dict) -> None:
-    """url_defaults: the export links that registers/_table.html builds from the shared filters
-    also carry the page's own filters (it knows only date, department, status and keyword)."""
-    for page, (export, keys) in REPORT_FILTERS.items():
-        if endpoint == export and request.endpoint == page:
-            for key in keys:
-                if request.args.get(key):
-                    values.setdefault(key, request.args[key])
+carry_filters = filter_carrier(REPORT_FILTERS)
 
 
 def report_args(args):

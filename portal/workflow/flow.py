@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from portal.auth.models import Department, Role, User
+from portal.auth.models import Department, Role, RoleCode, User
 from portal.extensions import db
 
 
@@ -247,6 +247,15 @@ class Flow:
 
     def index(self, key: str) -> int:
         return [s.key for s in self.steps].index(key)
+
+
+def applicant_is_gm(record) -> str | None:
+    """A `Flow.unapproved_note`: no one in the company signs above the general manager, so a
+    record the GM files reaches its execution step without an independent approval."""
+    instance = record.instance
+    if instance is not None and instance.applicant.has_role(RoleCode.GM):
+        return "申请人为总经理本人，制度未设更高审批人。"
+    return None
 
 
 def register_flow(app, flow: Flow) -> None:
