@@ -132,8 +132,11 @@ ROUTES = {
             "url": "/procedures/{code}/edit",
             "method": "POST",
             "data": {"title": ""},
-            "expect": {**AUTHORS, "admin": 422, "adminhead": 422, "adminoffice": 422,
-                       "archivist": 422},  # fmt: skip
+            "expect": {
+                **AUTHORS,
+                **dict.fromkeys(("admin", "adminhead", "adminoffice"), 422),
+                "archivist": 422,
+            },
         },
         {"url": "/procedures/QP-NONE-99/edit", "expect": {**ANON, "*": 404}},
     ],
