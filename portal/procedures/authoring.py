@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -57,8 +58,6 @@ def in_progress(procedure: Procedure | None) -> Revision | None:
 
 def get_procedure_or_404(code: str) -> Procedure:
     """Any procedure by code, a draft-only one included (the editor's pages check can_author)."""
-    from flask import abort
-
     procedure = services.get_procedure(code)
     if procedure is None:
         abort(404)
@@ -153,6 +152,9 @@ def start(procedure: Procedure | None, user) -> Start:
         }  # fmt: skip
         return Start(fields, "", "new")
     fields = _procedure_fields(procedure)
+    department = getattr(user, "department", None)
+    if not fields["owner_department"] and department is not None:
+        fields["owner_department"] = department.code  # an import names none: propose theirs
     draft = procedure.draft_revision
     if draft is not None and draft.source_format == SourceFormat.MARKDOWN:
         meta = pending_meta(draft)
