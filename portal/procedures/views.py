@@ -344,6 +344,7 @@ def change(code: str, revision_id: int):
 def change_record(id: int):
     """The engine's link to a change request (by its record id) leads to its page."""
     revision = db.get_or_404(services.Revision, id)
+    require(services.can_view_revision, revision)
     return see_other(
         url_for("procedures.change", code=revision.procedure.code, revision_id=revision.id)
     )

@@ -1,4 +1,5 @@
-"""Procedure library: everyone logged in reads; only the system administrator manages."""
+"""Procedure library: everyone logged in reads issued revisions; drafts and change requests are
+for the owning department and the system administrator, who also manages imports."""
 
 ANON = {"anon": 302}
 READ = {**ANON, "*": 200}
@@ -58,12 +59,12 @@ ROUTES = {
     ],
     "procedures.revision": [
         {"url": "/procedures/{code}/revisions/{old_id}", "expect": READ},
-        {"url": "/procedures/{code}/revisions/{draft_id}", "expect": ADMIN_ONLY},
+        {"url": "/procedures/{code}/revisions/{draft_id}", "expect": AUTHORS},
         {"url": "/procedures/{code}/revisions/999999", "expect": {**ANON, "*": 404}},
     ],
     "procedures.diff": [
         {"url": "/procedures/{code}/diff", "expect": READ},
-        {"url": "/procedures/{code}/diff?from={old_id}&to={draft_id}", "expect": ADMIN_ONLY},
+        {"url": "/procedures/{code}/diff?from={old_id}&to={draft_id}", "expect": AUTHORS},
     ],
     "procedures.pdf": [
         {"url": "/procedures/{code}/pdf", "expect": READ},
@@ -140,11 +141,25 @@ ROUTES = {
         },
         {"url": "/procedures/QP-NONE-99/edit", "expect": {**ANON, "*": 404}},
     ],
-    "procedures.review": [
+    # Document control, the change request: a draft is seen and submitted by its authors only
+    # (the state-by-state matrix is tests/procedures/test_access_states.py).
+    "procedures.change": [
+        {"url": "/procedures/{code}/changes/{draft_id}", "expect": AUTHORS},
+        {"url": "/procedures/{code}/changes/{old_id}", "expect": READ},
+        {"url": "/procedures/{code}/changes/999999", "expect": {**ANON, "*": 404}},
+    ],
+    "procedures.change_record": [
         {
-            "url": "/procedures/{code}/review",
+            "url": "/procedures/changes/{draft_id}",
+            "expect": {**AUTHORS, **{u: 303 for u in AUTHORS if AUTHORS[u] == 200}},
+        },
+    ],
+    "procedures.submit": [
+        {
+            "url": "/procedures/{code}/changes/{draft_id}/submit",
             "method": "POST",
-            "expect": {**ANON, "admin": 303, "*": 403},
+            "data": {"change_note": ""},
+            "expect": {**AUTHORS, **{u: 422 for u in AUTHORS if AUTHORS[u] == 200}},
         },
     ],
     # Document control, reading side: reports for the administrator, the quality role and
