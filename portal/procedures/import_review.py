@@ -88,6 +88,8 @@ def accept_suggestion(procedure: Procedure, suggestion: dict, user=None) -> serv
     revision = procedure.draft_revision or procedure.current_revision
     if revision is None:
         raise SuggestionError("建议已失效：该文件没有草稿或现行版本。")
+    if revision.source_format != SourceFormat.LEGACY:  # edited in the form editor since
+        raise SuggestionError("建议已失效：该文件已在编辑器中修改，请在编辑器中修正。")
     text = corrected_text(
         revision.source_text,
         int(suggestion["line"]),

@@ -3,6 +3,8 @@ the page from its start (a page holds a main document and several related ones).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -83,3 +85,17 @@ def test_a_related_document_of_a_seed_page(client, login):
     pane = _source_pane(client, _procedure("客户回访制度"))
     assert pane.startswith("客户回访制度") and len(pane) < 3000
     assert "售后服务工作细则" not in pane
+
+
+def test_a_suggestion_after_an_edit_in_the_form_editor_is_refused(app, org):
+    from portal.procedures import authoring
+
+    page = "值班管理规定\n第一条 值班人员应于曰后补交记录。\n第二条 本规定自发布之日起施行。\n"
+    result = services.import_legacy_files([("duty.txt", page.encode())])[0]
+    procedure = _procedure("值班管理规定")
+    start = authoring.start(procedure, org["admin"])
+    fields = {**start.fields, "category": "行政管理", "effective_date": date(2026, 12, 1)}
+    authoring.save_draft(procedure, fields, start.body, org["admin"])
+    suggestion = {k: str(v) for k, v in result.parsed[0].suggestions[0].items()}
+    with pytest.raises(import_review.SuggestionError, match="已在编辑器中修改"):
+        import_review.accept_suggestion(procedure, suggestion, org["admin"])
