@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from flask import has_request_context, request
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department, Role, RoleCode, User, user_roles
 from portal.core import audit, xlsx
@@ -169,6 +170,7 @@ def required_readers(obligation: Obligation):
     return (
         select(User)
         .outerjoin(Department, Department.id == User.department_id)
+        .options(contains_eager(User.department))
         .where(
             User.active.is_(True),
             or_(Department.code.in_(obligation.required_departments), User.id.in_(by_role)),
@@ -490,6 +492,7 @@ def department_report(department: str, user) -> DepartmentReport:
             select(User)
             .join(Department, Department.id == User.department_id)
             .where(Department.code == department, User.active.is_(True))
+            .options(contains_eager(User.department), selectinload(User.roles))
             .order_by(User.id)
         )
     )

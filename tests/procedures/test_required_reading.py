@@ -221,3 +221,38 @@ def test_department_report_counts_and_xlsx(doc, org, login, client):
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert [doc.code, doc.title, "A/0"] == values[2][:3] and values[2][4:] == [2, 1, 1]
+
+
+def test_reports_run_as_many_statements_for_many_readers_as_for_few(
+    doc, org, login, client, count_queries
+):
+    from flask import g
+
+    from portal.auth.models import Department
+    from tests import factories
+
+    by_role = data.procedure(owner="FIN", required_roles=["finance"])  # roles of each member
+    data.revision(by_role, issued=ISSUED)
+    db.session.commit()
+    login("admin")
+    code, revision_id = doc.code, doc.current_revision.id
+    urls = [f"/procedures/{code}/readers", "/procedures/reading-report?department=SAL"]
+
+    def statements() -> list[int]:
+        counts = []
+        for url in urls:
+            db.session.remove()
+            for name in list(g):
+                g.pop(name)
+            with count_queries() as seen:
+                assert client.get(url).status_code == 200
+            counts.append(len(seen))
+        return counts
+
+    few = statements()
+    sales = db.session.scalar(select(Department).where(Department.code == "SAL"))
+    for _ in range(8):
+        reader = factories.user(dept=sales, roles=["employee", "service"])
+        db.session.add(ProcedureRead(user_id=reader.id, revision_id=revision_id))
+    db.session.commit()
+    assert statements() == few
