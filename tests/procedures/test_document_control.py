@@ -299,3 +299,56 @@ def test_cli_import_issue_flag(app, org, runner, tmp_path):
     assert result.exit_code == 0, result.output
     procedure = db.session.scalar(select(Procedure).where(Procedure.title == "样品保管办法"))
     assert procedure.current_revision is not None
+
+
+# -- the change request page and its submit form ----------------------------------------------
+
+
+def test_submit_form_shows_each_message_beside_its_field(client, login, org):
+    procedure = issued_procedure()
+    draft = draft_of(procedure, org["adminoffice"])
+    login("adminoffice")
+    url = f"/procedures/{CODE}/changes/{draft.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "提交审核" in page and "第一条" in page and "总经理" in page
+    response = client.post(f"{url}/submit", data={"change_note": "", "significance": "editorial"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    beside = html.split('id="field-change_note"')[1].split('id="field-significance"')[0]
+    assert "请填写修订说明" in beside and "has-error" in html
+    assert "checked" in html.split('id="field-significance"')[1]  # the user's choice kept
+    response = client.post(f"{url}/submit", data={"change_note": "调整"})
+    assert response.status_code == 422 and "请选择修订性质" in response.get_data(as_text=True)
+    assert draft.status == RevisionStatus.DRAFT
+
+
+def test_submit_refuses_the_author_as_only_approver_beside_the_approver(client, login, org):
+    procedure = issued_procedure(code="QP-GM-02", owner="GMO")
+    draft = draft_of(procedure, org["gm"])
+    login("gm")
+    response = client.post(
+        f"/procedures/QP-GM-02/changes/{draft.id}/submit",
+        data={"change_note": "调整", "significance": "editorial"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "不能是编写人本人" in html.split('id="field-approver"')[1].split("</div>")[0]
+
+
+def test_the_reviewer_approves_on_the_change_page(client, login, org):
+    procedure = issued_procedure()
+    draft = draft_of(procedure, org["adminoffice"])
+    login("adminoffice")
+    response = client.post(
+        f"/procedures/{CODE}/changes/{draft.id}/submit",
+        data={"change_note": "调整", "significance": "substantive", "cosign": ["QA"]},
+    )
+    assert response.status_code == 303
+    assert draft.status == RevisionStatus.REVIEW and draft.cosign_departments == ["QA"]
+    login("adminhead")
+    page = client.get(f"/procedures/{CODE}/changes/{draft.id}").get_data(as_text=True)
+    assert "部门负责人审核" in page and "会签" in page and 'value="approve"' in page
+    act = client.post(f"/workflow/{draft.instance_id}/act", data={"action": "approve"})
+    assert act.status_code == 303
+    # the engine's link to the record leads to the change page
+    assert client.get(f"/procedures/changes/{draft.id}").status_code == 303
