@@ -150,7 +150,7 @@ def reviews_panel(user):
     items = [
         {
             "label": f"{d.procedure.title}（{d.procedure.code}）",
-            "url": path_for("procedures.detail", code=d.procedure.code, _anchor="periodic-review"),
+            "url": path_for("procedures.detail", code=d.procedure.code) + "#periodic-review",
             "meta": f"{d.due.isoformat()} 到期",
             "overdue": d.overdue,
         }

@@ -297,7 +297,7 @@ def reading_panel(user):
     items = [
         {
             "label": f"{p.obligation.title}（{p.obligation.code}）",
-            "url": path_for("procedures.detail", code=p.obligation.code, _anchor="ack"),
+            "url": path_for("procedures.detail", code=p.obligation.code) + "#ack",
             "meta": f"修订 {p.obligation.label or '—'} · {p.obligation.due.isoformat()} 前阅读",
             "overdue": p.overdue,
         }
@@ -323,7 +323,7 @@ def remind_readers() -> list[str]:
         unread = [u for u in readers if u.id not in read]
         if not unread:
             continue
-        url = path_for("procedures.detail", code=obligation.code, _anchor="ack")
+        url = path_for("procedures.detail", code=obligation.code) + "#ack"
         name = f"《{obligation.title}》（{obligation.code}）"
         if overdue:
             message = (

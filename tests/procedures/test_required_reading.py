@@ -131,6 +131,10 @@ def test_reminders_near_due_and_overdue_once_each(app, doc, org):
         f"reading-due:{doc.current_revision.id}",
         f"reading-overdue:{doc.current_revision.id}",
     ]
+    note = db.session.scalar(
+        select(Notification).where(Notification.dedupe_key.like("reading-overdue:%")).limit(1)
+    )
+    assert note.url == f"/procedures/{doc.code}#ack" and "已超过阅读期限" in note.message
     assert not [k for k in sent("quality") if k and k.startswith("reading")]  # has read
     assert not [k for k in sent("finance") if k and k.startswith("reading")]  # not required
 
@@ -256,3 +260,22 @@ def test_reports_run_as_many_statements_for_many_readers_as_for_few(
         db.session.add(ProcedureRead(user_id=reader.id, revision_id=revision_id))
     db.session.commit()
     assert statements() == few
+
+
+@pytest.mark.parametrize(
+    ("significance", "asked_again"), [("editorial", False), ("substantive", True)]
+)
+def test_issuing_through_publishing_keeps_or_resets(doc, org, significance, asked_again):
+    from portal.procedures import publishing
+
+    reading.acknowledge(org["employee"], doc.current_revision)
+    draft = data.revision(doc, "A/1", status="approved", significance=significance)
+    db.session.commit()
+    with clock.frozen(at(date(2026, 12, 1))):
+        publishing.issue(draft, org["admin"])
+        db.session.commit()
+        pending = reading.pending_for(org["employee"])
+    assert doc.current_revision.id == draft.id
+    assert bool(pending) is asked_again
+    if asked_again:
+        assert pending[0].obligation.due == date(2026, 12, 15)
