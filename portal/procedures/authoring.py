@@ -16,7 +16,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -54,14 +53,6 @@ def in_progress(procedure: Procedure | None) -> Revision | None:
         return None
     waiting = (RevisionStatus.REVIEW, RevisionStatus.APPROVED)
     return next((r for r in procedure.revisions if r.status in waiting), None)
-
-
-def get_procedure_or_404(code: str) -> Procedure:
-    """Any procedure by code, a draft-only one included (the editor's pages check can_author)."""
-    procedure = services.get_procedure(code)
-    if procedure is None:
-        abort(404)
-    return procedure
 
 
 # -- choices ----------------------------------------------------------------------------------

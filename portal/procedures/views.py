@@ -221,7 +221,7 @@ def publish(code: str):
 def preview(code: str):
     """The editor's live preview of the body (`body`, with its clause outline), or of a whole
     Markdown text with front matter (`text`). Nothing is stored."""
-    procedure = authoring.get_procedure_or_404(code) if code else None
+    procedure = services.get_procedure_or_404(code) if code else None
     require(publishing.can_author, procedure)
     if "body" in request.form:
         result = authoring.preview_body(request.form.get("body", ""))
@@ -295,7 +295,7 @@ def new():
 @bp.route("/<path:code>/edit", methods=["GET", "POST"])
 @csrf_in_form
 def edit(code: str):
-    return _editor(authoring.get_procedure_or_404(code))
+    return _editor(services.get_procedure_or_404(code))
 
 
 # -- the change request (document control on the engine) ------------------------------------
