@@ -181,6 +181,11 @@ class ProcedureDraftForm(PortalForm):
                 f"{current.effective_date.isoformat()}。"
             )
 
+    def add_error(self, name: str, message: str) -> None:
+        """A refusal from the service, beside its field (the body when it names no field)."""
+        target = self[name] if name in self._fields else self.body
+        target.errors = [*target.errors, message]
+
     def fields_data(self) -> dict:
         """The values for authoring.save_draft."""
         data = self.cleaned("code", "title", "category", "owner_department", "revision")

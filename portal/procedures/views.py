@@ -242,7 +242,28 @@ def _editor(procedure):
         flash(f"修订 {pending.label} {pending.status_name}，完成后才能再起草新修订。", "warning")
         return see_other(url_for("procedures.change", code=procedure.code, revision_id=pending.id))
     start = authoring.start(procedure, current_user)
-    form = ProcedureDraftForm(
+    form = _draft_form(procedure, start)
+    preview = None
+    if request.method == "POST" and request.form.get("action") == "preview":
+        preview = authoring.preview_body(form.body.data or "")
+    elif form.validate_on_submit():
+        fields, body = form.fields_data(), form.body.data
+        try:
+            draft = authoring.save_draft(procedure, fields, body, current_user)
+        except publishing.DocumentError as exc:
+            db.session.rollback()
+            form.add_error(exc.field, exc.message)
+        else:
+            return done("草稿已保存。", url_for("procedures.edit", code=draft.procedure.code))
+    return render_template(
+        "procedures/edit.html", form=form, procedure=procedure, origin=start.origin,
+        preview=preview, categories=authoring.category_choices(),
+        submit_form=_submit_form(procedure),
+    ), 422 if form.errors else 200  # fmt: skip
+
+
+def _draft_form(procedure, start) -> ProcedureDraftForm:
+    return ProcedureDraftForm(
         data=initial({**start.fields, "body": start.body}),
         procedure=procedure,
         issued=authoring.has_issued(procedure),
@@ -250,27 +271,6 @@ def _editor(procedure):
         roles=authoring.role_choices(),
         preview_url=url_for("procedures.preview", code=procedure.code if procedure else ""),
     )
-    preview, status = None, 200
-    if request.method == "POST" and request.form.get("action") == "preview":
-        preview = authoring.preview_body(form.body.data or "")
-    elif form.validate_on_submit():
-        try:
-            draft = authoring.save_draft(
-                procedure, form.fields_data(), form.body.data, current_user
-            )
-        except publishing.DocumentError as exc:
-            db.session.rollback()
-            target = form[exc.field] if exc.field in form._fields else form.body
-            target.errors = [*target.errors, exc.message]
-        else:
-            return done("草稿已保存。", url_for("procedures.edit", code=draft.procedure.code))
-    if form.errors:
-        status = 422
-    return render_template(
-        "procedures/edit.html", form=form, procedure=procedure, origin=start.origin,
-        preview=preview, categories=authoring.category_choices(),
-        submit_form=_submit_form(procedure),
-    ), status  # fmt: skip
 
 
 def _submit_form(procedure):
