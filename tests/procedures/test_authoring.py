@@ -4,6 +4,8 @@ beside its field with the values kept (422); the live preview shows the clause o
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -315,3 +317,18 @@ def test_no_second_draft_while_a_revision_is_under_review(client, login):
     assert response.headers["Location"].endswith(f"/procedures/QP-ADM-50/changes/{draft.id}")
     assert client.post("/procedures/QP-ADM-50/edit", data=fields()).status_code == 303
     assert len(get("QP-ADM-50").revisions) == 1
+
+
+def test_yaml_files_may_name_the_review_cycle_and_required_readers(app):
+    text = md.front_matter(
+        {
+            "code": "QP-ADM-60", "title": "会议管理办法", "category": "行政管理",
+            "owner_department": "ADM", "revision": "A/0",
+            "effective_date": date(2026, 1, 1), "review_cycle_months": 12,
+            "required_departments": ["ADM"], "required_roles": ["gm"],
+        }
+    ) + "\n\n第一条 会议由行政部组织。\n"  # fmt: skip
+    assert "required_roles: [gm]" in text
+    procedure = services.load_markdown(text).procedure
+    assert procedure.review_cycle_months == 12
+    assert (procedure.required_departments, procedure.required_roles) == (["ADM"], ["gm"])
