@@ -82,6 +82,7 @@ def test_home_panel_and_page_notice_for_owners(docs, login, client):
         fresh = client.get(f"/procedures/{docs['fresh'].code}").get_data(as_text=True)
     assert "制度评审到期" in home and "逾期评审" in home and "即将评审" in home
     assert "评审到期" in page and "2026-11-01" in page
+    assert f'href="/procedures/{docs["late"].code}/edit">需要修订' in page
     assert "评审到期" not in fresh
     login("quality")
     with clock.frozen(TODAY):
