@@ -24,7 +24,6 @@ from portal.auth.models import Department, RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.clock import local_now, now
 from portal.extensions import db
-from portal.procedures import markdown as md
 from portal.procedures import search
 from portal.procedures.models import (
     ISSUED,
@@ -33,7 +32,6 @@ from portal.procedures.models import (
     Procedure,
     Revision,
     RevisionStatus,
-    SourceFormat,
 )
 from portal.workflow.models import Instance, Status, Task
 
@@ -327,18 +325,18 @@ def issue(revision: Revision, actor=None, note: str = "") -> Revision:
 
 
 def _apply_front_matter(procedure: Procedure, revision: Revision) -> None:
-    """A Markdown revision's front matter (category, owner, forms, deadlines) takes effect
-    with the revision, not while it is a draft of an issued document."""
-    if revision.source_format != SourceFormat.MARKDOWN:
+    """A Markdown revision's front matter (title, category, owner, review cycle, required
+    readers, forms, deadlines) takes effect with the revision, not while it is a draft of an
+    issued document (`authoring.apply_pending_meta`)."""
+    from portal.procedures import authoring
+
+    meta = authoring.pending_meta(revision)
+    if not meta:
         return
-    try:
-        meta = md.parse_markdown(revision.source_text).meta
-    except md.MarkdownError:
-        return
-    procedure.category = meta.get("category", procedure.category)
-    procedure.owner_department = meta.get("owner_department", procedure.owner_department)
-    procedure.forms = meta.get("forms", procedure.forms)
-    procedure.deadlines = meta.get("deadlines", procedure.deadlines)
+    for key, kind in (("forms", list), ("deadlines", dict)):
+        if isinstance(meta.get(key), kind):
+            setattr(procedure, key, meta[key])
+    authoring.apply_pending_meta(procedure, meta)
 
 
 def _reading_hook(revision: Revision) -> None:
