@@ -12,6 +12,7 @@ from portal.supplies.ledger import StockError
 from portal.workflow import engine
 from portal.workflow.models import Status
 from tests.supplies.helpers import requisition
+from tests.transitions import check_cell
 
 ACTIONS = ["submit", "approve", "complete", "reject", "send_back", "withdraw", "void",
            "issue_backorder"]  # fmt: skip
@@ -79,24 +80,13 @@ CELLS = [(s, a) for s in STATES for a in ACTIONS]
 
 @pytest.mark.parametrize(("state", "action"), CELLS, ids=[f"{s}-{a}" for s, a in CELLS])
 def test_transition_cell(state, action, items, org):
-    expected = EXPECTED.get((state, action), {})
-    for username in USERS:
-        record = bring_to(state, items, org)
-        instance = record.instance
-        before = (instance.status, instance.step_key)
-        if username in expected:
-            act(record, action, org[username])
-            db.session.commit()
-            assert (instance.status, instance.step_key) == expected[username], (
-                state,
-                action,
-                username,
-            )
-        else:
-            with pytest.raises(engine.WorkflowError):
-                act(record, action, org[username])
-            db.session.rollback()
-            assert (instance.status, instance.step_key) == before, (state, action, username)
+    check_cell(
+        lambda: bring_to(state, items, org),
+        lambda record, username: act(record, action, org[username]),
+        EXPECTED.get((state, action), {}),
+        USERS,
+        (state, action),
+    )
 
 
 def test_table_only_names_known_cells():
