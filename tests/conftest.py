@@ -113,8 +113,8 @@ class PortalTestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def app(_schema):
+@contextmanager
+def _test_app():
     app = create_app(make_config())
     app.test_client_class = PortalTestClient
     with app.app_context():
@@ -123,6 +123,27 @@ def app(_schema):
         clear_database()
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema):
+    with _test_app() as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def module_app(_schema):
+    """One app and database for a whole module, emptied after its last test. A module whose
+    tests can share rows (they only read what a module-scoped fixture builds once, such as the
+    demo data, or each builds its own) overrides `app` with it, so `client`, `login` and the
+    other fixtures use it too:
+
+        @pytest.fixture(scope="module")
+        def app(module_app):
+            return module_app
+    """
+    with _test_app() as app:
+        yield app
 
 
 @pytest.fixture

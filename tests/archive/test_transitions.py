@@ -11,6 +11,20 @@ from portal.extensions import db
 from portal.workflow import engine
 from portal.workflow.models import Status
 from tests.archive.helpers import approve_loan, archived_item, batch, hand_over, loan
+from tests.factories import standard_org
+from tests.transitions import check_cell
+
+
+@pytest.fixture(scope="module")
+def app(module_app):
+    """Each cell brings its own records: one app and organisation serve the whole module."""
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def org(app):
+    return standard_org()
+
 
 IP = Status.IN_PROGRESS
 USERS = ["employee", "head", "archivist", "adminhead", "gm", "admin", "finance"]
@@ -112,24 +126,13 @@ CELLS = [(f, s, a) for f, (states, actions, *_) in FLOWS.items() for s in states
 @pytest.mark.parametrize(("flow", "state", "action"), CELLS, ids=["-".join(c) for c in CELLS])
 def test_transition_cell(flow, state, action, org):
     _, _, expected_table, bring, act = FLOWS[flow]
-    expected = expected_table.get((state, action), {})
-    for username in USERS:
-        record = bring(state, org)
-        instance = record.instance
-        before = (instance.status, instance.step_key)
-        if username in expected:
-            act(record, action, org[username])
-            db.session.commit()
-            assert (instance.status, instance.step_key) == expected[username], (
-                state,
-                action,
-                username,
-            )
-        else:
-            with pytest.raises(engine.WorkflowError):
-                act(record, action, org[username])
-            db.session.rollback()
-            assert (instance.status, instance.step_key) == before, (state, action, username)
+    check_cell(
+        lambda: bring(state, org),
+        lambda record, username: act(record, action, org[username]),
+        expected_table.get((state, action), {}),
+        USERS,
+        (flow, state, action),
+    )
 
 
 def test_tables_only_name_known_cells():

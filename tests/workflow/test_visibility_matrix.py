@@ -1,7 +1,7 @@
 """One rule for who sees what: for every flow with a register and every demo user, the rows the
 user sees in the register, on its page and in its CSV and XLSX exports are exactly the records whose page
-opens for that user. The demo data (every state of every flow) is loaded, plus delegations
-scoped to one form type, over tasks still open and tasks already closed."""
+opens for that user. The demo data (every state of every flow) is loaded once for the module,
+plus delegations scoped to one form type, over tasks still open and tasks already closed."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from portal.workflow import delegation
 from portal.workflow.engine import record_url
 from portal.workflow.models import Instance
 from tests.conftest import Auth
+from tests.factories import standard_org
 
 REGISTERS = {
     "seals": (SEALS, "/seals/"),
@@ -40,8 +41,15 @@ DELEGATIONS = [("gm", "deputy", "seals"), ("head", "employee", "complaint_claims
                ("adminhead", "producer", "supplies")]  # fmt: skip
 
 
-@pytest.fixture
-def world(app, org):
+@pytest.fixture(scope="module")
+def app(module_app):
+    """The tests here only read: the demo data is loaded once for the module."""
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    org = standard_org()
     load_demo()
     today = delegation.today()
     for principal, delegate, form_type in DELEGATIONS:
