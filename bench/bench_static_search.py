@@ -7,6 +7,10 @@ inside Chromium (file://) around ``PortalSearch.query``: "cold" opens a fresh
 context per query, so it includes loading meta.js and the shards it needs;
 "warm" repeats the query on the same page.
 
+``search.offline_mrr`` and ``search.offline_p_at_3`` score the offline ranking on the judged
+set (tests/search/judged.yaml) over the seed library's static index, in Chromium;
+``search.offline_files_median`` is the median number of index files a query of the list loads.
+
 Run: .venv/bin/python bench/bench_static_search.py
 """
 
@@ -30,7 +34,8 @@ BUILD_RUNS = 5
 QUERY_JS = """async (q) => {
     const t0 = performance.now();
     const results = await PortalSearch.query(q);
-    return {ms: performance.now() - t0, ids: results.map(r => r.id),
+    return {ms: performance.now() - t0,
+            ids: results.filter(r => r.kind === "clause").map(r => r.id),
             files: PortalSearch.loadedFiles()};
 }"""
 
@@ -94,6 +99,37 @@ def _accuracy(cases, entries: list[dict], measured: list[dict]) -> tuple[float, 
     return correct / relevant, correct / found
 
 
+def offline_judged(cases, scratch: Path) -> tuple[float, float] | None:
+    """MRR and precision at 3 of the offline search on the judged set (None without seeds)."""
+    from bench._common import database, make_app
+    from portal.extensions import db
+    from tests.search import corpus, judged, offline
+
+    if not sorted(corpus.SEEDS.glob("*.txt")):
+        return None
+    with database("sqlite") as url:
+        app = make_app(url)
+        with app.app_context(), app.test_request_context():
+            db.create_all()
+            for hook in app.extensions.get("portal_schema_hooks", []):
+                hook()
+            corpus.load_library()
+            offline.library_site(scratch / "library")
+            db.session.remove()
+            db.engine.dispose()
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=cases.CHROMIUM, args=cases.CHROMIUM_ARGS
+        )
+        got = offline.ranked_offline(browser, scratch / "library", [j.q for j in judged.load()])
+        browser.close()
+    finally:
+        playwright.stop()
+    mrr, p3, _ = judged.evaluate(got.__getitem__)
+    return mrr, p3
+
+
 def main() -> None:
     cases = _load_test_module()
     entries = cases.seed_entries()
@@ -106,6 +142,7 @@ def main() -> None:
         stats = cases.make_site(scratch / "site", entries)
         measured = _measure_queries(cases, scratch / "site", queries)
         sizes = {p.name: p.stat().st_size for p in (scratch / "site" / "search").iterdir()}
+        figures = offline_judged(cases, scratch)
     recall, precision = _accuracy(cases, entries, measured)
     files_per_query = [len(row["files"]) for row in measured]
     kb_per_query = [sum(sizes[name] for name in row["files"]) / 1024 for row in measured]
@@ -121,6 +158,10 @@ def main() -> None:
     print(f"static_search.query_kb_median {statistics.median(kb_per_query):.1f} KiB")
     print(f"static_search.recall {recall:.3f} ratio")
     print(f"static_search.precision {precision:.3f} ratio")
+    print(f"search.offline_files_median {statistics.median(files_per_query):.0f} files")
+    if figures:
+        print(f"search.offline_mrr {figures[0]:.3f} ratio")
+        print(f"search.offline_p_at_3 {figures[1]:.3f} ratio")
 
 
 if __name__ == "__main__":

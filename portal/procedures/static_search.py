@@ -8,24 +8,32 @@ when its normalized text (``search_text.normalize``) contains every query term.
 Layout written into ``outdir`` (all files are JavaScript, because Chromium
 refuses ``fetch`` of ``file://`` URLs; each one calls
 ``window.PortalSearch.shard(name, digest, payload)``, see
-``static/js/offline-search.js``):
+``static/js/offline-search.js``). The layout keeps a query to a few files
+(docs/decisions/016-offline-search-shards.md):
 
-* ``meta.js``: digest, document count, shard counts, the first document of each
-  text shard and the table of procedures (code, title).
-* ``u-XX.js`` / ``b-XX.js``: posting lists of character unigrams / bigrams of
-  the normalized text, sharded by a hash of the gram. The payload is one packed
-  string: for each gram (sorted), the gram's code points, then a varint count,
-  then the first document number and the gaps minus one as varints.
-* ``t-XX.js``: the documents, by ranges of document number:
-  ``[id, url, procedure index, label, normalized text, overlay?, lead?]`` where
-  the optional overlay ``[[utf16_offset, original_chars], ...]`` (0 when there
-  is none but a lead follows) restores the original letter case for snippets,
-  and the optional lead is how many UTF-16 units of the text the snippet skips
-  (the clause number, which the label already shows).
+* ``meta.js``, always loaded: digest, document count, shard counts, the first
+  document of each text shard, the ranking weights (``portal.search.ranking``),
+  the document frequency of the common characters and the table of procedures
+  ``[code, title, aliases, named body, reviewed, url]`` (normalized aliases one
+  per line; the named body is what a procedure hit must contain).
+* ``g-XX.js``: posting lists of character unigrams and bigrams of the
+  normalized text, sharded by a hash of the gram's *first character*, so one
+  file holds a character and every bigram starting with it. The payload is two
+  packed strings (unigrams, bigrams): for each gram (sorted), its code points,
+  then a varint count, then the first document number and the gaps minus one.
+  A query reads one such file per term: the one of the term's rarest character.
+* ``t-XX.js``: the documents, by ranges of document number, cut at procedure
+  boundaries where possible (a term's matches cluster in a few procedures):
+  ``[id, url, procedure index, label, normalized text, overlay, lead, heading]``
+  where the overlay ``[[utf16_offset, original_chars], ...]`` (0 when none)
+  restores the original letter case for snippets, ``lead`` is how many UTF-16
+  units of the text the snippet skips (the clause number, which the label
+  already shows) and ``heading`` how many UTF-16 units after it are the clause
+  heading (trailing zeros are left off).
 
-The browser intersects the postings of a term's bigrams (its unigram for a one
-character term) and then checks each candidate by substring test on the text,
-so the postings only have to be a superset; results equal the oracle.
+The browser intersects the postings it has loaded for each term and then
+checks each candidate by substring test on the text, so the postings only have
+to be a superset; results equal the oracle.
 Documents are numbered in input order. ``url`` is relative to the site root,
 which the script takes to be the parent of ``outdir`` unless the page says
 otherwise. The output is deterministic: the same entries give the same bytes.
@@ -43,17 +51,29 @@ from operator import add, sub
 from pathlib import Path
 
 from portal.procedures.search_text import normalize
+from portal.search import ranking
 
-FORMAT_VERSION = 1
-# Shard sizes aim at a few KB so a short query pulls in little data, while the
-# number of files stays in the tens for a corpus of this size.
-GRAM_SHARD_TARGET_BYTES = 8 * 1024
-TEXT_SHARD_TARGET_BYTES = 12 * 1024
+FORMAT_VERSION = 2
+# Sizes measured with bench/bench_static_search.py (docs/decisions/016): a query reads meta.js,
+# one gram shard per term and the text shards of its matches, so fewer, larger shards mean
+# fewer files; text shards of a procedure or two keep a clustered term in one or two files.
+GRAM_SHARD_TARGET_BYTES = 16 * 1024
+TEXT_SHARD_TARGET_BYTES = 128 * 1024
+# Characters in at least this many documents get their frequency in meta.js; a term is looked up
+# by its rarest character, and one missing from the table is rarer than all listed.
+COMMON_CHAR_DOCS = 8
+# The ranking constants the browser mirrors (portal/search/ranking.py).
+RANKING_WEIGHTS = (
+    "K1", "B", "AVG_CHARS", "W_HEADING", "W_HEADING_EXACT", "W_TITLE", "W_ALIAS", "W_ALIGNED",
+    "W_FIRST_MENTION", "W_REVIEWED", "W_CURRENT", "DOC_EXACT", "DOC_ALIAS_EXACT", "DOC_NAMED",
+    "DOC_PREAMBLE", "DOC_REVIEWED", "DOC_SUPERSEDED",
+)  # fmt: skip
+DOCUMENT_LIMIT = 10  # as portal.procedures.search.DOCUMENT_LIMIT
 # Varint digits: the first 32 end a number, the last 32 continue it. None of
 # them needs escaping inside a JSON string.
 VARINT_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"
 # Files owned by this module; stale ones from an earlier, larger build go away.
-_OWN_FILE_RE = re.compile(r"^(?:meta|[ubt]-[0-9a-f]+)\.js$")
+_OWN_FILE_RE = re.compile(r"^(?:meta|[ubgt]-[0-9a-f]+)\.js$")
 _REQUIRED_KEYS = ("id", "url", "code", "title", "label", "text")
 _MASK32 = 0xFFFFFFFF
 
@@ -67,6 +87,7 @@ class _Doc:
     text: str
     overlay: list[list[int | str]]
     lead: int = 0
+    heading: int = 0
 
 
 def gram_hash(gram: str) -> int:
@@ -162,10 +183,40 @@ def _merge_runs(changed: list[tuple[int, str]]) -> list[list[int | str]]:
     return runs
 
 
-def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]:
-    """Validate entries, number them and fold repeated procedures into a table."""
+def _proc_row(code: str, title: str, document: dict | None) -> list:
+    """[code, title, aliases, named body, reviewed, url] of the procedures table. Without a
+    document the named body is empty: the procedure itself is then never a hit."""
+    if document is None:
+        return [code, title, "", "", 1, ""]
+    aliases = [normalize(alias) for alias in document.get("aliases") or [] if alias.strip()]
+    named = (code, title, *(document.get("aliases") or []), document.get("preamble") or "")
+    return [
+        code,
+        title,
+        "\n".join(aliases),
+        normalize(" ".join(part for part in named if part)),
+        int(bool(document.get("reviewed", True))),
+        document.get("url") or "",
+    ]
+
+
+def _heading_units(normalized: str, lead: int, heading: str) -> int:
+    """UTF-16 units of the normalized heading where it follows the clause number, else 0."""
+    heading = normalize(heading or "")
+    units = normalized.encode("utf-16-le")[2 * lead :].decode("utf-16-le", "replace")
+    if not heading or not units.startswith(heading):
+        return 0
+    return _utf16_len(heading)
+
+
+def _collect_docs(
+    entries: Iterable[dict], documents: Iterable[dict] = ()
+) -> tuple[list[_Doc], list[list]]:
+    """Validate entries, number them and fold repeated procedures into a table (with the
+    procedure fields of `documents`, by code; procedures without clauses are added after)."""
+    by_code = {document["code"]: document for document in documents}
     docs: list[_Doc] = []
-    procs: list[list[str]] = []
+    procs: list[list] = []
     proc_index: dict[tuple[str, str], int] = {}
     seen_ids: set[str] = set()
     for position, entry in enumerate(entries):
@@ -178,8 +229,9 @@ def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]
         key = (entry["code"], entry["title"])
         if key not in proc_index:
             proc_index[key] = len(procs)
-            procs.append(list(key))
+            procs.append(_proc_row(*key, by_code.get(key[0])))
         normalized = normalize(entry["text"])
+        lead = int(entry.get("lead") or 0)
         docs.append(
             _Doc(
                 id=entry["id"],
@@ -188,9 +240,14 @@ def _collect_docs(entries: Iterable[dict]) -> tuple[list[_Doc], list[list[str]]]
                 label=entry["label"],
                 text=normalized,
                 overlay=_case_overlay(entry["text"], normalized),
-                lead=int(entry.get("lead") or 0),
+                lead=lead,
+                heading=_heading_units(normalized, lead, entry.get("heading") or ""),
             )
         )
+    named = {code for code, _ in proc_index}
+    for code, document in sorted(by_code.items()):
+        if code not in named:
+            procs.append(_proc_row(code, document.get("title") or "", document))
     return docs, procs
 
 
@@ -223,25 +280,43 @@ def _shard_name(kind: str, index: int, count: int) -> str:
     return f"{kind}-{index:0{width}x}"
 
 
-def _gram_shards(kind: str, postings: dict[str, list[int]], docs: int) -> dict[str, str]:
-    """Pack posting lists into hash-addressed shards (name -> payload string)."""
+def _gram_shards(
+    unigrams: dict[str, list[int]], bigrams: dict[str, list[int]], docs: int
+) -> dict[str, list[str]]:
+    """Pack posting lists into shards addressed by a hash of the gram's first character (name ->
+    [packed unigrams, packed bigrams])."""
     table = _varint_table(docs)
-    encoded = {gram: encode_postings(numbers, table) for gram, numbers in postings.items()}
-    total = sum(len(gram.encode()) + len(code) for gram, code in encoded.items())
+    encoded = [
+        {gram: encode_postings(numbers, table) for gram, numbers in postings.items()}
+        for postings in (unigrams, bigrams)
+    ]
+    total = sum(len(g.encode()) + len(c) for part in encoded for g, c in part.items())
     count = _shard_count(total, GRAM_SHARD_TARGET_BYTES)
-    buckets: list[list[str]] = [[] for _ in range(count)]
+    buckets: list[list[list[str]]] = [[[], []] for _ in range(count)]
     # Sorting by code point order makes the payload independent of dict order.
-    for gram in sorted(encoded):
-        buckets[gram_hash(gram) % count].append(gram + encoded[gram])
-    return {_shard_name(kind, i, count): "".join(parts) for i, parts in enumerate(buckets)}
+    for kind, part in enumerate(encoded):
+        for gram in sorted(part):
+            buckets[gram_hash(gram[0]) % count][kind].append(gram + part[gram])
+    return {
+        _shard_name("g", i, count): ["".join(uni), "".join(bi)]
+        for i, (uni, bi) in enumerate(buckets)
+    }
+
+
+def _common_chars(unigrams: dict[str, list[int]]) -> str:
+    """Packed (character, varint document count) for the characters in many documents."""
+    return "".join(
+        gram + _varint(len(numbers))
+        for gram, numbers in sorted(unigrams.items())
+        if len(numbers) >= COMMON_CHAR_DOCS
+    )
 
 
 def _doc_record(doc: _Doc) -> list:
-    record: list = [doc.id, doc.url, doc.proc, doc.label, doc.text]
-    if doc.overlay or doc.lead:
-        record.append(doc.overlay or 0)
-    if doc.lead:
-        record.append(doc.lead)
+    record: list = [doc.id, doc.url, doc.proc, doc.label, doc.text, doc.overlay or 0]
+    record += [doc.lead, doc.heading]
+    while len(record) > 5 and not record[-1]:
+        record.pop()
     return record
 
 
@@ -250,9 +325,13 @@ def _text_shards(docs: list[_Doc]) -> tuple[dict[str, list], list[int]]:
     ranges: list[list[list]] = []
     starts: list[int] = []
     size = TEXT_SHARD_TARGET_BYTES
+    previous_proc = -1
     for number, doc in enumerate(docs):
         record = _doc_record(doc)
-        if size >= TEXT_SHARD_TARGET_BYTES:
+        # A new procedure starts a new shard once this one is half full.
+        boundary = doc.proc != previous_proc and size >= TEXT_SHARD_TARGET_BYTES // 2
+        previous_proc = doc.proc
+        if size >= TEXT_SHARD_TARGET_BYTES or boundary:
             ranges.append([])
             starts.append(number)
             size = 0
@@ -286,29 +365,36 @@ def _write_files(outdir: Path, files: dict[str, bytes]) -> None:
             path.write_bytes(content)
 
 
-def build_static_index(entries: Iterable[dict], outdir: Path) -> dict:
+def build_static_index(
+    entries: Iterable[dict], outdir: Path, documents: Iterable[dict] = ()
+) -> dict:
     """Write the offline search index for ``entries`` into ``outdir``.
 
     Each entry is ``{"id", "url", "code", "title", "label", "text"}`` (all
     strings, ``text`` not yet normalized), optionally with ``lead`` (an int, see
-    the module docstring). Returns build statistics:
+    the module docstring) and ``heading`` (the clause heading, a ranking field).
+    ``documents`` are the procedures as search hits of their own:
+    ``{"code", "title", "url", "aliases": [...], "preamble", "reviewed"}``
+    (see ``export_documents``). Returns build statistics:
     ``docs``, ``files``, ``bytes`` (total), ``largest_file_bytes``,
     ``shards`` (count per kind) and ``digest``.
     """
     outdir = Path(outdir)
-    docs, procs = _collect_docs(entries)
+    docs, procs = _collect_docs(entries, documents)
     unigrams, bigrams = _postings(docs)
     payloads: dict[str, object] = {}
-    payloads.update(_gram_shards("u", unigrams, len(docs)))
-    payloads.update(_gram_shards("b", bigrams, len(docs)))
+    payloads.update(_gram_shards(unigrams, bigrams, len(docs)))
     text_payloads, text_starts = _text_shards(docs)
     payloads.update(text_payloads)
-    shard_counts = {kind: sum(name[0] == kind for name in payloads) for kind in "ubt"}
+    shard_counts = {kind: sum(name[0] == kind for name in payloads) for kind in "gt"}
     meta = {
         "format": FORMAT_VERSION,
         "docs": len(docs),
         "shards": shard_counts,
         "text_starts": text_starts,
+        "common": _common_chars(unigrams),
+        "weights": {name: getattr(ranking, name) for name in RANKING_WEIGHTS},
+        "document_limit": DOCUMENT_LIMIT,
         "procs": procs,
     }
     digest_source = _js_literal([meta, sorted(payloads.items())]).encode()
@@ -325,3 +411,30 @@ def build_static_index(entries: Iterable[dict], outdir: Path) -> dict:
         "shards": shard_counts,
         "digest": digest,
     }
+
+
+def export_documents(url_for_procedure) -> list[dict]:
+    """The current, listed procedures as ``build_static_index`` documents: what names them
+    (code, title, aliases, preamble) as the live search's procedure hits use it."""
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.procedures.models import Procedure, SearchDocument
+
+    rows = db.session.execute(
+        select(SearchDocument, Procedure.reviewed)
+        .join(Procedure, Procedure.id == SearchDocument.procedure_id)
+        .where(SearchDocument.is_current.is_(True), SearchDocument.hidden.is_(False))
+        .order_by(SearchDocument.revision_id)
+    ).all()
+    return [
+        {
+            "code": document.code,
+            "title": document.title,
+            "url": url_for_procedure(document.code),
+            "aliases": [alias for alias in (document.aliases or "").split("\n") if alias],
+            "preamble": document.preamble or "",
+            "reviewed": bool(reviewed),
+        }
+        for document, reviewed in rows
+    ]

@@ -12,8 +12,12 @@
  * data-search-base is resolved against the page URL; result links are
  * resolved against data-site-root (default: the parent of the search base).
  *
- * API: PortalSearch.query(q) -> Promise<[{id, url, href, code, title, label,
- * snippet, marks}]> in document order; marks are [start, end) offsets of the
+ * API: PortalSearch.query(q) -> Promise<[{kind, id, url, href, code, title,
+ * label, snippet, marks, score}]> best first, ranked as the live search ranks
+ * (portal/search/ranking.py, weights from meta.js; word boundaries are not
+ * known offline): grouped by procedure, the procedure itself first when its
+ * code, title, aliases or preamble contain every term (kind "procedure", id
+ * ""), then its clauses (kind "clause"). marks are [start, end) offsets of the
  * matched terms inside snippet.
  */
 (function () {
@@ -30,7 +34,7 @@
   var BREAK = /[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d!-\/:-@\[-`{-~]/;
   var RENDER_LIMIT = 200;
   var DEBOUNCE_MS = 150;
-  var FORMAT = 1; // static_search.FORMAT_VERSION
+  var FORMAT = 2; // static_search.FORMAT_VERSION
 
   var script = document.currentScript;
   var registry = {}; // shard name -> parsed payload
@@ -101,8 +105,7 @@
       registry[name] = new Error("search index shard " + name + " is from another build");
       return;
     }
-    var kind = name.charAt(0);
-    registry[name] = kind === "t" ? payload : parseGrams(payload, kind === "u" ? 1 : 2);
+    registry[name] = name.charAt(0) === "t" ? payload : parseShard(payload);
   }
 
   function load(name) {
@@ -186,6 +189,34 @@
     return map;
   }
 
+  function parseShard(payload) {
+    var unigrams = parseGrams(payload[0], 1), bigrams = parseGrams(payload[1], 2);
+    bigrams.forEach(function (list, gram) { unigrams.set(gram, list); });
+    return unigrams;
+  }
+
+  // Document counts of the common characters (meta.common: character, varint).
+  var commonCounts = null;
+  function charCount(meta, ch) {
+    if (!commonCounts) {
+      commonCounts = new Map();
+      var packed = meta.common, pos = 0;
+      while (pos < packed.length) {
+        var start = pos;
+        pos += packed.codePointAt(pos) > 0xffff ? 2 : 1;
+        var ch0 = packed.slice(start, pos), value = 0, shift = 1, digit;
+        do {
+          digit = DIGITS[packed.charCodeAt(pos++)];
+          value += (digit & 31) * shift;
+          shift *= 32;
+        } while (digit >= 32);
+        commonCounts.set(ch0, value);
+      }
+    }
+    if (ch === " ") return Infinity; // not a unigram of the index: never the one looked up
+    return commonCounts.has(ch) ? commonCounts.get(ch) : 0;
+  }
+
   function intersect(a, b) {
     var out = [], i = 0, j = 0;
     while (i < a.length && j < b.length) {
@@ -196,26 +227,30 @@
     return out;
   }
 
-  // One lookup per distinct gram: the unigram for a one-character term, the
-  // bigrams otherwise. Their postings are a superset of the matches.
+  // The grams of each term (its character, or its bigrams) and the one gram shard a term needs:
+  // that of its rarest character (a gram shard holds a character and the bigrams starting with
+  // it). Grams whose shard is loaded anyway narrow the candidates further.
   function plan(terms, meta) {
-    var lookups = [], seen = {};
+    var count = meta.shards.g;
+    var grams = [], shards = [];
     terms.forEach(function (term) {
       var chars = Array.from(term);
-      var kind = chars.length === 1 ? "u" : "b";
-      var grams = kind === "u" ? chars : chars.slice(1).map(function (c, i) { return chars[i] + c; });
-      grams.forEach(function (gram) {
-        if (seen[kind + gram]) return;
-        seen[kind + gram] = true;
-        var count = meta.shards[kind];
-        lookups.push({ kind: kind, gram: gram, shard: shardName(kind, gramHash(gram) % count, count) });
+      var own = chars.length === 1 ? chars : chars.slice(1).map(function (c, i) { return chars[i] + c; });
+      var best = 0;
+      own.forEach(function (gram, i) {
+        if (charCount(meta, Array.from(gram)[0]) < charCount(meta, Array.from(own[best])[0])) best = i;
       });
+      own.forEach(function (gram) {
+        grams.push({ gram: gram, shard: shardName("g", gramHash(Array.from(gram)[0]) % count, count) });
+      });
+      shards.push(grams[grams.length - own.length + best].shard);
     });
-    return lookups;
+    return { grams: grams, shards: unique(shards) };
   }
 
   function candidates(lookups) {
-    var lists = lookups.map(function (l) { return registry[l.shard].get(l.gram) || []; });
+    var lists = lookups.grams.filter(function (l) { return l.shard in registry; })
+      .map(function (l) { return registry[l.shard].get(l.gram) || []; });
     lists.sort(function (a, b) { return a.length - b.length; });
     return lists.slice(1).reduce(function (acc, list) { return acc.length ? intersect(acc, list) : acc; }, lists[0]);
   }
@@ -284,12 +319,119 @@
     return { text: prefix + body + (end < text.length ? "…" : ""), marks: marks };
   }
 
-  function toResult(record, meta, terms) {
+  /* ---- ranking: portal/search/ranking.py ---------------------------- */
+
+  function count(text, term) {
+    var n = 0;
+    for (var at = text.indexOf(term); at >= 0; at = text.indexOf(term, at + term.length)) n++;
+    return n;
+  }
+
+  function termWeight(term) {
+    return Math.min(Array.from(term).length, 4) / 2;
+  }
+
+  // ranking.revision_score (every offline clause is of a current revision).
+  function revisionScore(terms, proc, w) {
+    var score = w.W_CURRENT + (proc[4] ? w.W_REVIEWED : 0), title = normalize(proc[1]);
+    terms.forEach(function (term) {
+      if (title.indexOf(term) >= 0) score += termWeight(term) * w.W_TITLE;
+      if (proc[2] && proc[2].indexOf(term) >= 0) score += termWeight(term) * w.W_ALIAS;
+    });
+    return score;
+  }
+
+  // ranking.clause_part without word boundaries. The heading is record[7] units after the
+  // number; Python's len() counts code points, so lengths are taken with Array.from.
+  function clausePart(terms, record, firstMention, w) {
+    var body = record[4], lead = record[6] || 0, heading = body.slice(lead, lead + (record[7] || 0));
+    var norm = w.K1 * (1 - w.B + w.B * Array.from(body).length / w.AVG_CHARS), score = 0;
+    terms.forEach(function (term) {
+      var weight = termWeight(term), tf = count(body, term);
+      if (firstMention) score += weight * w.W_FIRST_MENTION;
+      if (heading && heading.indexOf(term) >= 0) {
+        score += weight * (w.W_HEADING + (heading === term ? w.W_HEADING_EXACT : 0));
+      }
+      if (tf) score += weight * tf * (w.K1 + 1) / (tf + norm);
+    });
+    return score;
+  }
+
+  // ranking.document_score for a current revision.
+  function documentScore(terms, proc, w) {
+    var prior = proc[4] ? w.DOC_REVIEWED : 0, whole = terms.join(" ");
+    var code = normalize(proc[0]), title = normalize(proc[1]);
+    var aliases = proc[2] ? proc[2].split("\n") : [];
+    if (whole === code || whole === title) return w.DOC_EXACT + prior;
+    if (aliases.indexOf(whole) >= 0) return w.DOC_ALIAS_EXACT + prior;
+    var named = [code, title].concat(aliases).join(" ");
+    if (terms.every(function (t) { return named.indexOf(t) >= 0; })) {
+      var covered = 0;
+      terms.forEach(function (t) {
+        if (title.indexOf(t) >= 0 || code.indexOf(t) >= 0) covered += Array.from(t).length;
+      });
+      return w.DOC_NAMED + prior + 10 * covered / Math.max(Array.from(title).length, 1);
+    }
+    var score = w.DOC_PREAMBLE + prior;
+    terms.forEach(function (t) { if (named.indexOf(t) >= 0) score += termWeight(t); });
+    return score;
+  }
+
+  function procedureResult(proc, terms, score) {
+    var aliases = proc[2] ? proc[2].split("\n") : [];
+    var named = normalize([proc[0], proc[1]].concat(aliases).join(" "));
+    var inNames = terms.every(function (t) { return named.indexOf(t) >= 0; });
+    var shown = !inNames && proc[3] ? proc[3] : (aliases.length ? aliases.join("、") : proc[1]);
+    var snip = snippet([null, null, null, null, normalize(shown)], terms);
+    return {
+      kind: "procedure", id: "", url: proc[5], href: new URL(proc[5], siteRoot()).href,
+      code: proc[0], title: proc[1], label: proc[1], snippet: snip.text, marks: snip.marks, score: score
+    };
+  }
+
+  function toResult(record, meta, terms, score) {
     var proc = meta.procs[record[2]], snip = snippet(record, terms);
     return {
-      id: record[0], url: record[1], href: new URL(record[1], siteRoot()).href,
-      code: proc[0], title: proc[1], label: record[3], snippet: snip.text, marks: snip.marks
+      kind: "clause", id: record[0], url: record[1], href: new URL(record[1], siteRoot()).href,
+      code: proc[0], title: proc[1], label: record[3], snippet: snip.text, marks: snip.marks,
+      score: score
     };
+  }
+
+  // As portal.procedures.search.query orders a page: clauses by score (ties in document order),
+  // grouped by procedure; groups by their best score, the procedures named first on ties.
+  function rank(records, meta, terms) {
+    var w = meta.weights, groups = new Map(), firstSeen = {}, base = {};
+    var named = [];
+    meta.procs.forEach(function (proc, index) {
+      if (proc[3] && matches(proc[3], terms)) named.push({ index: index, score: documentScore(terms, proc, w) });
+    });
+    named.sort(function (a, b) { return b.score - a.score; });
+    named.slice(0, meta.document_limit).forEach(function (d) {
+      groups.set(d.index, { score: d.score, head: procedureResult(meta.procs[d.index], terms, d.score), hits: [] });
+    });
+    var scored = records.map(function (item, order) {
+      var proc = item.record[2];
+      if (!(proc in base)) base[proc] = revisionScore(terms, meta.procs[proc], w);
+      var first = !(proc in firstSeen);
+      firstSeen[proc] = true;
+      return { record: item.record, order: order, score: base[proc] + clausePart(terms, item.record, first, w) };
+    });
+    scored.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
+    scored.forEach(function (item) {
+      var proc = item.record[2], group = groups.get(proc);
+      if (!group) groups.set(proc, group = { score: -Infinity, head: null, hits: [] });
+      group.score = Math.max(group.score, item.score);
+      group.hits.push(toResult(item.record, meta, terms, item.score));
+    });
+    var ordered = Array.from(groups.values()).map(function (g, i) { g.order = i; return g; });
+    ordered.sort(function (a, b) { return b.score - a.score || a.order - b.order; });
+    var out = [];
+    ordered.forEach(function (g) {
+      if (g.head) out.push(g.head);
+      out.push.apply(out, g.hits);
+    });
+    return out;
   }
 
   function query(q) {
@@ -298,19 +440,18 @@
     return load("meta").then(function (meta) {
       if (meta.format !== FORMAT) throw new Error("unsupported search index format " + meta.format);
       var lookups = plan(terms, meta);
-      var gramShards = unique(lookups.map(function (l) { return l.shard; }));
-      return Promise.all(gramShards.map(load)).then(function () {
+      return Promise.all(lookups.shards.map(load)).then(function () {
         var docs = candidates(lookups);
         var places = docs.map(function (doc) { return textShardOf(doc, meta); });
         var textShards = unique(places.map(function (p) { return p.name; }));
         return Promise.all(textShards.map(load)).then(function () {
-          var results = [];
+          var found = [];
           places.forEach(function (p) {
             var record = registry[p.name][p.offset];
             // The exact check: postings only narrow the candidates down.
-            if (matches(record[4], terms)) results.push(toResult(record, meta, terms));
+            if (matches(record[4], terms)) found.push({ record: record });
           });
-          return results;
+          return rank(found, meta, terms);
         });
       });
     });
@@ -340,26 +481,37 @@
     return p;
   }
 
+  function safeLink(text, result) {
+    var link = el("a", null, text);
+    // Only plain links: a javascript: URL in an entry must not become clickable.
+    if (result.url && /^(https?|file):$/.test(new URL(result.href).protocol)) link.href = result.href;
+    return link;
+  }
+
   function render(out, results) {
     out.textContent = "";
+    var clauses = results.filter(function (r) { return r.kind === "clause"; }).length;
     var shown = results.slice(0, RENDER_LIMIT);
-    var status = results.length ? "共 " + results.length + " 条结果" : "未找到匹配的条款";
+    var status = clauses ? "共 " + clauses + " 条结果" : "未找到匹配的条款";
     if (results.length > shown.length) status += "，仅显示前 " + RENDER_LIMIT + " 条";
     out.appendChild(el("p", "offline-search-status", status));
-    // Grouped by procedure in order of first appearance; document order inside.
+    // Grouped by procedure, best first; the procedure itself (when named) heads its group.
     var lists = new Map();
     shown.forEach(function (r) {
       var key = r.code + "\u0000" + r.title;
       if (!lists.has(key)) {
         var section = el("section", "offline-search-group");
-        section.appendChild(el("h3", null, (r.code ? r.code + " " : "") + r.title));
+        var heading = section.appendChild(el("h3"));
+        var name = (r.code ? r.code + " " : "") + r.title;
+        if (r.kind === "procedure") heading.appendChild(safeLink(name, r));
+        else heading.textContent = name;
+        if (r.kind === "procedure") section.appendChild(snippetNode(r)).className = "offline-search-procedure";
         lists.set(key, section.appendChild(el("ul")));
         out.appendChild(section);
       }
-      var item = el("li", "offline-search-result"), link = el("a", null, r.label);
-      // Only plain links: a javascript: URL in an entry must not become clickable.
-      if (/^(https?|file):$/.test(new URL(r.href).protocol)) link.href = r.href;
-      item.appendChild(link);
+      if (r.kind !== "clause") return;
+      var item = el("li", "offline-search-result");
+      item.appendChild(safeLink(r.label, r));
       item.appendChild(snippetNode(r));
       lists.get(key).appendChild(item);
     });

@@ -177,7 +177,8 @@ class OpenedPage:
         return self.page.evaluate(
             """async (qs) => {
                 const out = {};
-                for (const q of qs) out[q] = (await PortalSearch.query(q)).map(r => r.id);
+                for (const q of qs) out[q] = (await PortalSearch.query(q))
+                    .filter(r => r.kind === "clause").map(r => r.id);
                 return out;
             }""",
             queries,
@@ -204,11 +205,15 @@ def open_page(chromium):
 
 
 def assert_equals_oracle(found: dict[str, list[str]], entries: list[dict], queries: list[str]):
-    order = {e["id"]: i for i, e in enumerate(entries)}
+    """The same clauses as the oracle, each once, grouped by procedure (ranked, not in document
+    order: the order itself is checked against the judged set in tests/search)."""
+    code = {e["id"]: e["code"] for e in entries}
     for query in queries:
         expected, got = oracle(entries, query), found[query]
         assert set(got) == set(expected), f"{query!r}: {len(got)} found, {len(expected)} expected"
-        assert got == sorted(got, key=order.__getitem__), f"{query!r}: not in document order"
+        assert len(got) == len(set(got)), f"{query!r}: a clause twice"
+        runs = [c for n, c in enumerate(map(code.get, got)) if n == 0 or code[got[n - 1]] != c]
+        assert len(runs) == len(set(runs)), f"{query!r}: a procedure's clauses not together"
 
 
 # ---- tests -------------------------------------------------------------------
@@ -229,8 +234,8 @@ def test_index_is_small_and_sharded(seed_site, entries):
     assert stats["files"] == len(files)
     assert stats["bytes"] == sum(f.stat().st_size for f in files)
     assert stats["bytes"] < MAX_INDEX_BYTES
-    assert (site / "search" / "meta.js").stat().st_size < 4096
-    assert stats["largest_file_bytes"] < 32 * 1024
+    assert (site / "search" / "meta.js").stat().st_size < 8 * 1024
+    assert stats["largest_file_bytes"] < 160 * 1024
     assert min(stats["shards"].values()) >= 2
 
 
@@ -267,11 +272,11 @@ def test_http_results_equal_oracle(http_origin, entries, queries, open_page):
 def test_short_query_loads_few_small_files(seed_site, entries, open_page):
     site, _ = seed_site
     opened = open_page((site / "index.html").as_uri())
-    assert opened.search_ids(["印章"])["印章"] == oracle(entries, "印章")
+    assert sorted(opened.search_ids(["印章"])["印章"]) == sorted(oracle(entries, "印章"))
     loaded = opened.loaded_files()
     assert loaded[0] == "meta.js"
     assert len(loaded) <= 1 + 1 + len(oracle(entries, "印章"))
-    assert sum((site / "search" / name).stat().st_size for name in loaded) < 64 * 1024
+    assert sum((site / "search" / name).stat().st_size for name in loaded) < 320 * 1024
     opened.search_ids([NO_MATCH_QUERY])
     new = opened.loaded_files()[len(loaded) :]
     assert new and not [name for name in new if name.startswith("t-")]
@@ -409,11 +414,13 @@ def test_missing_or_stale_shards_fail_loudly(tmp_path, open_page):
     site = site_for(tmp_path / "site", "印章管理")
     other = site_for(tmp_path / "other", "印章管理办法")
     shutil.copyfile(other / "search" / "t-00.js", site / "search" / "t-00.js")
-    for shard in (site / "search").glob("u-*.js"):
+    outcome = """q => PortalSearch.query(q).then(r => "ok " + r.length, e => e.message)"""
+    assert "from another build" in open_page((site / "index.html").as_uri()).page.evaluate(
+        outcome, "印章"
+    )
+    for shard in (site / "search").glob("g-*.js"):
         shard.unlink()
     opened = open_page((site / "index.html").as_uri())
-    outcome = """q => PortalSearch.query(q).then(r => "ok " + r.length, e => e.message)"""
-    assert "from another build" in opened.page.evaluate(outcome, "印章")
     assert "cannot load" in opened.page.evaluate(outcome, "章")
     opened.page.fill("#offline-q", "章")
     opened.page.wait_for_selector(".offline-search-error")
