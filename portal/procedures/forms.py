@@ -196,3 +196,13 @@ class ProcedureDraftForm(PortalForm):
             required_roles=list(self.required_roles.data or []),
         )
         return data
+
+
+class WithdrawForm(PortalForm):
+    """废止 a document: its current revision becomes 已作废 with no replacement."""
+
+    reason = StringField(
+        "废止原因",
+        validators=[Length(max=500, message="废止原因最多 500 个字符。")],
+        description="将显示在文件页面的已作废横幅上。",
+    )

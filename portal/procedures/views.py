@@ -23,7 +23,13 @@ from portal.procedures import (
     reading_cache,
     services,
 )
-from portal.procedures.forms import EditForm, ImportForm, ProcedureDraftForm, SubmitForm
+from portal.procedures.forms import (
+    EditForm,
+    ImportForm,
+    ProcedureDraftForm,
+    SubmitForm,
+    WithdrawForm,
+)
 
 bp = Blueprint("procedures", __name__, url_prefix="/procedures")
 
@@ -338,6 +344,29 @@ def change(code: str, revision_id: int):
     form = SubmitForm(change_note=revision.change_note, significance=revision.significance or None,
                       cosign=list(revision.cosign_departments or []))  # fmt: skip
     return _change_page(procedure, revision, form)
+
+
+@bp.route("/<path:code>/withdraw", methods=["GET", "POST"])
+@csrf_in_form
+def withdraw(code: str):
+    """废止: the current revision becomes 已作废 without a replacement (owners only)."""
+    procedure = services.get_procedure_or_404(code)
+    require(publishing.can_author, procedure)
+    if procedure.current_revision is None:
+        abort(404)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            publishing.withdraw(procedure, current_user, form.reason.data or "")
+        except publishing.DocumentError as exc:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(f"《{procedure.title}》已废止。", "success")
+            return see_other(url_for("procedures.detail", code=procedure.code))
+    status = 422 if form.errors else 200
+    return render_template("procedures/withdraw.html", procedure=procedure, form=form), status
 
 
 @bp.route("/changes/<int:id>")

@@ -154,6 +154,15 @@ ROUTES = {
             "expect": {**AUTHORS, **{u: 303 for u in AUTHORS if AUTHORS[u] == 200}},
         },
     ],
+    "procedures.withdraw": [
+        {"url": "/procedures/{code}/withdraw", "expect": AUTHORS},
+        {
+            "url": "/procedures/{code}/withdraw",
+            "method": "POST",
+            "data": {"reason": ""},
+            "expect": {**AUTHORS, **{u: 422 for u in AUTHORS if AUTHORS[u] == 200}},
+        },
+    ],
     "procedures.submit": [
         {
             "url": "/procedures/{code}/changes/{draft_id}/submit",

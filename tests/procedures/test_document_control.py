@@ -352,3 +352,18 @@ def test_the_reviewer_approves_on_the_change_page(client, login, org):
     assert act.status_code == 303
     # the engine's link to the record leads to the change page
     assert client.get(f"/procedures/changes/{draft.id}").status_code == 303
+
+
+def test_withdraw_page_asks_for_a_reason_then_withdraws(client, login, org):
+    procedure = issued_procedure()
+    current = procedure.current_revision
+    login("adminoffice")
+    assert "废止" in client.get(f"/procedures/{CODE}").get_data(as_text=True)
+    empty = client.post(f"/procedures/{CODE}/withdraw", data={"reason": ""})
+    assert empty.status_code == 422 and "请填写废止原因" in empty.get_data(as_text=True)
+    done = client.post(f"/procedures/{CODE}/withdraw", data={"reason": "业务已取消"})
+    assert done.status_code == 303
+    assert current.status == RevisionStatus.WITHDRAWN
+    login("employee")
+    page = client.get(f"/procedures/{CODE}").get_data(as_text=True)
+    assert "本文件已废止" in page and "业务已取消" in page
