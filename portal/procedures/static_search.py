@@ -9,7 +9,7 @@ Layout written into ``outdir`` (all files are JavaScript, because Chromium
 refuses ``fetch`` of ``file://`` URLs; each one calls
 ``window.PortalSearch.shard(name, digest, payload)``, see
 ``static/js/offline-search.js``). The layout keeps a query to a few files
-(docs/decisions/016-offline-search-shards.md):
+(docs/decisions/018-offline-search-shards.md):
 
 * ``meta.js``, always loaded: digest, document count, shard counts, the first
   document of each text shard, the ranking weights (``portal.search.ranking``),
@@ -54,7 +54,7 @@ from portal.procedures.search_text import normalize
 from portal.search import ranking
 
 FORMAT_VERSION = 2
-# Sizes measured with bench/bench_static_search.py (docs/decisions/016): a query reads meta.js,
+# Sizes measured with bench/bench_static_search.py (docs/decisions/018): a query reads meta.js,
 # one gram shard per term and the text shards of its matches, so fewer, larger shards mean
 # fewer files; text shards of a procedure or two keep a clustered term in one or two files.
 GRAM_SHARD_TARGET_BYTES = 16 * 1024
