@@ -52,3 +52,14 @@ def standard_org() -> dict[str, User]:
         for u in db.session.scalars(db.select(User))
         if u.username in {x[0] for x in USERS}
     }
+
+
+def bundled_procedure(filename: str):
+    """A procedure the portal ships (docs/procedures/<filename>) loaded into the library, for
+    the clause links and deadlines a domain reads from it."""
+    from portal.procedures import services as procedures
+
+    text = (procedures.DOCS_DIR / filename).read_text(encoding="utf-8")
+    result = procedures.load_markdown(text, filename)
+    db.session.commit()
+    return result.procedure

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import bundled_procedure
+
 
 @pytest.fixture
 def procedure(app):
-    from portal.extensions import db
-    from portal.procedures import services as procedures
-
-    text = (procedures.DOCS_DIR / "qp-adm-03.md").read_text(encoding="utf-8")
-    result = procedures.load_markdown(text, "qp-adm-03.md")
-    db.session.commit()
-    return result.procedure
+    return bundled_procedure("qp-adm-03.md")

@@ -9,6 +9,7 @@ import pytest
 from portal.core.clock import now
 from portal.extensions import db
 from portal.seals import demo, services
+from tests.factories import bundled_procedure
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -59,9 +60,4 @@ def make_request(seals, org):
 @pytest.fixture
 def procedure(app):
     """QP-ADM-01 in the library (its clauses and its `take_out_reminder` deadline)."""
-    from portal.procedures import services as procedures
-
-    text = (procedures.DOCS_DIR / "qp-adm-01.md").read_text(encoding="utf-8")
-    result = procedures.load_markdown(text, "qp-adm-01.md")
-    db.session.commit()
-    return result.procedure
+    return bundled_procedure("qp-adm-01.md")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import bundled_procedure
 from tests.supplies.helpers import catalogue
 
 
@@ -14,10 +15,4 @@ def items(org):
 
 @pytest.fixture
 def procedure(app):
-    from portal.extensions import db
-    from portal.procedures import services as procedures
-
-    text = (procedures.DOCS_DIR / "qp-adm-02.md").read_text(encoding="utf-8")
-    result = procedures.load_markdown(text, "qp-adm-02.md")
-    db.session.commit()
-    return result.procedure
+    return bundled_procedure("qp-adm-02.md")
