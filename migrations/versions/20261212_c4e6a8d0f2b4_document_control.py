@@ -26,6 +26,7 @@ def upgrade():
         batch_op.add_column(sa.Column('required_roles', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('reading_days', sa.Integer(), nullable=False, server_default='14'))
 
+    _sqlite_foreign_keys(False)  # SQLite rebuilds the table to add its foreign keys
     with op.batch_alter_table('procedure_revisions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('instance_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('significance', sa.String(length=20), nullable=False, server_default=''))
@@ -37,6 +38,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_procedure_revisions_instance_id'), ['instance_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_procedure_revisions_instance_id_workflow_instances'), 'workflow_instances', ['instance_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_procedure_revisions_approved_by_id_users'), 'users', ['approved_by_id'], ['id'])
+    _sqlite_foreign_keys(True)
 
     op.create_table(
         'procedure_copies',
@@ -103,6 +105,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_procedure_copies_revision_id'))
         batch_op.drop_index(batch_op.f('ix_procedure_copies_procedure_id'))
     op.drop_table('procedure_copies')
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('procedure_revisions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_procedure_revisions_approved_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_procedure_revisions_instance_id_workflow_instances'), type_='foreignkey')
@@ -112,3 +115,18 @@ def downgrade():
     with op.batch_alter_table('procedures', schema=None) as batch_op:
         for column in ('reading_days', 'required_roles', 'required_departments', 'last_reviewed_on', 'review_cycle_months'):
             batch_op.drop_column(column)
+    _sqlite_foreign_keys(True)
+
+
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite rebuilds procedure_revisions to drop its columns; with foreign keys on, dropping the
+    old table first deletes (cascades to) every clause pointing at it and fails with "database
+    table is locked". The PRAGMA is ignored inside a transaction, so the one the UPDATEs above
+    opened is committed first (SQLite runs this migration's DDL outside transactions anyway)."""
+    bind = op.get_bind()
+    if bind.dialect.name != 'sqlite':
+        return
+    raw = bind.connection.dbapi_connection
+    if raw.in_transaction:
+        raw.commit()
+    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
