@@ -10,7 +10,20 @@ import pytest
 from portal.extensions import db
 from portal.workflow import engine
 from portal.workflow.models import Status
+from tests.factories import standard_org
 from tests.transitions import check_cell
+
+
+@pytest.fixture(scope="module")
+def app(module_app):
+    """Each cell starts its own requests: one app and organisation serve the whole module."""
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def org(app):
+    return standard_org()
+
 
 ACTIONS = [
     "submit",
