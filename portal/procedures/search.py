@@ -12,8 +12,9 @@ test on `body`, so results equal the substring oracle exactly (docs/decisions/00
 * SQLite: an FTS5 `trigram` table when every term has 3+ characters, else an FTS5 `unicode61`
   table in which every character is a token (SQLite 3.40's trigram table silently finds nothing
   for shorter patterns); then `instr(body, term) > 0` for every term.
-* PostgreSQL: `pg_trgm` GIN index for `body LIKE '%term%'` (3+ characters); `strpos(body, term)
-  > 0` for every term.
+* PostgreSQL: `pg_trgm` GIN index for `body LIKE '%term%'` (3+ characters), a GIN index over
+  `search_grams(body)` (its distinct characters and character pairs) for 1–2 character terms;
+  `strpos(body, term) > 0` for every term.
 
 The FTS tables are not ORM tables: the migration creates them, and `create_schema_objects` (a
 `portal_schema_hooks` entry, for tests and `create_all` databases) creates them too. Without
@@ -51,6 +52,11 @@ TRIGRAM_TABLE = "search_fts_trigram"
 CHARS_TABLE = "search_fts_chars"
 DELETE_TRIGGER = "search_clauses_fts_delete"
 PG_TRGM_INDEX = "ix_search_clauses_body_trgm"
+# pg_trgm cannot narrow 1–2 character patterns, so PostgreSQL also indexes each body's distinct
+# characters and character pairs (an expression GIN index over this function's array): a short
+# term is one of them, as in SQLite's one-token-per-character table.
+PG_GRAMS_FUNCTION = "search_grams"
+PG_GRAMS_INDEX = "ix_search_clauses_body_grams"
 # In the one-token-per-character table a space of the text becomes this private-use character,
 # so that "ab" cannot match "a b" there (the substring check would drop it anyway).
 SPACE_TOKEN = "\ue000"
@@ -89,6 +95,14 @@ SQLITE_DDL = (
 POSTGRESQL_DDL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {PG_TRGM_INDEX} ON search_clauses USING gin (body gin_trgm_ops)",
+    f"CREATE OR REPLACE FUNCTION {PG_GRAMS_FUNCTION}(body text) RETURNS text[] "
+    "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+    "SELECT coalesce(array_agg(DISTINCT g), '{}') FROM ("
+    "SELECT substr(body, i, 1) FROM generate_series(1, char_length(body)) AS i UNION "
+    "SELECT substr(body, i, 2) FROM generate_series(1, char_length(body) - 1) AS i"
+    ") AS grams(g) $$",
+    f"CREATE INDEX IF NOT EXISTS {PG_GRAMS_INDEX} ON search_clauses "
+    f"USING gin ({PG_GRAMS_FUNCTION}(body))",
 )
 
 
@@ -172,7 +186,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if reflected and compare_to is None:
         if type_ == "table" and name.startswith("search_fts_"):
             return False
-        if type_ == "index" and name == PG_TRGM_INDEX:
+        if type_ == "index" and name in (PG_TRGM_INDEX, PG_GRAMS_INDEX):
             return False
     return True
 
@@ -478,6 +492,15 @@ def _matching(terms: list[str], filters: dict[str, object]):
         order = fts.c.rowid
     else:
         source, order = s, s.c.clause_id
+    short = [term for term in terms if len(term) < 3]
+    # The character-pair GIN index when no term can use pg_trgm (with one that can, that index
+    # narrows enough, and a common pair would only add a large bitmap: 质量问题 处理 took 2.3 s).
+    if dialect == "postgresql" and short and len(short) == len(terms):
+        grams = ", ".join(f"CAST(:gram{n} AS text)" for n in range(len(short)))
+        condition = f"{PG_GRAMS_FUNCTION}(s.body) @> ARRAY[{grams}]"
+        conditions.append(
+            text(condition).bindparams(**{f"gram{n}": t for n, t in enumerate(short)})
+        )
     for term in terms:
         if dialect == "postgresql":
             if len(term) >= 3:  # what the pg_trgm GIN index can serve

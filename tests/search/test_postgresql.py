@@ -7,6 +7,7 @@ import pytest
 
 from portal.extensions import db
 from portal.procedures import search
+from portal.procedures.search_text import parse_query
 from tests.conftest import DATABASE_URL, make_config
 from tests.search import judged
 from tests.search.corpus import library_app, load_library, needs_seeds
@@ -43,3 +44,22 @@ def test_the_judged_queries_rank_alike_on_both_databases(_schema, tmp_path):
     different = [q for q in expected if got[q] != expected[q]]
     assert not different, [(q, got[q][:5], expected[q][:5]) for q in different]
     assert mrr >= 0.9 and p3 >= 0.8
+
+
+def test_terms_of_any_length_can_use_an_index(_schema):
+    """1–2 character terms through the character-pair index, longer ones through pg_trgm: with
+    sequential and plain index scans priced out, the matching query's plan names the one."""
+    plans = {}
+    with library_app() as app, app.test_request_context():
+        connection = db.session.connection()
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_indexscan = off")
+        for q in ["章", "客户", "印章 审批", "客户投诉"]:
+            stmt = search._matching(parse_query(q), search._filters(None, None, False))
+            sql = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+            rows = connection.exec_driver_sql(f"EXPLAIN {sql}")
+            plans[q] = "\n".join(row[0] for row in rows)
+        db.session.rollback()
+    for q, plan in plans.items():
+        short = min(map(len, parse_query(q))) < 3
+        assert (search.PG_GRAMS_INDEX if short else search.PG_TRGM_INDEX) in plan, plan
