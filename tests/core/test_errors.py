@@ -40,8 +40,8 @@ def test_every_post_only_url_answers_a_get_with_a_page(app, client, login):
     for rule in app.url_map.iter_rules():
         if "GET" in rule.methods:
             continue
-        values = {a: _sample(rule._converters[a], samples) for a in rule.arguments}
-        url = adapter.build(rule.endpoint, values)
+        values = {a: _sample(c, samples) for a, c in rule._converters.items()}
+        url = adapter.build(rule.endpoint, {**(rule.defaults or {}), **values})
         with client.get(url) as response:
             assert response.status_code == 303, (url, response.status_code)
 

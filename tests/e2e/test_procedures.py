@@ -50,7 +50,7 @@ def test_open_follow_contents_copy_citation_and_acknowledge(page, library, brows
     expect(toast).to_have_text("已复制：《客户投诉处理程序》（QP-CS-01 A/0）4.2.1")
     expect(toast).to_be_hidden(timeout=5000)
 
-    page.get_by_role("button", name="我已阅读").click()
+    page.get_by_role("button", name="已阅读并理解").click()
     expect(page.locator("#ack")).to_contain_text("您已于")
     expect(page.locator("#ack")).to_contain_text("本部门已阅读（1/2）：张三")
 
