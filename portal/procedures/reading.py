@@ -12,11 +12,12 @@ substantive revision was issued and is due `Procedure.reading_days` later.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department, Role, RoleCode, User, user_roles
@@ -343,7 +344,7 @@ def remind_readers() -> list[str]:
 
 
 def headed_departments(user) -> set[str]:
-    from portal.procedures.services import department_heads  # read once per request
+    from portal.procedures.library import department_heads  # read once per request
 
     if not getattr(user, "is_authenticated", False):
         return set()
@@ -399,7 +400,7 @@ class ReadersReport:
 
 
 def _department_names() -> dict[str, str]:
-    from portal.procedures.services import department_names
+    from portal.procedures.library import department_names
 
     return department_names()
 
@@ -513,3 +514,65 @@ def department_xlsx(report: DepartmentReport) -> bytes:
         rows.append([o.code, o.title, o.label, o.due, d.total, d.read, d.unread])
     title = f"{report.department_name} 应读制度阅读情况"
     return xlsx.write([xlsx.Sheet("阅读情况", header, rows, preamble=[([title], True)])])
+
+
+# -- acknowledgements on the procedure page ------------------------------------------------
+
+
+@dataclass
+class Acknowledgements:
+    has_read: bool
+    read_at: object | None
+    colleagues_read: list[str]
+    colleagues_total: int
+    # Required reading (procedures/reading.py): must this user read it, by when, and is it late?
+    required: bool = False
+    due: date | None = None
+    overdue: bool = False
+
+
+def acknowledgements(revision: Revision, user: User) -> Acknowledgements:
+    """Whether the user holds an acknowledgement of the procedure that still counts (an
+    editorial revision keeps it, a substantive one resets it: procedures/reading.py), and who
+    in their department does."""
+    state = reading_state(user, revision.procedure)
+    valid = list(state.valid_ids) if state is not None else [revision.id]
+    names: list[str] = []
+    total = 0
+    if user.department_id is not None:
+        members = select(User).where(User.department_id == user.department_id, User.active)
+        total = db.session.scalar(select(func.count()).select_from(members.subquery()))
+        names = list(
+            db.session.scalars(
+                select(User.display_name)
+                .join(ProcedureRead, ProcedureRead.user_id == User.id)
+                .where(ProcedureRead.revision_id.in_(valid))
+                .where(User.department_id == user.department_id, User.active)
+                .group_by(User.id, User.display_name)
+                .order_by(func.min(ProcedureRead.at))
+            )
+        )
+    if state is None:
+        return Acknowledgements(False, None, names, total)
+    return Acknowledgements(
+        state.read_at is not None,
+        state.read_at,
+        names,
+        total,
+        required=state.required,
+        due=state.due,
+        overdue=state.overdue,
+    )
+
+
+def read_revision_ids(user: User, revision_ids: Iterable[int]) -> set[int]:
+    ids = list(revision_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ProcedureRead.revision_id).where(
+                ProcedureRead.user_id == user.id, ProcedureRead.revision_id.in_(ids)
+            )
+        )
+    )
