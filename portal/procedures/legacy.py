@@ -186,7 +186,9 @@ def _store_legacy_document(
         revision = store_revision(
             procedure, data, user, draft=not issue, note=LEGACY_ISSUE_NOTE.format(name=name)
         )
-    if not issue:
+    if issue:  # in force on paper, issued here without the portal's review: ranked below
+        procedure.reviewed = False  # the procedures that went through it (search/ranking.py)
+    else:
         publishing.record_import(revision, user, name)
     titles.setdefault(doc.title, procedure)
     return StoreResult(procedure, revision, status)

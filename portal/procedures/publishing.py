@@ -12,7 +12,6 @@ Sent back or withdrawn on the engine, a revision under review becomes a draft ag
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -320,7 +319,6 @@ def issue(revision: Revision, actor=None, note: str = "") -> Revision:
     search.remove(revision=revision)
     search.index_revision(revision)
     search.sync_procedure(procedure)
-    _reading_hook(revision)
     return revision
 
 
@@ -337,17 +335,6 @@ def _apply_front_matter(procedure: Procedure, revision: Revision) -> None:
         if isinstance(meta.get(key), kind):
             setattr(procedure, key, meta[key])
     authoring.apply_pending_meta(procedure, meta)
-
-
-def _reading_hook(revision: Revision) -> None:
-    """Required reading (procedures/reading.py) reacts to an issue when that module says how."""
-    if importlib.util.find_spec("portal.procedures.reading") is None:
-        return
-    from portal.procedures import reading
-
-    hook = getattr(reading, "on_issued", None)
-    if hook is not None:
-        hook(revision)
 
 
 def issue_directly(revision: Revision, actor=None, note: str = "") -> Revision:

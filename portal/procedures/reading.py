@@ -281,11 +281,6 @@ def acknowledge(user: User, revision: Revision) -> ProcedureRead:
     return read
 
 
-def on_issued(revision: Revision) -> None:
-    """Publishing's hook when a revision is issued. Nothing to store: validity is computed
-    from Revision.significance when asked, and copies to recall from their revision's status."""
-
-
 def reading_panel(user):
     """Home panel 待阅读: the user's unread required documents with their due dates."""
     from portal.home.services import Panel
