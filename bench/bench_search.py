@@ -44,9 +44,9 @@ def like_query(q: str):
     from sqlalchemy import select
 
     from portal.extensions import db
-    from portal.procedures import search
     from portal.procedures.models import SearchClause
-    from portal.procedures.search_text import parse_query
+    from portal.search import index as search
+    from portal.search.text import parse_query
 
     terms = parse_query(q)
     stmt = select(SearchClause.clause_id).where(
@@ -73,8 +73,8 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from portal.extensions import db
-    from portal.procedures import search
     from portal.procedures.models import Procedure, SearchClause
+    from portal.search import index as search
 
     app = corpus_app()
     with app.app_context(), app.test_request_context():
@@ -111,7 +111,7 @@ def postgresql_times() -> None:
     from bench.corpus import PROCEDURES, TARGET_BYTES, _insert
     from portal.demo import load_organisation
     from portal.extensions import db
-    from portal.procedures import search
+    from portal.search import index as search
 
     with database("postgresql") as url:
         app = make_app(url)
@@ -139,7 +139,7 @@ def postgresql_times() -> None:
 def judged_figures(kind: str, prefix: str) -> None:
     """MRR and precision at 3 on the judged set, over the seed library in a fresh database."""
     from portal.extensions import db
-    from portal.procedures import search
+    from portal.search import index as search
     from tests.search import corpus, judged
 
     if not sorted(corpus.SEEDS.glob("*.txt")):

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from portal.procedures.static_search import build_static_index  # noqa: E402
+from portal.search.static import build_static_index  # noqa: E402
 
 BUILD_RUNS = 5
 QUERY_JS = """async (q) => {

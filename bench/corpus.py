@@ -120,8 +120,8 @@ def _insert(count: int, target: int) -> dict:
     from sqlalchemy import insert
 
     from portal.extensions import db
-    from portal.procedures import search
     from portal.procedures.models import Clause, Procedure, Revision
+    from portal.search import index as search
 
     vocab = Vocabulary()
     procedures, revisions, clauses = [], [], []

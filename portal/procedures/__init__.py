@@ -11,7 +11,7 @@ def init_app(app):
     from portal.home.services import register_panel
 
     # control_views is imported for its routes, which join `bp` (document control's reading side).
-    from portal.procedures import control_views, periodic, publishing, reading, search  # noqa: F401
+    from portal.procedures import control_views, periodic, publishing, reading  # noqa: F401
     from portal.procedures.cli import procedures_cli
     from portal.procedures.flow import FLOW
     from portal.procedures.services import demo_loader, recent_revisions_panel
@@ -28,8 +28,3 @@ def init_app(app):
     register_panel(app, periodic.reviews_panel)
     register_tick_job(app, reading.remind_readers)
     register_demo_loader(app, demo_loader)
-    # The search index's FTS tables are outside the ORM: made for tests and create_all databases
-    # by this hook, and hidden from Alembic's autogenerate (the migration makes them by hand).
-    app.extensions.setdefault("portal_schema_hooks", []).append(search.create_schema_objects)
-    migrate_args = app.extensions["migrate"].configure_args
-    migrate_args.setdefault("include_object", search.include_object)

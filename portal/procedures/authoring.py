@@ -201,7 +201,7 @@ def draft_markdown(code: str, fields: dict, body: str, procedure: Procedure | No
     }
     current = procedure.current_revision if procedure else None
     if current is not None:
-        from portal.procedures import search
+        from portal.search import index as search
 
         aliases = search.aliases_of(current)
         if aliases:  # kept through an edit: the search names the procedure by them

@@ -186,7 +186,7 @@ def export_static(outdir, make_zip):
 @procedures_cli.command("reindex")
 def reindex():
     """Rebuild the search index from the stored revisions (after a restore, or to repair it)."""
-    from portal.procedures import search
+    from portal.search import index as search
 
     with write_intent():
         count = search.reindex_all()

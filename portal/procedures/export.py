@@ -28,9 +28,10 @@ from flask import current_app, render_template
 
 from portal.core.clock import local_now
 from portal.extensions import db
-from portal.procedures import search, services
+from portal.procedures import services
 from portal.procedures.models import Procedure, Revision, current_procedures
-from portal.procedures.static_search import build_static_index
+from portal.search import index as search
+from portal.search.static import build_static_index
 
 STATIC_FILES = (
     "css/portal.css",

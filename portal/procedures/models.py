@@ -282,7 +282,7 @@ def current_procedures(show_hidden: bool = False):
 
 
 class SearchClause(db.Model):
-    """One clause of a published revision in the search index (`portal.procedures.search`).
+    """One clause of a published revision in the search index (`portal.search.index`).
 
     A copy made for searching, written only by that module: the procedure's fields are repeated
     so a query filters without joins, and `body` is `search_text.normalize` of the clause's
@@ -319,7 +319,7 @@ class SearchClause(db.Model):
 class SearchDocument(db.Model):
     """One published revision as a whole in the search index: the fields a person names a
     procedure by (code, title, aliases from the front matter, preamble), written only by
-    `portal.procedures.search`. `body` is `search_text.normalize` of all of them, which is what
+    `portal.search.index`. `body` is `search_text.normalize` of all of them, which is what
     a term must be a substring of for the procedure itself to be a hit."""
 
     __tablename__ = "search_documents"

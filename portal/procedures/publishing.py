@@ -23,7 +23,6 @@ from portal.auth.models import Department, RoleCode, User, users_with_role
 from portal.core import audit
 from portal.core.clock import local_now, now
 from portal.extensions import db
-from portal.procedures import search
 from portal.procedures.models import (
     ISSUED,
     SIGNIFICANCE_NAMES,
@@ -32,6 +31,7 @@ from portal.procedures.models import (
     Revision,
     RevisionStatus,
 )
+from portal.search import index as search
 from portal.workflow.models import Instance, Status, Task
 
 SUBJECT = "procedure_revision"

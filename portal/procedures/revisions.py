@@ -19,7 +19,7 @@ from portal.auth.models import User
 from portal.core.clock import local_now
 from portal.extensions import db
 from portal.procedures import markdown as md
-from portal.procedures import publishing, search
+from portal.procedures import publishing
 from portal.procedures.models import (
     ISSUED,
     Clause,
@@ -28,6 +28,7 @@ from portal.procedures.models import (
     RevisionStatus,
     SourceFormat,
 )
+from portal.search import index as search
 
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs" / "procedures"
 # Numbering styles that identify a clause on their own; items below them ("(一)", "a)") are

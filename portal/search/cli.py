@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from portal.procedures import search
+from portal.search import index as search
 
 
 @click.command("search")

@@ -7,10 +7,10 @@ from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
 
 from portal.core.htmx import is_htmx
-from portal.procedures import search
-from portal.procedures.search_text import parse_query
+from portal.search import index as search
 from portal.search.forms import SearchForm
 from portal.search.records import find_records, record_for
+from portal.search.text import parse_query
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 

@@ -17,8 +17,8 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 
 from portal.core.clock import local_now
-from portal.procedures import search
 from portal.procedures.export import export_static, page_names
+from portal.search import index as search
 from tests.search.corpus import FIXED_QUERIES, library_app, needs_seeds, sample_terms
 
 pytestmark = needs_seeds

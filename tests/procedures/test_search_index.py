@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portal.extensions import db
-from portal.procedures import search, services
+from portal.procedures import services
 from portal.procedures.models import Procedure, SearchClause
+from portal.search import index as search
 
 MARKDOWN = """---
 code: QP-TST-01

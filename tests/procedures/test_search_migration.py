@@ -8,8 +8,9 @@ from sqlalchemy import inspect, select
 
 from portal import create_app
 from portal.extensions import db
-from portal.procedures import search, services
+from portal.procedures import services
 from portal.procedures.models import SearchClause
+from portal.search import index as search
 from tests.conftest import make_config
 from tests.core.test_migrations import fresh_database_url  # noqa: F401  (a fixture)
 

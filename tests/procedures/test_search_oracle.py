@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from portal.procedures import search
-from portal.procedures.search_text import parse_query
+from portal.search import index as search
+from portal.search.text import parse_query
 from tests.search.corpus import FIXED_QUERIES, library_app, needs_seeds, oracle, sample_terms
 
 pytestmark = needs_seeds

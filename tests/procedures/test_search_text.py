@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.procedures.search_text import matches, normalize, parse_query
+from portal.search.text import matches, normalize, parse_query
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.procedures.search_text import matches, normalize, parse_query
-from portal.procedures.static_search import build_static_index
+from portal.search.static import build_static_index
+from portal.search.text import matches, normalize, parse_query
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "static" / "js" / "offline-search.js"

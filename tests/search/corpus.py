@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.procedures import services
 from portal.procedures.models import ISSUED, Clause, Procedure, Revision, RevisionStatus
-from portal.procedures.search_text import matches, normalize, parse_query
+from portal.search.text import matches, normalize, parse_query
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 needs_seeds = pytest.mark.skipif(

@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.procedures import search
 from portal.procedures.models import Clause
-from portal.procedures.static_search import build_static_index, export_documents
+from portal.search import index as search
+from portal.search.static import build_static_index, export_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "static" / "js" / "offline-search.js"

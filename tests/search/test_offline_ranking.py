@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.procedures import search
+from portal.search import index as search
 from tests.search import judged
 from tests.search.corpus import library_app, needs_seeds
 from tests.search.offline import library_site, ranked_offline

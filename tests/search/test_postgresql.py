@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from portal.extensions import db
-from portal.procedures import search
-from portal.procedures.search_text import parse_query
+from portal.search import index as search
+from portal.search.text import parse_query
 from tests.conftest import DATABASE_URL, make_config
 from tests.search import judged
 from tests.search.corpus import library_app, load_library, needs_seeds

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from portal.extensions import db
-from portal.procedures import search, services
+from portal.procedures import services
+from portal.search import index as search
 from portal.search import segment
 from tests.search import judged
 from tests.search.corpus import library_app, needs_seeds

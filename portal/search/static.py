@@ -50,8 +50,8 @@ from dataclasses import dataclass
 from operator import add, sub
 from pathlib import Path
 
-from portal.procedures.search_text import normalize
 from portal.search import ranking
+from portal.search.text import normalize
 
 FORMAT_VERSION = 2
 # Sizes measured with bench/bench_static_search.py (docs/decisions/018): a query reads meta.js,
@@ -68,7 +68,7 @@ RANKING_WEIGHTS = (
     "W_FIRST_MENTION", "W_REVIEWED", "W_CURRENT", "DOC_EXACT", "DOC_ALIAS_EXACT", "DOC_NAMED",
     "DOC_PREAMBLE", "DOC_REVIEWED", "DOC_SUPERSEDED",
 )  # fmt: skip
-DOCUMENT_LIMIT = 10  # as portal.procedures.search.DOCUMENT_LIMIT
+DOCUMENT_LIMIT = 10  # as portal.search.index.DOCUMENT_LIMIT
 # Varint digits: the first 32 end a number, the last 32 continue it. None of
 # them needs escaping inside a JSON string.
 VARINT_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"

@@ -45,8 +45,8 @@ from portal.procedures.models import (
     SourceFormat,
     current_procedures,
 )
-from portal.procedures.search_text import normalize, parse_query
 from portal.search import ranking, segment
+from portal.search.text import normalize, parse_query
 
 TRIGRAM_TABLE = "search_fts_trigram"
 CHARS_TABLE = "search_fts_chars"

@@ -2,7 +2,7 @@
 
 A clause matches a query when its normalized search text contains every query
 term as a substring. The live server search, the static export index
-(``portal.procedures.static_search``) and the browser script
+(``portal.search.static``) and the browser script
 (``static/js/offline-search.js``) must all agree on this, so the rules here are
 deliberately small enough to mirror in JavaScript and in SQL (store
 ``normalize(text)`` in a column and test each term with ``instr``/``LIKE``):
