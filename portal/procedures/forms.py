@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.core.forms import CountField, LocalDateField, PickField, PortalForm
+from portal.core.forms import A_YEAR, CountField, LocalDateField, PickField, PortalForm
 from portal.extensions import db
 from portal.procedures import markdown as md
 from portal.procedures.models import ISSUED, Procedure
@@ -118,7 +118,13 @@ class ProcedureDraftForm(PortalForm):
         validators=[DataRequired("请填写版本。"), Length(max=40, message="版本最多 40 个字符。")],
         description="如 A/0、A/1。",
     )
-    effective_date = LocalDateField("生效日期", validators=[InputRequired("请填写生效日期。")])
+    # A paper procedure brought in keeps its old date; an issue is planned at most five years out.
+    effective_date = LocalDateField(
+        "生效日期",
+        validators=[InputRequired("请填写生效日期。")],
+        earliest=-30 * A_YEAR,
+        latest=5 * A_YEAR,
+    )
     review_cycle_months = CountField(
         "评审周期（月）", required="请填写评审周期。", minimum=1, maximum=120
     )
