@@ -31,7 +31,7 @@ from portal.extensions import db
 from portal.procedures import services
 from portal.procedures.models import Procedure, Revision, current_procedures
 from portal.search import index as search
-from portal.search.static import build_static_index
+from portal.search.static import build_static_index, export_documents
 
 STATIC_FILES = (
     "css/portal.css",
@@ -109,7 +109,8 @@ def export_static(outdir: Path | str, *, make_zip: bool = False) -> ExportResult
     _remove_stale_pages(outdir, set(files.values()))
     _copy_static(outdir)
     entries = search.export_entries(lambda code: files[code])
-    result.index = build_static_index(entries, outdir / "search")
+    documents = export_documents(lambda code: files[code])  # the procedures as hits of their own
+    result.index = build_static_index(entries, outdir / "search", documents)
     site = [p for p in outdir.rglob("*") if p.is_file()]
     result.files, result.bytes = len(site), sum(p.stat().st_size for p in site)
     if make_zip:

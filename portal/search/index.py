@@ -836,6 +836,7 @@ def export_entries(url_for_procedure) -> list[dict]:
             "label": PATH_SEPARATOR.join(p for p in (entry.code, citation or number) if p),
             "text": clause_text(number, heading, text_),
             "lead": _lead(number, heading, text_),
+            "heading": heading or "",
         }
         for entry, citation, number, heading, text_ in rows
     ]

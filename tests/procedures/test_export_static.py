@@ -169,7 +169,10 @@ def offline_ids(browser, url: str, queries: list[str]):
     found = page.evaluate(
         """async (qs) => {
             const out = {};
-            for (const q of qs) out[q] = (await PortalSearch.query(q)).map(r => r.id);
+            for (const q of qs) {
+                const hits = await PortalSearch.query(q);
+                out[q] = hits.filter(r => r.kind === "clause").map(r => r.id);
+            }
             return out;
         }""",
         queries,

@@ -8,10 +8,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sqlalchemy import select
-
-from portal.extensions import db
-from portal.procedures.models import Clause
 from portal.search import index as search
 from portal.search.static import build_static_index, export_documents
 
@@ -37,10 +33,7 @@ def page_name(code: str) -> str:
 
 def library_site(site: Path) -> dict:
     """Build the offline index of the library in the current app context into `site`."""
-    entries = search.export_entries(page_name)
-    headings = dict(db.session.execute(select(Clause.id, Clause.heading)).all())
-    for entry in entries:
-        entry["heading"] = headings.get(int(entry["id"])) or ""
+    entries = search.export_entries(page_name)  # with each clause's heading
     stats = build_static_index(entries, site / "search", export_documents(page_name))
     (site / "static" / "js").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(SCRIPT, site / "static" / "js" / "offline-search.js")
