@@ -11,7 +11,6 @@ decides who may write and review it. Functions flush; the caller commits.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,7 +23,8 @@ from portal.core import audit
 from portal.core.clock import local_zone
 from portal.extensions import db
 from portal.procedures import markdown as md
-from portal.procedures import publishing, services
+from portal.procedures import publishing, revisions
+from portal.procedures.legacy import LEGACY_CATEGORY
 from portal.procedures.models import (
     DEFAULT_REVIEW_CYCLE_MONTHS,
     ISSUED,
@@ -70,7 +70,7 @@ def role_choices() -> list[tuple[str, str]]:
 def category_choices() -> list[str]:
     """The library's categories, for the editor's list of suggestions."""
     rows = db.session.scalars(select(Procedure.category).distinct().where(Procedure.category != ""))
-    return sorted(c for c in rows if c != services.LEGACY_CATEGORY)
+    return sorted(c for c in rows if c != LEGACY_CATEGORY)
 
 
 # -- what the form starts from ------------------------------------------------------------------
@@ -104,12 +104,12 @@ def _body_of(revision: Revision) -> str:
         except md.MarkdownError:
             return revision.source_text
     blocks = [revision.preamble.strip()] if revision.preamble.strip() else []
-    blocks.extend(md.clauses_to_markdown(services.clause_tree(revision)))
+    blocks.extend(md.clauses_to_markdown(revisions.clause_tree(revision)))
     return "\n\n".join(blocks) + "\n"
 
 
 def _procedure_fields(procedure: Procedure) -> dict:
-    category = procedure.category if procedure.category != services.LEGACY_CATEGORY else ""
+    category = procedure.category if procedure.category != LEGACY_CATEGORY else ""
     return {
         "code": procedure.code,
         "title": procedure.title,
@@ -174,12 +174,7 @@ def start(procedure: Procedure | None, user) -> Start:
 
 def pending_meta(revision: Revision) -> dict:
     """The front matter of a Markdown revision as written ({} when there is none)."""
-    if revision.source_format != SourceFormat.MARKDOWN:
-        return {}
-    try:
-        return md.split_front_matter(revision.source_text)[0]
-    except md.MarkdownError:
-        return {}
+    return revision.front_matter
 
 
 def draft_markdown(code: str, fields: dict, body: str, procedure: Procedure | None = None) -> str:
@@ -231,10 +226,10 @@ def save_draft(procedure: Procedure | None, fields: dict, body_markdown: str, us
         raise publishing.DocumentError(_error_field(str(exc)), str(exc)) from exc
     if not has_issued(procedure):
         apply_pending_meta(procedure, doc.meta)
-    data = services._markdown_data(doc, text)
+    data = revisions._markdown_data(doc, text)
     draft = procedure.draft_revision
     if draft is None:
-        draft = services.store_revision(procedure, data, user, draft=True)
+        draft = revisions.store_revision(procedure, data, user, draft=True)
     else:
         _rewrite(draft, data)
     audit.record(
@@ -254,20 +249,20 @@ def _error_field(message: str) -> str:
     return "code" if "文件编号" in message else "body"
 
 
-def _rewrite(draft: Revision, data: services.RevisionData) -> None:
+def _rewrite(draft: Revision, data: revisions.RevisionData) -> None:
     """The draft's text and clauses replaced in place: it keeps its id and change request."""
     draft.source_format = data.source_format
     draft.source_text = data.source_text
-    draft.content_hash = services.content_hash(data.source_text)
+    draft.content_hash = revisions.content_hash(data.source_text)
     draft.title, draft.label, draft.effective_date = data.title, data.label, data.effective_date
     draft.warnings = list(data.warnings)
     draft.preamble = data.preamble
     draft.preamble_html = md.render_text(data.preamble)
-    rows = services.clause_rows(data.nodes)
-    draft.rendered_html = services._document_html(rows)
+    rows = revisions.clause_rows(data.nodes)
+    draft.rendered_html = revisions._document_html(rows)
     draft.clauses.clear()
     db.session.flush()
-    services._insert_clauses(draft, rows)
+    revisions._insert_clauses(draft, rows)
 
 
 def apply_pending_meta(procedure: Procedure, meta: dict | None = None) -> None:
@@ -276,20 +271,9 @@ def apply_pending_meta(procedure: Procedure, meta: dict | None = None) -> None:
     (publishing.issue) and for procedures never issued."""
     if meta is None:
         current = procedure.current_revision
-        meta = pending_meta(current) if current is not None else {}
-    if not meta:
-        return
-    for key in ("title", "category"):
-        if meta.get(key):
-            setattr(procedure, key, str(meta[key]).strip())
-    if meta.get("owner_department"):
-        procedure.owner_department = str(meta["owner_department"]).strip().upper()
-    if meta.get("review_cycle_months"):
-        with contextlib.suppress(TypeError, ValueError):
-            procedure.review_cycle_months = max(1, int(meta["review_cycle_months"]))
-    for key in ("required_departments", "required_roles"):
-        if isinstance(meta.get(key), list):
-            setattr(procedure, key, [str(v) for v in meta[key]])
+        meta = current.front_matter if current is not None else {}
+    if meta:
+        procedure.apply_front_matter(meta)
 
 
 # -- preview ------------------------------------------------------------------------------------
@@ -324,14 +308,14 @@ def preview_body(body: str) -> BodyPreview:
     clauses, warnings, preamble = md.clause_tree(md.body_blocks(body))
     if not clauses:
         return BodyPreview(errors=["正文中没有找到任何带编号的条款（如“第一条”或“1.1”）。"])
-    rows = services.clause_rows(clauses)
+    rows = revisions.clause_rows(clauses)
     outline = []
     for row in rows:
         label = row["heading"] or " ".join(row["text"].split())
         if len(label) > OUTLINE_TEXT:
             label = label[:OUTLINE_TEXT] + "…"
         outline.append(OutlineItem(row["number"], label, row["depth"]))
-    html = md.render_text(preamble) + services._document_html(rows, with_ids=False)
+    html = md.render_text(preamble) + revisions._document_html(rows, with_ids=False)
     return BodyPreview(html=html, warnings=warnings, outline=outline)
 
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 
 from flask import Response, current_app, request, session
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal.core.clock import local_now
 from portal.core.templating import nav_badge_counts
+from portal.procedures.periodic import control_state
 
 REVALIDATE = "private, no-cache"
 
@@ -51,10 +53,8 @@ def page_etag(view, user) -> str | None:
 
 
 def control_tag(procedure) -> tuple:
-    """The document-control box of the page (control_views.procedure_control)."""
-    from portal.procedures.control_views import procedure_control
-
-    control = procedure_control(procedure)
+    """The document-control box of the page (periodic.control_state)."""
+    control = control_state(current_user, procedure)
     review = control.get("review")
     return (
         tuple(sorted((k, v) for k, v in control.items() if k != "review")),

@@ -164,20 +164,9 @@ def copy_recall(code: str, copy_id: int):
 
 @bp.app_template_global()
 def procedure_control(procedure) -> dict:
-    """What a procedure page shows of document control to the current user: the reports and
-    copies they may open, copies to recall, a periodic review falling due."""
-    if not getattr(current_user, "is_authenticated", False) or procedure.current_revision is None:
-        return {}
-    key = f"portal.procedure_control.{procedure.id}"  # the page's ETag asks first
-    if key not in request.environ:
-        manage = copies.can_manage_copies(current_user, procedure)
-        request.environ[key] = {
-            "readers": reading.can_see_reading_report(current_user, procedure),
-            "copies": manage,
-            "recall_count": copies.recall_count(procedure) if manage else 0,
-            "review": periodic.review_state(current_user, procedure),
-        }
-    return request.environ[key]
+    """What a procedure page shows of document control to the current user
+    (`periodic.control_state`)."""
+    return periodic.control_state(current_user, procedure)
 
 
 @bp.app_template_global()

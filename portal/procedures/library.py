@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
-from portal.auth.models import Department, User
+from portal.auth.models import User
 from portal.extensions import db
 from portal.procedures import markdown as md
 from portal.procedures import reading_cache
+from portal.procedures.departments import department_names
 from portal.procedures.legacy import LEGACY_CATEGORY
 from portal.procedures.models import (
     ISSUED,
@@ -292,25 +293,3 @@ def recent_revisions_panel(user):
         more_url=url_for("procedures.index"),
         order=20,
     )
-
-
-# -- departments, read once per request -------------------------------------------------------
-
-
-def _departments() -> list:
-    """(code, name, head id) of every department, read once per request (a page may ask for
-    names in its text and for heads in its permission checks)."""
-    cache = request.environ if has_request_context() else {}
-    if "portal.departments" not in cache:
-        query = select(Department.code, Department.name, Department.head_id)
-        cache["portal.departments"] = db.session.execute(query).all()
-    return cache["portal.departments"]
-
-
-def department_names() -> dict[str, str]:
-    return {code: name for code, name, _ in _departments()}
-
-
-def department_heads() -> dict[str, int | None]:
-    """{department code: the head's user id}."""
-    return {code: head for code, _, head in _departments()}

@@ -11,6 +11,7 @@ export see nothing else.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, select
@@ -108,6 +109,21 @@ class Procedure(db.Model):
     def is_legacy(self) -> bool:
         return any(r.source_format == SourceFormat.LEGACY for r in self.revisions)
 
+    def apply_front_matter(self, meta: dict) -> None:
+        """Take the metadata a revision's front matter names (title, category, owner, review
+        cycle, required readers; what is missing or malformed is left as it is)."""
+        for key in ("title", "category"):
+            if meta.get(key):
+                setattr(self, key, str(meta[key]).strip())
+        if meta.get("owner_department"):
+            self.owner_department = str(meta["owner_department"]).strip().upper()
+        if meta.get("review_cycle_months"):
+            with contextlib.suppress(TypeError, ValueError):
+                self.review_cycle_months = max(1, int(meta["review_cycle_months"]))
+        for key in ("required_departments", "required_roles"):
+            if isinstance(meta.get(key), list):
+                setattr(self, key, [str(v) for v in meta[key]])
+
     @property
     def hidden(self) -> bool:
         """Hidden from the default list: a duplicate copy or a truncated preview."""
@@ -156,6 +172,18 @@ class Revision(db.Model):
     clauses: Mapped[list[Clause]] = relationship(
         back_populates="revision", order_by="Clause.position", cascade="all, delete-orphan"
     )
+
+    @property
+    def front_matter(self) -> dict:
+        """The front matter of a Markdown revision as written ({} when there is none)."""
+        from portal.procedures import markdown as md
+
+        if self.source_format != SourceFormat.MARKDOWN:
+            return {}
+        try:
+            return md.split_front_matter(self.source_text)[0]
+        except md.MarkdownError:
+            return {}
 
     @property
     def status_name(self) -> str:

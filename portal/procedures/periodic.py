@@ -9,12 +9,14 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import request
 from sqlalchemy import select
 
 from portal.core import audit
 from portal.core.clock import local_now, now
 from portal.core.htmx import path_for
 from portal.extensions import db
+from portal.procedures import copies
 from portal.procedures.models import (
     DEFAULT_REVIEW_CYCLE_MONTHS,
     Procedure,
@@ -22,7 +24,7 @@ from portal.procedures.models import (
     Revision,
 )
 from portal.procedures.publishing import SUBJECT
-from portal.procedures.reading import current_procedures, issued_on
+from portal.procedures.reading import can_see_reading_report, current_procedures, issued_on
 
 audit.ACTION_LABELS.setdefault("review_confirm", "定期评审：继续有效")
 
@@ -138,6 +140,24 @@ def reviews_of(procedure: Procedure):
         .where(ProcedureReview.procedure_id == procedure.id)
         .order_by(ProcedureReview.at.desc(), ProcedureReview.id.desc())
     )
+
+
+def control_state(user, procedure: Procedure) -> dict:
+    """What a procedure page shows of document control to `user`: the reports and copies they
+    may open, copies to recall, a periodic review falling due. Computed once per request (the
+    page's ETag asks first, then its template)."""
+    if not getattr(user, "is_authenticated", False) or procedure.current_revision is None:
+        return {}
+    key = f"portal.procedure_control.{procedure.id}"
+    if key not in request.environ:
+        manage = copies.can_manage_copies(user, procedure)
+        request.environ[key] = {
+            "readers": can_see_reading_report(user, procedure),
+            "copies": manage,
+            "recall_count": copies.recall_count(procedure) if manage else 0,
+            "review": review_state(user, procedure),
+        }
+    return request.environ[key]
 
 
 def reviews_panel(user):

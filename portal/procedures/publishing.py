@@ -325,16 +325,14 @@ def issue(revision: Revision, actor=None, note: str = "") -> Revision:
 def _apply_front_matter(procedure: Procedure, revision: Revision) -> None:
     """A Markdown revision's front matter (title, category, owner, review cycle, required
     readers, forms, deadlines) takes effect with the revision, not while it is a draft of an
-    issued document (`authoring.apply_pending_meta`)."""
-    from portal.procedures import authoring
-
-    meta = authoring.pending_meta(revision)
+    issued document (`Procedure.apply_front_matter`)."""
+    meta = revision.front_matter
     if not meta:
         return
     for key, kind in (("forms", list), ("deadlines", dict)):
         if isinstance(meta.get(key), kind):
             setattr(procedure, key, meta[key])
-    authoring.apply_pending_meta(procedure, meta)
+    procedure.apply_front_matter(meta)
 
 
 def issue_directly(revision: Revision, actor=None, note: str = "") -> Revision:

@@ -26,6 +26,7 @@ from portal.core.clock import local_now, now, to_local
 from portal.core.htmx import path_for
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.procedures.departments import department_heads, department_names
 from portal.procedures.models import (
     ISSUED,
     Procedure,
@@ -339,8 +340,7 @@ def remind_readers() -> list[str]:
 
 
 def headed_departments(user) -> set[str]:
-    from portal.procedures.library import department_heads  # read once per request
-
+    """Codes of the departments `user` heads."""
     if not getattr(user, "is_authenticated", False):
         return set()
     return {code for code, head in department_heads().items() if head == user.id}
@@ -394,12 +394,6 @@ class ReadersReport:
     total: int = 0
 
 
-def _department_names() -> dict[str, str]:
-    from portal.procedures.library import department_names
-
-    return department_names()
-
-
 def readers_report(
     procedure: Procedure, user, department: str = "", status: str = ""
 ) -> ReadersReport:
@@ -407,7 +401,7 @@ def readers_report(
     see and to the filters (department code, "read" / "unread")."""
     obligation = obligation_for(procedure)
     scope = report_scope(user, procedure)
-    names = _department_names()
+    names = department_names()
     if obligation is None:
         return ReadersReport(procedure, None, [], [])
     readers = list(db.session.scalars(required_readers(obligation)))
@@ -471,7 +465,7 @@ class DepartmentReport:
 
 def report_departments(user) -> list[tuple[str, str]]:
     scope = report_scope(user)
-    names = _department_names()
+    names = department_names()
     codes = sorted(names) if scope == ALL else sorted(scope)
     return [(c, names.get(c, c)) for c in codes]
 

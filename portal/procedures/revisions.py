@@ -333,11 +333,8 @@ def _apply_meta(procedure: Procedure, meta: dict) -> None:
     procedure.deadlines = meta["deadlines"]
     procedure.reviewed = True
     # Optional keys (the form editor writes them too): review cycle and required readers.
-    if str(meta.get("review_cycle_months") or "").isdigit():
-        procedure.review_cycle_months = max(1, int(meta["review_cycle_months"]))
-    for key in ("required_departments", "required_roles"):
-        if isinstance(meta.get(key), list):
-            setattr(procedure, key, [str(v) for v in meta[key]])
+    optional = ("review_cycle_months", "required_departments", "required_roles")
+    procedure.apply_front_matter({key: meta[key] for key in optional if key in meta})
 
 
 def _markdown_data(doc: md.MarkdownDocument, text: str) -> RevisionData:

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from portal.procedures import publishing
+from portal.procedures.departments import department_heads, department_names
 from portal.procedures.legacy import (
     LEGACY_CATEGORY,
     LEGACY_ISSUE_NOTE,
@@ -33,8 +34,6 @@ from portal.procedures.library import (
     LibraryIndex,
     ReadingView,
     clause_nodes,
-    department_heads,
-    department_names,
     library_index,
     name_links,
     reading_key,

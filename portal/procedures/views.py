@@ -261,8 +261,12 @@ def _editor(procedure):
             form.add_error(exc.field, exc.message)
         else:
             return done("草稿已保存。", url_for("procedures.edit", code=draft.procedure.code))
+    return _editor_page(procedure, form, start.origin, preview)
+
+
+def _editor_page(procedure, form, origin: str, preview):
     return render_template(
-        "procedures/edit.html", form=form, procedure=procedure, origin=start.origin,
+        "procedures/edit.html", form=form, procedure=procedure, origin=origin,
         preview=preview, categories=authoring.category_choices(),
         submit_form=_submit_form(procedure),
     ), 422 if form.errors else 200  # fmt: skip
