@@ -9,6 +9,7 @@ request does not pay for scanning the app's long-lived objects (docs/decisions/0
 from __future__ import annotations
 
 import gc
+import os
 
 workers = 2
 threads = 4
@@ -36,6 +37,8 @@ def post_worker_init(worker) -> None:
     if hasattr(app, "jinja_env"):
         with app.app_context():
             _warm(app)
+    if os.environ.get("PORTAL_GC_DEFAULT") == "1":  # bench/bench_web.py's comparison run
+        return
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -9,7 +9,9 @@ Prints per page `web.<page>.ratio` (page req/s / static req/s), `web.<page>.rps`
 `web.<page>.p99_ms`, `web.<page>.cpu_ms` (the workers' own CPU time per request, from /proc)
 and `web.<page>.queries` (SQL statements of one request, counted in-process on the same data);
 then `web.register_pdf_500.ms` (the seal register's PDF of about 500 rows, target < 3 s) and
-`web.complaint_report_pdf.ms` (this month's complaint report, target < 2 s).
+`web.complaint_report_pdf.ms` (this month's complaint report, target < 2 s); last
+`web.gc.home_c1_p99_ms_tuned` and `..._gc_default`: the home page's p99 at one connection with
+gunicorn.conf.py's collector settings and with Python's defaults (the GC tail).
 The machine may be shared: absolute numbers are noisy, the ratios are what count.
 Run: python bench/bench_web.py   (BENCH_WEB_SECONDS, BENCH_WEB_RUNS, BENCH_WEB_ROWS to change)
 """
@@ -221,11 +223,14 @@ def size_of(url: str, cookie: str) -> int:
         return len(response.read())
 
 
-def wrk(url: str, cookie: str, pids: list[int]) -> tuple[float, float, float]:
+def wrk(
+    url: str, cookie: str, pids: list[int], connections: int = CONNECTIONS
+) -> tuple[float, float, float]:
     """(requests/s, p99 ms, CPU ms per request) of one wrk run."""
     before = cpu_seconds(pids)
+    threads = min(2, connections)
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-H", f"Cookie: {cookie}",
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--latency", "-H", f"Cookie: {cookie}",
          url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
@@ -258,6 +263,25 @@ def static_like(size: int) -> str:
     files = [p for p in (ROOT / "static").rglob("*") if p.is_file() and p.suffix in (".css", ".js")]
     best = min(files, key=lambda p: abs(p.stat().st_size - size))
     return best.relative_to(ROOT / "static").as_posix()
+
+
+def gc_tail(env: dict, path: str) -> None:
+    """The home page at one connection under the worker's collector settings of gunicorn.conf.py
+    and under Python's defaults (PORTAL_GC_DEFAULT=1 skips the freeze and the thresholds): the
+    p99 at one connection is where collections show (issue 18's "GC tail")."""
+    for label, extra in (("tuned", {}), ("gc_default", {"PORTAL_GC_DEFAULT": "1"})):
+        port = free_port()
+        server = start({**env, **extra}, port)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            cookie = login(base)
+            pids = workers(server.pid)
+            wrk(base + path, cookie, pids, connections=1)  # warm-up
+            runs = [wrk(base + path, cookie, pids, connections=1) for _ in range(RUNS)]
+            emit(f"web.gc.home_c1_p99_ms_{label}", statistics.median(r[1] for r in runs), "ms")
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
 
 
 def main() -> int:
@@ -302,6 +326,10 @@ def main() -> int:
         month = time.strftime("%Y-%m")
         report = f"{base}/complaints/report.pdf?month={month}"
         emit("web.complaint_report_pdf.ms", pdf_ms(report, cookie), "ms")
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        server = None
+        gc_tail(env, paths["home"])
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
