@@ -43,6 +43,14 @@ _UNIT = re.compile(
 )
 _SECTION_NAMES = "目的|适用范围|范围|内容|职责|定义|程序|流程"
 _SECTION_NAME = re.compile(_SECTION_NAMES)
+# A whole line naming a standard section of a procedure (what ISO-style procedures and most
+# company rules are divided into), with or without a number: such a line never names a
+# document of its own.
+SECTION_HEADING = re.compile(
+    r"(?:目的|(?:适用)?范围|(?:目的和|目的与)(?:适用)?范围|(?:部门|岗位)?职责(?:分工)?|(?:术语和)?定义"
+    r"|(?:工作|作业|管理|控制)?(?:程序|流程)|(?:相关|质量)?记录(?:表单)?|(?:相关|引用|参考)文件"
+    r"|总则|附则|(?:工作|管理|基本)?(?:要求|原则|内容)|考核(?:与奖惩)?|奖惩|监督检查|附录)[:：]?"
+)
 _ASCII_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z/\-]*\s$")
 _STARTS = re.compile(r"[第附(\d一二三四五六七八九十\u2460-\u249bA-Za-z●?—―]")
 

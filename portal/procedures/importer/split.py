@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 
 from .chars import fold_width
-from .frontmatter import DOC_SUFFIX, normalise_title, similar_title
+from .frontmatter import DOC_SUFFIX, normalise_title, similar_title, title_like
 from .noise import BREADCRUMB, FOOTER_LINE, strip_decorations
-from .numbering import leading_marker
+from .numbering import SECTION_HEADING, leading_marker
 
 Line = tuple[int, str]
 _TITLE_MAX = 40
@@ -107,7 +107,25 @@ def _title_indexes(lines: list[Line]) -> list[int]:
             continue
         found.append(i)
         i += 2 if repeated else 1
-    return _keep_related(lines, found)
+    return _without_section_headings(lines, _keep_related(lines, found))
+
+
+def _without_section_headings(lines: list[Line], found: list[int]) -> list[int]:
+    """Drop the candidates that are the main document's own unnumbered section headings.
+
+    A short line over a long paragraph is how a listing page shows a related document, and
+    also how a document without numbers shows its sections ("目的" over its paragraph).  A
+    standard section name is never a document's title, and related documents follow the main
+    one, so every candidate up to the last such name is a heading too.  Without any standard
+    name, candidates that start right at the top and none of which names a document are the
+    headings of a document that has no text before its first section.
+    """
+    named = [n for n, i in enumerate(found) if SECTION_HEADING.fullmatch(lines[i][1].strip())]
+    if named:
+        return found[named[-1] + 1 :]
+    if found and found[0] == 0 and not any(title_like(lines[i][1].strip()) for i in found):
+        return []
+    return found
 
 
 def _continues_numbering(lines: list[Line], start: int, title: int, end: int) -> bool:
@@ -175,6 +193,8 @@ def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
     for index, (number, text) in enumerate(lines):
         text = text.strip()
         if _LEADING_MARKER.match(text) or len(text) > 20 or _PUNCT.search(text):
+            return kept + lines[index:]
+        if SECTION_HEADING.fullmatch(text):  # the first section's heading, not a name or title
             return kept + lines[index:]
         if _ORG_LINE.match(text):
             control.setdefault("organisation", text)

@@ -52,6 +52,26 @@ def _prefix_paths(clause: ParsedClause, prefix: tuple[int, ...]) -> None:
         _prefix_paths(child, prefix)
 
 
+def _section_labels(items: list[Item]) -> set[int]:
+    """Unnumbered section headings ("目的" over its paragraph, "范围" over the next …).
+
+    Only in a document whose sections start before any number: at least two short label
+    lines, the first of them above every numbered item and over text of its own, each later
+    one over text or a numbered list.  Elsewhere a short line inside a clause stays that clause's text.
+    """
+    found = set()
+    for index, item in enumerate(items[:-1]):
+        nxt = items[index + 1]
+        if item.marker is not None:
+            if not found:
+                return set()
+            continue
+        text_follows = nxt.marker is None and not _is_label(nxt.text)
+        if _is_label(item.text) and (text_follows or (found and nxt.marker is not None)):
+            found.add(index)
+    return found if len(found) >= 2 else set()
+
+
 @dataclass
 class _Open:
     """A clause on the current path, with what nesting needs to know about it."""
@@ -76,9 +96,12 @@ class TreeBuilder:
     parents: dict[int, ParsedClause | None] = field(default_factory=dict)
 
     def build(self, items: list[Item]) -> TreeBuilder:
+        sections = _section_labels(items)
         for index, item in enumerate(items):
             following = items[index + 1].marker if index + 1 < len(items) else None
-            if item.marker is not None and item.marker.style in _UNCOUNTED:
+            if index in sections:
+                self._add_section(item.text)
+            elif item.marker is not None and item.marker.style in _UNCOUNTED:
                 self._add_marker(item.marker, "", item.text.strip(), item.line)  # no headings
             elif item.marker is not None:
                 heading, text = split_heading(item.text, self.inline_titles)
@@ -90,6 +113,12 @@ class TreeBuilder:
         return self
 
     # ----- plain text and part headings -----------------------------------------------------
+    def _add_section(self, text: str) -> None:
+        """An unnumbered section heading: a part at the top, holding what follows it."""
+        self.stack.clear()
+        count = sum(1 for clause in self.clauses if clause.style == "part")
+        self._attach(Marker("part", "", (count + 1,), 0, 0), text.strip().rstrip(":"), "", None)
+
     def _add_text(self, text: str) -> None:
         text = text.strip()
         if not text:

@@ -1,0 +1,36 @@
+"""Input shapes the importer had not met before: each one a corpus file or a small invented text.
+
+The corpus files (tests/procedures/corpus) are scored by test_importer_score.py; the tests
+here check what the scorer does not: headings, table cells, the text that joins up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portal.procedures.importer import parse_page
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+LONG = "各部门应当按照本规定的要求，结合本部门的实际情况，明确具体负责的人员和完成的时限。" * 4
+
+
+def parse(name: str):
+    return parse_page((CORPUS / f"{name}.txt").read_text("utf-8"), name)
+
+
+def outline(doc) -> list[tuple[str, str]]:
+    return [(c.number, c.heading) for c in doc.walk()]
+
+
+def test_unnumbered_section_headings_are_parts_not_related_documents():
+    [doc] = parse("28-unnumbered-headings")
+    assert [c.heading for c in doc.clauses] == ["目的", "范围", "职责", "程序", "记录"]
+    assert all(c.style == "part" and c.text for c in doc.clauses)
+    assert doc.preamble == ""
+
+
+def test_a_related_document_after_the_last_section_heading_is_still_split_off():
+    page = f"设备点检规定\n目的\n{LONG}\n范围\n{LONG}\n仓库盘点管理办法\n{LONG}\n"
+    main, related = parse_page(page)
+    assert [c.heading for c in main.clauses] == ["目的", "范围"]
+    assert (related.title, related.role) == ("仓库盘点管理办法", "related")
