@@ -1,0 +1,60 @@
+"""The importer scored on the held-out corpus: invented procedures its authors never saw.
+
+tests/procedures/holdout/ was written without reading the importer and committed before the
+importer was first run on it, so its figures measure how the importer generalises; the
+corpus in tests/procedures/corpus/ was written by the importer's authors and does not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from portal.procedures.importer.score import fixture_pairs, parse_outline, score_directory
+
+HOLDOUT = Path(__file__).resolve().parent / "holdout"
+
+# A floor, not a target: the figures the importer reached when the holdout was first scored
+# (December 2026; the issue's targets are titles and metadata 100 %, no noise left, and
+# precision, recall and nesting >= 0.98). Raise each figure here when the importer improves;
+# never lower one to make a change pass.
+FLOOR = {
+    "documents_found": 16,
+    "titles_exact": 13,
+    "metadata_exact": 7,
+    "clause_precision": 0.87,
+    "clause_recall": 0.86,
+    "nesting": 0.86,
+}
+CEILING = {
+    "noise_left": 50,
+    "text_missing": 6,
+}
+
+
+@pytest.fixture(scope="module")
+def figures():
+    score = score_directory(HOLDOUT)
+    return {name: value for name, value, _ in score.figures()}
+
+
+def test_every_holdout_text_has_its_expectations():
+    pairs = fixture_pairs(HOLDOUT)
+    assert len(pairs) == len(list(HOLDOUT.glob("*.txt"))) >= 14
+    for _, expected in pairs:
+        data = yaml.safe_load(expected.read_text("utf-8"))
+        assert data["kind"], expected.name
+        for doc in data["documents"]:
+            assert len(parse_outline(doc["outline"])) >= 15, expected.name
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_holdout_figure_stays_at_or_above_its_floor(figures, name):
+    assert figures[name] >= FLOOR[name]
+
+
+@pytest.mark.parametrize("name", sorted(CEILING))
+def test_holdout_leftovers_stay_at_or_below_their_ceiling(figures, name):
+    assert figures[name] <= CEILING[name]
