@@ -34,3 +34,28 @@ def test_a_related_document_after_the_last_section_heading_is_still_split_off():
     main, related = parse_page(page)
     assert [c.heading for c in main.clauses] == ["目的", "范围"]
     assert (related.title, related.role) == ("仓库盘点管理办法", "related")
+
+
+def test_english_clause_numbers_and_lettered_items():
+    [doc] = parse("29-english-clauses")
+    assert [(c.number, c.heading) for c in doc.clauses][:2] == [
+        ("Clause 1", "Purpose"),
+        ("Clause 2", "Registration"),
+    ]
+    assert [c.number for c in doc.clauses[2].children] == ["(a)", "(b)"]
+    assert [c.anchor for c in doc.clauses[3].children] == ["s-4-1", "s-4-2"]
+
+
+def test_roman_numerals_ascii_and_unicode():
+    [doc] = parse("30-roman-numerals")
+    assert [c.number for c in doc.clauses] == ["I", "II", "III", "IV"]
+    assert [c.number for c in doc.clauses[1].children[1].children] == ["(a)", "(b)", "(c)"]
+    page = "库房管理规定\nⅠ、总则\n1. 本规定适用于各库房。\nⅡ、出入库\n1. 出库须凭领料单。\n"
+    [doc] = parse_page(page)
+    assert [(c.number, c.heading) for c in doc.clauses] == [("Ⅰ", "总则"), ("Ⅱ", "出入库")]
+
+
+def test_a_letter_after_h_is_the_letter_list_not_a_roman_one():
+    page = "测试规定\n一、要求\n" + "".join(f"{ch}.第{ch}项要求。\n" for ch in "ABCDEFGHI")
+    [doc] = parse_page(page)
+    assert [c.number for c in doc.clauses[0].children] == list("ABCDEFGHI")

@@ -2,7 +2,8 @@
 
 Every style the seed pages use is known here: 第X章/节/条, 一、 and 一., (一), 1、, ``5、1``,
 1., 1.1 / 4.2.4.1 / 4·2·1 / 1.0, bare ``1 总则``, (1), 1), 01., ①, ⑴, ⒈, A. A、 A), a. a) a,
-——, ● and the ``?`` that stands for a lost bullet, 附录/附件.
+——, ● and the ``?`` that stands for a lost bullet, 附录/附件; and from other sources
+Article/Section/Clause N, roman numerals (I. II. or Ⅰ、Ⅱ、) and (a) (A).
 
 A marker is accepted at a boundary (start of a paragraph, after whitespace or after 。;:!?”).
 Without a boundary it is accepted only when it continues the sequence already running in the
@@ -25,16 +26,18 @@ _CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | 
 FAMILY = {"num_comma": "num", "num_dot": "num", "num_bare": "num"}
 # Styles whose number can key a decimal child: "8、" owns "8.1", "一、" owns "1.1".
 KEYED = {"decimal", "num_comma", "num_dot", "num_bare", "cn", "dot_digit", "zero_pad", "article_en"}
+KEYED |= {"roman"}
 GLUABLE = {
     "chapter", "article", "section", "cn", "cn_paren", "num_paren", "num_half_paren",
     "num_comma", "num_dot", "circled", "paren_digit", "dot_digit", "upper", "lower",
+    "lower_paren", "upper_paren",
 }  # fmt: skip
 
 _BOUNDARY = frozenset(" \n。;:!?”")
 # Patterns that cannot follow a Latin letter or digit: "ISO9001)" is not item 1).
 _NOT_AFTER_ALNUM = frozenset(
     ("decimal_comma", "decimal", "zero_pad", "num_half_paren", "num_comma", "num_dot",
-     "num_bare", "upper", "lower", "lower_bare")
+     "num_bare", "upper", "lower", "lower_bare", "roman")
 )  # fmt: skip
 _NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
 _UNIT = re.compile(
@@ -52,13 +55,17 @@ SECTION_HEADING = re.compile(
     r"|总则|附则|(?:工作|管理|基本)?(?:要求|原则|内容)|考核(?:与奖惩)?|奖惩|监督检查|附录)[:：]?"
 )
 _ASCII_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z/\-]*\s$")
-_STARTS = re.compile(r"[第附(\d一二三四五六七八九十\u2460-\u249bA-Za-z●?—―]")
+_STARTS = re.compile(r"[第附(\d一二三四五六七八九十\u2460-\u249b\u2160-\u216bA-Za-z●?—―]")
 
 _P = {
     "chapter": re.compile(rf"第({CN}|\d{{1,3}})章"),
     "section": re.compile(rf"第({CN}|\d{{1,3}})节"),
     "article": re.compile(rf"第({CN}|\d{{1,3}})条"),
-    "article_en": re.compile(r"(?:Article|Section)\s+(\d{1,3})(?![\d.])"),
+    "article_en": re.compile(r"(?:Article|Section|Clause)\s+(\d{1,3})(?![\d.])"),
+    # Roman numerals closed by a stop or 、 (I. II. Ⅳ、), or the Unicode ones standing alone.
+    "roman": re.compile(r"([IVX]{1,5})[.、](?=\s?\S)|([\u2160-\u216b])[.、]?(?=\s?\S)"),
+    "lower_paren": re.compile(r"\(([a-z])\)"),
+    "upper_paren": re.compile(r"\(([A-Z])\)"),
     "appendix": re.compile(
         rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}])"
     ),
@@ -88,7 +95,7 @@ _P = {
 _BY_FIRST = {
     "第": ("chapter", "section", "article"),
     "附": ("appendix",),
-    "(": ("cn_paren", "num_paren"),
+    "(": ("cn_paren", "num_paren", "lower_paren", "upper_paren"),
     "●": ("bullet",),
     "?": ("bullet",),
     "—": ("dash",),
@@ -151,13 +158,35 @@ def _candidates(ch: str) -> tuple[str, ...]:
         return ("paren_digit",)
     if "\u2488" <= ch <= "\u249b":
         return ("dot_digit",)
-    if ch in "AS":
+    if ch in "ASC":
         return ("article_en", "upper")
+    if ch in "IVX":
+        return ("roman", "upper")
     if "A" <= ch <= "Z":
         return ("upper",)
+    if "\u2160" <= ch <= "\u216b":
+        return ("roman",)
     if "a" <= ch <= "z":
         return ("lower", "lower_bare")
     return ()
+
+
+_ROMAN = {"I": 1, "V": 5, "X": 10}
+
+
+def roman_to_int(text: str) -> int | None:
+    """Value of a roman numeral up to XX (I, IV, XII …); None when it is not a well-formed one."""
+    if len(text) == 1 and "\u2160" <= text <= "\u216b":
+        return ord(text) - 0x2160 + 1
+    total = 0
+    for ch, nxt in zip(text, text[1:] + " ", strict=True):
+        value = _ROMAN[ch]
+        total += -value if _ROMAN.get(nxt, 0) > value else value
+    canonical = (
+        "X" * (total // 10)
+        + ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"][total % 10]
+    )
+    return total if 0 < total <= 20 and canonical == text else None
 
 
 def _decimal_values(text: str) -> tuple[int, ...]:
@@ -182,8 +211,11 @@ def _values(style: str, match: re.Match) -> tuple[int, ...] | None:
         arg = match.group(1)
         value = 1 if not arg else (ord(arg) - 64 if arg.isalpha() else cn_to_int(arg))
         return (value,) if value else None
-    if style in ("upper", "lower", "lower_bare"):
+    if style in ("upper", "lower", "lower_bare", "lower_paren", "upper_paren"):
         return (ord(match.group(1).lower()) - 96,)
+    if style == "roman":
+        value = roman_to_int(match.group(1) or match.group(2))
+        return (value,) if value else None
     value = cn_to_int(match.group(1))
     return (value,) if value else None
 
@@ -196,7 +228,7 @@ def _number(style: str, raw: str) -> str:
     raw = raw.replace(" ", "")
     if style == "appendix":
         return raw.rstrip(":")
-    if style in ("cn_paren", "num_paren"):
+    if style in ("cn_paren", "num_paren", "lower_paren", "upper_paren"):
         return raw.rstrip("、")
     return raw.rstrip("、.)") or raw
 
@@ -312,6 +344,14 @@ class Scanner:
             return m.value == 1 or 0 < m.value <= last + 1
         return last > 0 and m.value == last + 1
 
+    def _check_roman(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        """At a paragraph start, starting or continuing a roman list; "I." after "H." is the
+        letter list going on, not a new roman one."""
+        letter = text[m.start]
+        if not at_start or ("A" <= letter <= "Z" and self.last.get("upper") == ord(letter) - 65):
+            return False
+        return m.value == 1 or self._continues("roman", m.value)
+
     def _check_bullet(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
         if text[m.start] == "●":
             return True
@@ -342,6 +382,9 @@ _CHECKS = {
     "lower_bare": Scanner._check_bare,
     "upper": Scanner._check_letter,
     "lower": Scanner._check_letter,
+    "lower_paren": Scanner._check_letter,
+    "upper_paren": Scanner._check_letter,
+    "roman": Scanner._check_roman,
     "bullet": Scanner._check_bullet,
     "appendix": Scanner._check_appendix,
     "article_en": Scanner._check_appendix,  # only at the start of a paragraph

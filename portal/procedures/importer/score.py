@@ -32,7 +32,7 @@ from .page import parse_page
 from .source import read_source
 
 METADATA_KEYS = ("code", "revision", "effective_date", "owner", "approver", "document_number")
-_WORD_NUMBER = re.compile(r"^(?:Article|Section|Chapter|Part)\s+\S+")
+_WORD_NUMBER = re.compile(r"^(?:Article|Section|Clause|Chapter|Part)\s+\S+")
 _PUNCT = str.maketrans("（）．、", "().,")
 
 
