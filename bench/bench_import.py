@@ -5,8 +5,10 @@ seed pages; target under 2 s on SQLite), ``import.documents`` and ``import.claus
 scorer's figures (see ``portal/procedures/importer/score.py``) on the fixture corpus
 (``import.corpus.*``: titles, metadata, noise, clause precision, recall and nesting) and on the
 seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
-of ``tests/procedures/test_importer_seeds.py``; the seeds have no full expected outline, so no
-clause figures). Each speed run uses a new database; the best of a few runs is reported.
+of ``tests/procedures/test_importer_seeds.py``), and ``import.seeds.precision``, ``.recall`` and
+``.nesting``: the clause figures against the seeds' full expected outlines
+(``tests/procedures/seeds_expected``, scored as ``test_importer_seed_outline.py`` does).
+Each speed run uses a new database; the best of a few runs is reported.
 
 Run: .venv/bin/python bench/bench_import.py
 """
@@ -80,6 +82,14 @@ def seeds_score():
     return total
 
 
+def seeds_outline_score():
+    """Clause precision, recall and nesting against tests/procedures/seeds_expected."""
+    from tests.procedures.test_importer_seed_outline import score_seeds
+
+    score, _wrong = score_seeds(SEEDS)
+    return score
+
+
 def main() -> int:
     paths = sorted(SEEDS.glob("*.txt"))
     if not paths:
@@ -92,6 +102,10 @@ def main() -> int:
     emit("import.clauses", clauses, "count")
     emit_score("import.corpus", corpus_score())
     emit_score("import.seeds", seeds_score())
+    outline = seeds_outline_score()
+    emit("import.seeds.precision", round(outline.precision, 4), "ratio")
+    emit("import.seeds.recall", round(outline.recall, 4), "ratio")
+    emit("import.seeds.nesting", round(outline.nesting, 4), "ratio")
     return 0
 
 
