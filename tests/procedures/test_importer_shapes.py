@@ -59,3 +59,29 @@ def test_a_letter_after_h_is_the_letter_list_not_a_roman_one():
     page = "测试规定\n一、要求\n" + "".join(f"{ch}.第{ch}项要求。\n" for ch in "ABCDEFGHI")
     [doc] = parse_page(page)
     assert [c.number for c in doc.clauses[0].children] == list("ABCDEFGHI")
+
+
+def test_a_number_alone_on_its_line_takes_the_next_line_as_its_heading():
+    [doc] = parse("31-number-own-line")
+    assert [(c.number, c.heading) for c in doc.clauses] == [
+        ("第一章", "总则"),
+        ("第二章", "车辆使用"),
+        ("第三章", "附则"),
+    ]
+    first = doc.clauses[0].children[0]
+    assert (first.heading, first.text) == (
+        "",
+        "为规范公务用车的使用和管理，降低运行费用，制定本办法。",
+    )
+    [doc] = parse("32-decimal-own-line")
+    assert [(c.number, c.heading) for c in doc.clauses] == [
+        ("1", "目的"),
+        ("2", "职责"),
+        ("3", "工作程序"),
+    ]
+    assert doc.clauses[1].children[0].text == "质量部负责留样的抽取、登记和保管。"
+
+
+def test_a_number_alone_before_another_number_keeps_its_own_line():
+    [doc] = parse_page("安全规定\n第一章\n第一条 本规定适用于全体员工。\n")
+    assert outline(doc) == [("第一章", ""), ("第一条", "")]

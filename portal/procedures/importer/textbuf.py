@@ -77,16 +77,21 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
     leading = Scanner(inline=False)  # tracks sequences so that "10建立…" after "9…" is seen
     pieces: list[str] = []
     length = 0
+    bare = False  # the previous line was a clause number and nothing else
     for number, line in lines:
         line = line.strip()
         if not line:
             continue
-        starts_marker = bool(leading.scan(line))
+        markers = leading.scan(line)
+        starts_marker = bool(markers)
         if pieces:
             # A wrapped line is joined with a space, as the scraper joined the collapsed ones;
             # the space goes when the text is cleaned, after it has marked a possible heading.
-            pieces.append("\n" if _breaks(pieces[-1], starts_marker, line) else " ")
+            # A number alone on its line ("第一章" / "总则") takes the next line as its words.
+            joined = bare and not starts_marker
+            pieces.append("\n" if not joined and _breaks(pieces[-1], starts_marker, line) else " ")
             length += 1
+        bare = starts_marker and not line[markers[0].end :].strip(" :、.")
         buffer.starts.append((length, number))
         pieces.append(line)
         length += len(line)
