@@ -85,3 +85,23 @@ def test_a_number_alone_on_its_line_takes_the_next_line_as_its_heading():
 def test_a_number_alone_before_another_number_keeps_its_own_line():
     [doc] = parse_page("安全规定\n第一章\n第一条 本规定适用于全体员工。\n")
     assert outline(doc) == [("第一章", ""), ("第一条", "")]
+
+
+def test_a_space_aligned_table_is_a_markdown_table():
+    [doc] = parse("33-space-aligned-table")
+    rows = [line for line in doc.clauses[1].text.split("\n") if line.startswith("|")]
+    assert rows[0] == "| 职级 | 一线城市 | 其他城市 | 备注 |"
+    assert len(rows) == 5  # heading, rule, three rows
+
+
+def test_spaced_rows_fill_skipped_columns_and_ragged_lines_stay_text():
+    from portal.procedures.importer.frame import spaced_tables
+
+    rows = ["项目      标准      备注", "午餐      30        工作日", "晚餐      40"]
+    assert [text for _, text in spaced_tables(list(enumerate(rows)))] == [
+        "项目\t标准\t备注",
+        "午餐\t30\t工作日",
+        "晚餐\t40\t",
+    ]
+    ragged = ["甲方  负责采购", "乙方负责  运输和仓储", "丙方  负责结算"]
+    assert [text for _, text in spaced_tables(list(enumerate(ragged)))] == ragged

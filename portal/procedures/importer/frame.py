@@ -11,6 +11,7 @@ page splitter and the clause tree.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -498,8 +499,76 @@ def _markdown_rows(rows: list[list[str]]) -> list[str]:
     return lines
 
 
+_SPACE_GAP = re.compile(r" {2,}")
+_CELL_END = re.compile(r"[。；;！？!?]$")
+
+
+def _display(text: str) -> int:
+    """Display width: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _spaced_cells(text: str) -> list[tuple[int, str]] | None:
+    """(display column, cell) of a line whose cells are set apart by two or more spaces;
+    None for a line of one cell, a tab row, a form line or a sentence."""
+    if "\t" in text or "___" in text or len(text) > 160:
+        return None
+    cells, pos = [], len(text) - len(text.lstrip())
+    for gap in [*_SPACE_GAP.finditer(text, pos), None]:
+        end = gap.start() if gap else len(text)
+        cell = text[pos:end].strip()
+        if cell:
+            cells.append((_display(text[:pos]), cell))
+        pos = gap.end() if gap else pos
+    if len(cells) < 2 or any(len(c) > 40 or _CELL_END.search(c) for _, c in cells):
+        return None
+    return cells
+
+
+def _aligned(rows: list[list[tuple[int, str]]]) -> list[list[str]] | None:
+    """The rows as cells of a grid when every cell starts under a column of the widest row
+    (two display columns of slack); a short row leaves the columns it skips empty."""
+    columns = [column for column, _ in max(rows, key=len)]
+    grid = []
+    for row in rows:
+        cells = [""] * len(columns)
+        at = 0
+        for column, cell in row:
+            while at < len(columns) and abs(columns[at] - column) > 2:
+                at += 1
+            if at == len(columns):
+                return None
+            cells[at] = cell
+            at += 1
+        if not cells[0]:
+            return None
+        grid.append(cells)
+    return grid
+
+
+def spaced_tables(lines: list[Line]) -> list[Line]:
+    """A table set out with spaces (a plain-text paste of a Word table): three or more lines
+    whose cells line up in the same columns become tab-separated rows for ``tables``."""
+    out = list(lines)
+    i = 0
+    while i < len(out):
+        run = []
+        while i + len(run) < len(out):
+            cells = _spaced_cells(out[i + len(run)][1])
+            if cells is None:
+                break
+            run.append(cells)
+        grid = _aligned(run) if len(run) >= 3 else None
+        if grid:
+            for k, cells in enumerate(grid):
+                out[i + k] = (out[i + k][0], "\t".join(cells))
+        i += max(len(run), 1)
+    return out
+
+
 def tables(lines: list[Line]) -> list[Line]:
     """Tab-separated rows become a Markdown table; a tab after a clause number is a space."""
+    lines = spaced_tables(lines)
     out: list[Line] = []
     run: list[tuple[int, list[str]]] = []
 
