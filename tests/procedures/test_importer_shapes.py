@@ -105,3 +105,20 @@ def test_spaced_rows_fill_skipped_columns_and_ragged_lines_stay_text():
     ]
     ragged = ["甲方  负责采购", "乙方负责  运输和仓储", "丙方  负责结算"]
     assert [text for _, text in spaced_tables(list(enumerate(ragged)))] == ragged
+
+
+def test_narrow_columns_are_read_one_after_the_other_and_rejoined():
+    [doc] = parse("34-narrow-columns")
+    assert [c.number for c in doc.clauses] == ["第一条", "第二条", "第三条", "第四条", "第五条"]
+    assert (
+        doc.clauses[3].text == "钥匙丢失的，持有人应当立即报告行政部，由行政部评估后决定是否换锁。"
+    )
+
+
+def test_a_narrow_two_column_table_without_sentences_stays_a_table():
+    page = "值班安排表\n" + "".join(
+        f"{day}        {name}\n" for day, name in [("星期一", "张建国"), ("星期二", "李红梅"),
+                                                     ("星期三", "王志强"), ("星期四", "赵丽娟")]
+    )  # fmt: skip
+    [doc] = parse_page(page)
+    assert "| 星期三 | 王志强 |" in doc.preamble

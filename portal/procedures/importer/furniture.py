@@ -17,6 +17,7 @@ from collections import Counter
 from .chars import fold_width_keep_tabs
 from .control import parse_control_block
 from .frontmatter import title_like
+from .numbering import leading_marker
 
 Line = tuple[int, str]
 PAGE_BREAK = "\ue000"  # stands for a form feed until the furniture stage has used it
@@ -183,7 +184,8 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
         while j < len(lines) and "\t" not in lines[j][1] and _two_columns(lines[j][1]):
             j += 1
         split = [(n, _columns(text)) for n, text in lines[i:j]]
-        if j - i < 3 or not _justified([parts[0] for _, parts in split]):
+        narrow = j - i >= 4 and _narrow_prose([parts for _, parts in split])
+        if j - i < 3 or not (narrow or _justified([parts[0] for _, parts in split])):
             out.extend(lines[i : max(j, i + 1)])
             i = max(j, i + 1)
             continue
@@ -199,7 +201,7 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
             else:
                 break
             j += 1
-        out += left + right
+        out += _rejoin(left) + _rejoin(right) if narrow else left + right
         warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
         i = j
     return out
@@ -211,6 +213,42 @@ def _justified(left: list[str]) -> bool:
     widths = sorted(_width(text) for text in left)
     full = sum(1 for width in widths if width >= widths[-1] - 4)
     return widths[len(widths) // 2] >= 16 and full * 2 >= len(widths)
+
+
+def _line_length(texts: list[str]) -> int:
+    """The length most lines of a column have: what the layout wraps at."""
+    return Counter(len(text) for text in texts).most_common(1)[0][0]
+
+
+def _full(texts: list[str]) -> bool:
+    """Most lines of a column fill it: the column of running text a narrow layout wraps."""
+    length = _line_length(texts)
+    full = sum(1 for text in texts if len(text) >= length - 1)
+    return length >= 4 and full * 3 >= len(texts) * 2
+
+
+def _narrow_prose(rows: list[tuple[str, str]]) -> bool:
+    """Two narrow columns of running text (a few characters each): both columns fill their
+    width line after line and both hold sentence punctuation, which table cells rarely do."""
+    left, right = [row[0] for row in rows], [row[1] for row in rows]
+    punctuated = all(re.search(r"[,，。;；、]", "".join(side)) for side in (left, right))
+    return punctuated and _full(left) and _full(right)
+
+
+def _rejoin(column: list[Line]) -> list[Line]:
+    """A narrow column's wrapped lines joined into paragraphs: a line that fills the column
+    and ends no sentence goes on in the next one, unless that one starts a clause."""
+    length = _line_length([text for _, text in column])
+    out: list[Line] = []
+    for n, text in column:
+        if out:
+            previous = out[-1][1]
+            goes_on = len(previous) >= length - 1 and previous[-1:] not in "。；;！？!?:："
+            if goes_on and leading_marker(text) is None:
+                out[-1] = (out[-1][0], previous + text)
+                continue
+        out.append((n, text))
+    return out
 
 
 def _width(text: str) -> int:
