@@ -122,3 +122,19 @@ def test_a_narrow_two_column_table_without_sentences_stays_a_table():
     )  # fmt: skip
     [doc] = parse_page(page)
     assert "| 星期三 | 王志强 |" in doc.preamble
+
+
+def test_a_notice_issuing_two_rule_sets_gives_two_documents_with_its_number():
+    first, second = parse("35-notice-two-rule-sets")
+    assert (first.title, second.title) == ("员工培训管理办法", "内部讲师管理办法")
+    assert first.control["document_number"] == second.control["document_number"]
+    assert [c.number for c in second.clauses] == ["第一条", "第二条", "第三条"]
+
+
+def test_a_notice_issuing_three_rule_sets():
+    rules = ["车辆管理办法", "油卡管理规定", "驾驶员守则"]
+    page = "关于印发《车辆管理办法》、《油卡管理规定》及《驾驶员守则》的通知\n各部门：\n现印发给你们。\n"
+    page += "".join(f"{title}\n第一条 本{title[-2:]}适用于全公司。\n" for title in rules)
+    docs = parse_page(page)
+    assert [d.title for d in docs] == rules
+    assert all(d.role == "main" and d.control["notice_title"] for d in docs)

@@ -28,8 +28,12 @@ _DOC_SUFFIX = re.compile(
 )
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _NOTICE = re.compile(
-    r"关于(?:印发|发布|下发|颁布|修订)(?:《(?P<title>[^》]{2,40})》|(?P<bare>[^《》]{2,40}?))的通知"
+    r"关于(?:印发|发布|下发|颁布|修订)"
+    r"(?:(?P<titles>《[^》]{2,40}》(?:\s*(?:和|及|与|、|以及)\s*《[^》]{2,40}》)*)|(?P<bare>[^《》]{2,40}?))"
+    r"的通知"
 )
+# What an issuing notice says applies to every rule set it issues, not only the first.
+NOTICE_KEYS = ("document_number", "notice_title", "signer", "addressees")
 _NOTICE_HEAD = re.compile(r"(?:签发人|签发)\s*:\s*(?P<signer>\S{2,4})|\(此件[^()]{2,8}\)")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fffA-Za-z]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,4}\s*号")
 _RED_HEAD = re.compile(r"[\u4e00-\u9fff]{2,30}文件")
@@ -165,7 +169,11 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         match = _NOTICE.search(_folded(text))
         if not match:
             continue
-        title = re.sub(r"\s+", "", match.group("title") or match.group("bare"))
+        titles = re.findall(r"《([^》]+)》", match.group("titles") or "") or [match.group("bare")]
+        titles = [re.sub(r"\s+", "", title) for title in titles]
+        title = titles[0]
+        if len(titles) > 1:
+            control.setdefault("notice_titles", titles)
         start = next(
             (j for j in range(i + 1, len(body)) if re.sub(r"\s+", "", body[j][1]) == title), None
         )

@@ -8,7 +8,7 @@ from .anchors import assign_anchors
 from .chars import clean_text, fold_width, widen_punctuation
 from .control import clean_revision, iso_date, parse_control_block
 from .dedupe import is_truncated, mark_duplicates
-from .frame import prepare
+from .frame import NOTICE_KEYS, prepare
 from .frontmatter import FrontMatter
 from .models import ParsedClause, ParsedDocument
 from .noise import remove_inline_noise
@@ -93,10 +93,15 @@ def _build(raw: RawDocument, source: str) -> ParsedDocument:
 def parse_page(text: str, source: str = "") -> list[ParsedDocument]:
     """Every document of a scraped page (main ones first), cleaned and parsed into clauses."""
     prepared = prepare(text)
-    raws = split_lines(prepared.lines)
+    issued = tuple(prepared.control.get("notice_titles", ()))
+    raws = split_lines(prepared.lines, issued)
     if raws:
         raws[0].control = {**prepared.control, **raws[0].control}
         raws[0].warnings[:0] = prepared.warnings
+    notice = {key: prepared.control[key] for key in NOTICE_KEYS if key in prepared.control}
+    for raw in raws[1:]:
+        if raw.role == "main" and raw.title in issued:  # one notice issuing several rule sets
+            raw.control = {**notice, **raw.control}
     docs = [_build(raw, source) for raw in raws]
     mark_duplicates(docs)
     return docs

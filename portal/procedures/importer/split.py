@@ -207,7 +207,28 @@ def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
     return kept
 
 
-def _main_documents(lines: list[Line], page_title: str) -> list[RawDocument]:
+def _issued_documents(lines: list[Line], page_title: str, issued: tuple[str, ...]):
+    """The rule sets one issuing notice published together, each from its title line on."""
+    heads = [i for i, (_, text) in enumerate(lines) if text in issued and text != page_title]
+    if not heads:
+        return None
+    docs = []
+    for n, start in enumerate([-1, *heads]):
+        end = heads[n] if n < len(heads) else len(lines)
+        title = page_title if start < 0 else lines[start][1]
+        first = 1 if start < 0 else lines[start][0]
+        doc = RawDocument(title, "main", [], first_line=first)
+        doc.lines = _front_lines(lines[start + 1 : end], doc.control)
+        docs.append(doc)
+    return docs
+
+
+def _main_documents(
+    lines: list[Line], page_title: str, issued: tuple[str, ...] = ()
+) -> list[RawDocument]:
+    docs = _issued_documents(lines, page_title, issued) if issued else None
+    if docs:
+        return docs
     heads = _subtitle_indexes(lines)
     if len(heads) < 2:
         doc = RawDocument(page_title, "main", lines, first_line=1)
@@ -233,14 +254,17 @@ def split_page(text: str) -> list[RawDocument]:
     return split_lines(list(enumerate(fold_width(text).split("\n"), 1)))
 
 
-def split_lines(numbered: list[Line]) -> list[RawDocument]:
-    """``split_page`` over width-folded lines that carry their page line numbers."""
+def split_lines(numbered: list[Line], issued: tuple[str, ...] = ()) -> list[RawDocument]:
+    """``split_page`` over width-folded lines that carry their page line numbers.
+
+    ``issued`` names the rule sets an issuing notice published together: each of them found
+    in the main region starts a main document of its own."""
     numbered = [(i, line.replace("\t", " ").strip()) for i, line in numbered]
     lines = _strip_footer([line for line in numbered if line[1]])
     page_title, body = _page_title(lines)
     titles = _title_indexes(body)
     main_end = titles[0] if titles else len(body)
-    docs = _main_documents(body[:main_end], page_title or "未命名文档")
+    docs = _main_documents(body[:main_end], page_title or "未命名文档", issued)
     for n, start in enumerate(titles):
         end = titles[n + 1] if n + 1 < len(titles) else len(body)
         docs.append(_related(body[start:end]))
