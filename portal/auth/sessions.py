@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import EndedSession, User
+from portal.core import generations
 from portal.extensions import db
 
 SID = "_sid"
@@ -77,14 +78,15 @@ def end_current(user: User) -> None:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of a session that is still valid, else None (and the
     session is emptied, so the browser gets a fresh one). One statement, as before sessions
-    were revocable."""
+    were revocable; it also reads the fingerprints of the per-worker caches
+    (`core/generations.py`)."""
     row = None
     if user_id.isdigit():
         ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
         # The roles and the department (the navigation shows both) come with the user.
         row = (
             db.session.execute(
-                select(User, ended.exists())
+                select(User, ended.exists(), *generations.columns())
                 .options(joinedload(User.roles), joinedload(User.department))
                 .where(User.id == int(user_id))
             )
@@ -95,6 +97,7 @@ def load_user(user_id: str) -> User | None:
         session.clear()
         return None
     user = row[0]
+    generations.remember(row[2:])
     now = seconds()
     if SEEN in session and now - session[SEEN] >= SEEN_RESOLUTION:
         session[SEEN] = now

@@ -32,7 +32,7 @@ def startable_form_types(user) -> list[FormEntry]:
             register_endpoint="designer.register",
             register_name=f"{v.definition['name']}登记表",
             description=v.definition.get("description", ""),
-            url_args=(("key", v.form_type.key),),
+            url_args=(("key", v.type_key),),
             group=v.definition.get("group", ""),
         )
         for v in services.startable(user)

@@ -4,13 +4,16 @@ versions published at run time need no restart and every node builds the same fl
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
 
 from portal.auth.models import RoleCode
+from portal.core import generations
 from portal.designer import expr
 from portal.designer.fields import env
-from portal.designer.models import DesignedRecord, FormType, FormVersion
+from portal.designer.models import DesignedRecord, FormType, FormVersion, flow_key
 from portal.extensions import db
 from portal.workflow.flow import (
     ALL,
@@ -126,9 +129,56 @@ def build_flow(version: FormVersion) -> Flow:
     )
 
 
+GENERATION = "designer.versions"
+
+
+def register_generation(app) -> None:
+    """Published versions are only ever added (never changed or deleted), so the highest id and
+    the count tell whether a worker's copy of them is current."""
+    aggregates = (func.max(FormVersion.id), func.count(FormVersion.id))
+    generations.register(app, GENERATION, aggregates, (FormVersion,))
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published version as plain data (shared by a worker's threads: not to be changed)."""
+
+    type_key: str
+    id: int
+    number: int
+    definition: dict
+
+    @property
+    def flow_key(self) -> str:
+        return flow_key(self.type_key, self.number)
+
+
+def published() -> tuple[Published, ...]:
+    """Every published version, by form type and number; read once per worker and kept while
+    no version is published (`core/generations.py`)."""
+    return generations.cached(GENERATION, _load_published)
+
+
+def _load_published() -> tuple[Published, ...]:
+    rows = db.session.execute(
+        select(FormType.key, FormVersion.id, FormVersion.number, FormVersion.definition)
+        .join(FormVersion.form_type)
+        .order_by(FormType.id, FormVersion.number)
+    )
+    return tuple(Published(*row) for row in rows)
+
+
+def current_versions() -> list[Published]:
+    """The current (newest) version of each form type, in the order the types were created."""
+    newest: dict[str, Published] = {}
+    for version in published():
+        newest[version.type_key] = version
+    return list(newest.values())
+
+
 class DesignedFlows:
     """The flow source: flows of published versions, built once per app (versions never
-    change), the list of keys read once per request."""
+    change), the list of versions kept per worker while no version is published."""
 
     def _cache(self) -> dict:
         return current_app.extensions.setdefault("designer_flows", {})
@@ -152,12 +202,5 @@ class DesignedFlows:
         return cache[key]
 
     def flows(self) -> list[Flow]:
-        keys = g.get("_designer_flow_keys") if has_request_context() else None
-        if keys is None:
-            rows = db.session.execute(
-                select(FormType.key, FormVersion.number).join(FormVersion.form_type)
-            ).all()
-            keys = [f"form.{k}.v{n}" for k, n in rows]
-            if has_request_context():
-                g._designer_flow_keys = keys
+        keys = [version.flow_key for version in published()]
         return [f for f in (self.flow(k) for k in keys) if f is not None]

@@ -13,7 +13,7 @@ from portal.auth.models import Department, Role, RoleCode, User
 from portal.core import audit
 from portal.designer import definition as definitions
 from portal.designer import fields
-from portal.designer.flow import STEP_PAGE
+from portal.designer.flow import STEP_PAGE, Published, current_versions
 from portal.designer.models import DesignedRecord, FormType, FormVersion
 from portal.extensions import db
 from portal.workflow import access, engine
@@ -81,14 +81,9 @@ def can_start(user, definition: dict) -> bool:
     )
 
 
-def startable(user) -> list[FormVersion]:
+def startable(user) -> list[Published]:
     """The current version of every designed form `user` may start (发起申请)."""
-    versions = []
-    for form_type in db.session.scalars(select(FormType).order_by(FormType.id)):
-        current = form_type.current
-        if current is not None and can_start(user, current.definition):
-            versions.append(current)
-    return versions
+    return [v for v in current_versions() if can_start(user, v.definition)]
 
 
 def procedure_forms(code: str) -> list[tuple[str, str]]:
@@ -97,12 +92,11 @@ def procedure_forms(code: str) -> list[tuple[str, str]]:
     from flask import url_for
 
     found = []
-    for form_type in db.session.scalars(select(FormType).order_by(FormType.id)):
-        current = form_type.current
-        if current is not None and current.definition.get("procedure") == code:
-            definition = current.definition
+    for current in current_versions():
+        definition = current.definition
+        if definition.get("procedure") == code:
             name = definition.get("procedure_form_name") or definition["name"]
-            found.append((name, url_for("designer.new", key=form_type.key)))
+            found.append((name, url_for("designer.new", key=current.type_key)))
     return found
 
 

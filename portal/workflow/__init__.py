@@ -30,10 +30,12 @@ def init_app(app):
     import portal.workflow.services as services
     from portal.core.audit import action_label
     from portal.home.services import register_panel
+    from portal.workflow.delegation import register_generation
     from portal.workflow.engine import record_url
     from portal.workflow.views import bp
 
     app.register_blueprint(bp)
+    register_generation(app)
     app.extensions.setdefault("portal_cli", []).append(workflow_cli)
     app.extensions.setdefault("portal_badges", []).append(services.badge_counts)
     app.jinja_env.globals.update(record_url=record_url, audit_label=action_label)

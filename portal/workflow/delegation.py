@@ -4,11 +4,12 @@ open tasks follow a delegation the moment it starts and return when it ends."""
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from portal.auth.models import User
-from portal.core import audit
+from portal.core import audit, generations
 from portal.core.clock import local_now, now
 from portal.extensions import db
 from portal.workflow.flow import family_of
@@ -36,12 +37,16 @@ def _active(on: date | None = None, form_type: str | None = None):
 
 def delegate_for(principal: User, form_type: str | None = None) -> User | None:
     """The user acting for `principal` today, if any."""
-    row = db.session.scalar(
-        _active(form_type=form_type)
-        .where(Delegation.principal_id == principal.id)
-        .order_by(Delegation.id.desc())
-    )
-    return row.delegate if row is not None else None
+    on = today()
+    scopes = None if form_type is None else {None, form_type, family_of(form_type)}
+    for row in standing(on):  # newest first
+        if (
+            row.principal_id == principal.id
+            and row.starts_on <= on
+            and (scopes is None or row.form_type in scopes)
+        ):
+            return db.session.get(User, row.delegate_id)
+    return None
 
 
 def principals_of(delegate: User) -> list[tuple[int, str | None]]:
@@ -50,18 +55,58 @@ def principals_of(delegate: User) -> list[tuple[int, str | None]]:
     return [(row.principal_id, row.form_type) for row in rows]
 
 
+GENERATION = "workflow.delegations"
+
+
+def register_generation(app) -> None:
+    """Delegations are created and cancelled, never changed otherwise or deleted: the highest
+    id, the count and the count of cancelled ones tell whether a worker's copy is current."""
+    aggregates = (
+        func.max(Delegation.id),
+        func.count(Delegation.id),
+        func.count(Delegation.cancelled_at),
+    )
+    generations.register(app, GENERATION, aggregates, (Delegation,))
+
+
+class Standing(NamedTuple):
+    """A delegation not cancelled and not over, as plain data."""
+
+    id: int
+    principal_id: int
+    delegate_id: int
+    starts_on: date
+    ends_on: date
+    form_type: str | None
+
+
+def standing(on: date) -> tuple[Standing, ...]:
+    """The delegations not cancelled that end on or after `on`, newest first; read once per
+    worker and day while no delegation is created or cancelled (`core/generations.py`)."""
+
+    def load() -> tuple[Standing, ...]:
+        rows = db.session.execute(
+            select(*(getattr(Delegation, name) for name in Standing._fields))
+            .where(Delegation.cancelled_at.is_(None), Delegation.ends_on >= on)
+            .order_by(Delegation.id.desc())
+        )
+        return tuple(Standing(*row) for row in rows)
+
+    return generations.cached(GENERATION, load, key=on)
+
+
 def principals_by_form(delegate: User, form_types) -> dict[str, list[int]]:
     """form type -> the principals `delegate` acts for today on that form type: the same answer
-    as `delegate_for` (a principal's newest delegation covering the form type wins), in one
-    query, for the SQL side of visibility and the inbox."""
-    theirs = select(Delegation.principal_id).where(Delegation.delegate_id == delegate.id)
-    rows = db.session.scalars(
-        _active().where(Delegation.principal_id.in_(theirs)).order_by(Delegation.id.desc())
-    ).all()
+    as `delegate_for` (a principal's newest delegation covering the form type wins), for the
+    SQL side of visibility and the inbox."""
+    on = today()
+    active = [row for row in standing(on) if row.starts_on <= on <= row.ends_on]
+    theirs = {row.principal_id for row in active if row.delegate_id == delegate.id}
+    rows = [row for row in active if row.principal_id in theirs]  # newest first
     found: dict[str, list[int]] = {}
     for form_type in form_types:
-        newest: dict[int, Delegation] = {}
-        for row in rows:  # newest first
+        newest: dict[int, Standing] = {}
+        for row in rows:
             if row.form_type in (None, form_type, family_of(form_type)):
                 newest.setdefault(row.principal_id, row)
         found[form_type] = [p for p, row in newest.items() if row.delegate_id == delegate.id]
