@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_
+from sqlalchemy import String, cast, desc, func, literal, null, or_, select, union_all
 
 from portal.core.htmx import path_for
 from portal.extensions import db
@@ -53,11 +53,14 @@ class RecordKind:
 
 
 def find_records(user, terms: list[str], per_kind: int = PER_KIND) -> list[RecordKind]:
-    """The records `user` may read that match every term, newest first, a few of each kind."""
+    """The records `user` may read that match every term, newest first, a few of each kind: one
+    statement, each form's newest matches in a branch of a UNION ALL."""
     if not terms or not user.is_authenticated:
         return []
-    kinds = []
-    for flow in all_flows(sources=False):
+    flows = all_flows(sources=False)
+    width = max((len(FIELDS.get(flow.key, ())) for flow in flows), default=0)
+    branches = []
+    for position, flow in enumerate(flows):
         model = flow.model
         own = [getattr(model, name) for name in FIELDS.get(flow.key, ()) if hasattr(model, name)]
         columns = [Instance.number, Instance.title, *own]
@@ -71,20 +74,36 @@ def find_records(user, terms: list[str], per_kind: int = PER_KIND) -> list[Recor
             stmt = stmt.where(
                 or_(*(func.lower(c).contains(term, autoescape=True) for c in columns))
             )
-        rows = db.session.execute(
-            stmt.with_only_columns(Instance.number, Instance.title, model.id, *own)
+        details = [cast(c, String).label(f"d{i}") for i, c in enumerate(own)]
+        details += [null().cast(String).label(f"d{i}") for i in range(len(own), width)]
+        newest = (
+            stmt.with_only_columns(
+                literal(position).label("kind"),
+                Instance.number.label("number"),
+                Instance.title.label("title"),
+                model.id.label("record_id"),
+                Instance.submitted_at.label("at"),
+                Instance.id.label("instance_id"),
+                *details,
+            )
             .order_by(Instance.submitted_at.desc(), Instance.id.desc())
             .limit(per_kind)
-        ).all()
-        if not rows:
-            continue
-        kind = RecordKind(flow.key, flow.name)
-        for number, title, record_id, *values in rows:
-            detail = " · ".join(str(v) for v in values if v and str(v) != title)[:60]
-            url = path_for(flow.detail_endpoint, id=record_id)
-            kind.items.append(RecordHit(number, title or "", detail, url))
-        kinds.append(kind)
-    return kinds
+            .subquery()
+        )
+        branches.append(select(newest))
+    if not branches:
+        return []
+    found: dict[int, RecordKind] = {}
+    rows = db.session.execute(
+        union_all(*branches).order_by("kind", desc("at"), desc("instance_id"))
+    )
+    for position, number, title, record_id, _at, _id, *values in rows:
+        flow = flows[position]
+        kind = found.setdefault(position, RecordKind(flow.key, flow.name))
+        detail = " · ".join(str(v) for v in values if v and str(v) != title)[:60]
+        url = path_for(flow.detail_endpoint, id=record_id)
+        kind.items.append(RecordHit(number, title or "", detail, url))
+    return [found[position] for position in sorted(found)]
 
 
 def record_for(user, q: str) -> dict | None:
