@@ -17,6 +17,9 @@ _CODE = (
     r"(?:[-.](?:[A-Za-z0-9]+|[\u4e00-\u9fff]+(?=-)))*(?: \d+-\d{4})?"
 )
 _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[xX]{2}/\d{1,2}/\d{1,2}"
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
+# A publishing date with its time of day ("2025-09-01 14:05"), as a web page prints it.
+_DATE_TIME = rf"\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}(?:\s*日)?\s+{_TIME}|{_DATE}"
 _REVISION = r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
 _DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
 _SEP = r"\s*[:：]?\s*"
@@ -32,9 +35,9 @@ _KEYS: list[tuple[str, str, str]] = [
     ("doc_title", r"(?:文件名称|制度名称)", r"[^\s:、,，;；]{2,40}(?=\s|$)"),
     ("revision", r"(?:版本/版次|版本号|版次|版本)", _REVISION),
     ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
-    ("issued_date", r"(?:发布日期|制定日期|修订日期|编制日期)", _DATE),
+    ("issued_date", r"(?:发布日期|发布时间|制定日期|修订日期|编制日期)", _DATE_TIME),
     ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
-    ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门)", _DEPT),
+    ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门|发布部门)", _DEPT),
     ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
     ("document_number", r"(?:发文字号|发布文号|文号)", r"[^\s]{2,20}?号"),
     ("prepared_by", r"(?:编制人|编写人|编制|编写)", _NAME),

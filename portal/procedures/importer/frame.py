@@ -19,7 +19,7 @@ from .control import _CODE, parse_control_block
 from .furniture import Line, normalise_lines, read_columns, remove_furniture
 from .noise import BREADCRUMB
 from .numbering import leading_marker
-from .sources import CompiledRule, detect_sources, matches
+from .sources import CompiledRule, detect_sources, matches, rewrite
 
 _TOP = 15  # the title block and control header sit in this many lines at the top
 _DOC_SUFFIX = re.compile(
@@ -107,7 +107,7 @@ def apply_sources(lines: list[Line], rules: list[CompiledRule], warnings: list[s
         if folded and any(matches(rule.drop, folded) for rule in rules):
             warnings.append(f"删除来源附加内容 (line {n})")
             continue
-        out.append((n, text))
+        out.append((n, rewrite(rules, text)))
     out = _drop_head(out, rules, warnings)
     if any(rule.rule.signature for rule in rules):
         out = _drop_signature(out, warnings)

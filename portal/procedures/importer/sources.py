@@ -6,8 +6,10 @@ matching line (a "related articles" block and everything below it), ``head`` dro
 lines only before the document's own title, and ``title_suffix`` is cut from the title line.
 ``signature`` drops the trailing block of short lines (a mail signature).  ``inline``
 patterns are cut wherever they occur in the joined text (watermarks, boilerplate) and
-``title_decorations`` from every title.  Patterns match a
-whole stripped line (``re.fullmatch``) after width folding, so ``:`` stands for ``：`` too.
+``title_decorations`` from every title.  ``cut`` patterns are cut out of the lines that stay
+(a view counter beside the publishing date) and ``replace`` rewrites them (a Markdown quote
+mark or list dash at the start of a line).  Patterns match a whole stripped line
+(``re.fullmatch``) after width folding, so ``:`` stands for ``：`` too.
 """
 
 from __future__ import annotations
@@ -29,8 +31,14 @@ class SourceRule:
     inline: tuple[str, ...] = ()
     # Decorations the source adds to listed titles ("(10篇)(优秀版)"), stripped from titles.
     title_decorations: tuple[str, ...] = ()
+    # Pieces cut out of a kept line, and (pattern, replacement) rewrites of a kept line.
+    cut: tuple[str, ...] = ()
+    replace: tuple[tuple[str, str], ...] = ()
 
 
+# Words of a site's or an app's chrome: top links, nav bars, toolbars.
+_NAV_WORD = r"[\u4e00-\u9fffA-Za-z]{2,6}"
+_COUNTER = r"(?:(?:浏览|阅读|点击|访问|查看)(?:次数|量|数)\s*:?|(?:浏览|阅读|点击)\s*:)\s*\d+\s*次?"
 _SITE_NAMES = r"百度文库|道客巴巴|豆丁网|原创力文档|360文库|360doc|文库|新浪爱问|docin|book118"
 
 SOURCES: tuple[SourceRule, ...] = (
@@ -121,6 +129,53 @@ SOURCES: tuple[SourceRule, ...] = (
         head=(r".{1,20}[:]", r".{4,80}[。]"),  # the salutation and the cover note
         signature=True,
     ),
+    SourceRule(
+        # An intranet or CMS page saved as text: top links, the portal's name, a nav bar, a
+        # breadcrumb, a publishing line with a view counter, print and font buttons above the
+        # text; a download line, previous/next links, friendly links, copyright and ICP below.
+        name="intranet-page",
+        detect=(
+            rf"(?:{_NAV_WORD}\s*\|\s*)*(?:登录|注册|设为首页|加入收藏)(?:\s*\|\s*{_NAV_WORD})+",
+            rf".*\s{_COUNTER}",
+            r"(?:【[^【】]{1,12}】\s*){2,}",
+            r"(?:上一篇|下一篇)\s*:.{1,60}",
+            r".*(?:ICP备|ICP证)\s*\d+.*",
+        ),
+        drop=(
+            rf"(?:{_NAV_WORD}\s*\|\s*)+{_NAV_WORD}",
+            r"[\u4e00-\u9fffA-Za-z]{2,20}(?:门户网站|信息门户|门户|办公平台|平台|内网|网站|OA系统|OA)",
+            rf"(?:网站)?首页(?:\s+{_NAV_WORD}){{3,}}",
+            r"(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*:.*",
+            r"(?:【[^【】]{1,12}】\s*)+",
+            r"(?:附件下载|相关附件|下载附件)\s*:.*",
+            r".*\.(?:docx?|xlsx?|pdf|zip|rar|wps)\s*\(\s*\d+(?:\.\d+)?\s*[KMG]B\s*\)",
+            r".*(?:版权所有|Copyright|\(C\)\s*\d{4}|©).*",
+            r".*(?:ICP备|ICP证|公网安备).*",
+            r"(?:技术支持|主办单位|承办单位|联系电话|地址)\s*:.{1,60}",
+            r".*(?:分辨率|浏览器).{0,12}(?:浏览|访问|查看).{0,4}",
+        ),
+        cut_from=(r"(?:上一篇|下一篇|相关链接|友情链接|相关文章|相关阅读)\s*:.*",),
+        cut=(rf"\s*{_COUNTER}",),
+    ),
+    SourceRule(
+        # An online document app's export (Feishu, DingTalk, Tencent Docs, Yuque): creator
+        # and last-edited lines, view and comment counters and a toolbar above the text, and
+        # the comment thread at the end.
+        name="online-doc",
+        detect=(
+            r".{0,20}\s*创建于\s*\d{4}.*",
+            r"(?:最后|最近)(?:编辑|修改|更新)于\s*\d.*",
+            r"(?:全部)?评论\s*\(\d+\)",
+            r"复制链接(?:\s+\S{1,6}){1,6}",
+        ),
+        drop=(
+            r".{0,20}\s*创建于\s*\d{4}.*",
+            r"(?:最后|最近)(?:编辑|修改|更新)于\s*\d.*",
+            r"[\d\s]*(?:(?:浏览|阅读|评论|点赞|收藏|分享|查看)\s*\d*\s*){1,4}",
+            r"(?:(?:复制链接|分享|@提及|评论|收藏|导出|下载|打印|更多|…|\.{3})\s*){2,}",
+        ),
+        cut_from=(r"(?:全部)?评论\s*\(\d+\)",),
+    ),
 )
 
 
@@ -137,6 +192,8 @@ class CompiledRule:
     cut_from: list[re.Pattern]
     head: list[re.Pattern]
     title_suffix: re.Pattern | None
+    cut: list[re.Pattern]
+    replace: list[tuple[re.Pattern, str]]
 
 
 COMPILED = [
@@ -147,6 +204,8 @@ COMPILED = [
         _compiled(rule.cut_from),
         _compiled(rule.head),
         re.compile(rule.title_suffix) if rule.title_suffix else None,
+        [re.compile(p) for p in rule.cut],
+        [(re.compile(p, re.MULTILINE), r) for p, r in rule.replace],
     )
     for rule in SOURCES
 ]
@@ -166,6 +225,16 @@ def detect_sources(lines: list[str]) -> list[CompiledRule]:
         if rule.detect and any(matches(rule.detect, line) for line in lines):
             found.append(rule)
     return found
+
+
+def rewrite(rules: list[CompiledRule], line: str) -> str:
+    """A kept line with the detected sources' ``cut`` pieces removed and ``replace`` applied."""
+    for rule in rules:
+        for pattern in rule.cut:
+            line = pattern.sub("", line)
+        for pattern, replacement in rule.replace:
+            line = pattern.sub(replacement, line)
+    return line
 
 
 # Every source's inline noise and title decorations, in table order.
