@@ -138,3 +138,13 @@ def test_a_notice_issuing_three_rule_sets():
     docs = parse_page(page)
     assert [d.title for d in docs] == rules
     assert all(d.role == "main" and d.control["notice_title"] for d in docs)
+
+
+def test_an_attachment_list_is_one_appendix_with_a_list_of_names():
+    [doc] = parse("36-attachment-list")
+    assert [c.number for c in doc.clauses] == ["一", "二", "三", "附件"]
+    assert doc.clauses[3].text == "- 会议纪要模板\n- 会议纪要发送登记表"
+    page = "访客管理规定\n一、访客须登记。\n二、访客须佩证。\n附件：1.访客登记表；2.访客证样式 3.来访须知\n"
+    [doc] = parse_page(page)
+    assert [c.number for c in doc.clauses] == ["一", "二", "附件"]
+    assert doc.clauses[2].text == "- 访客登记表\n- 访客证样式\n- 来访须知"

@@ -633,10 +633,54 @@ def forms(lines: list[Line]) -> list[Line]:
     return out
 
 
+_ATTACHMENT_LIST = re.compile(r"(附[件表])\s*:?\s*(?=1\s*[.、]\s*\S)(.*)")
+_LIST_ITEM = re.compile(r"(?:^|(?<=[\s;,]))(\d{1,2})\s*[.、]\s*")
+
+
+def _list_items(text: str, first: int) -> list[str]:
+    """The items of "1.甲 2.乙" numbered on from ``first``; [] unless the text starts with it."""
+    text = _folded(text).strip()
+    found, expect = [], first
+    for match in _LIST_ITEM.finditer(text):
+        if int(match.group(1)) == expect:
+            found.append(match)
+            expect += 1
+    if not found or found[0].start() != 0:
+        return []
+    ends = [match.start() for match in found[1:]] + [len(text)]
+    return [text[m.end() : end].strip(" ;,。") for m, end in zip(found, ends, strict=True)]
+
+
+def _attachment_list(lines: list[Line], at: int, kind: str, rest: str) -> tuple[list[Line], int]:
+    """ "附件：1.甲 2.乙" and the numbered lines under it: one appendix heading over a list of
+    the attachments' names, not clauses of their own.  Returns the new lines and the next index."""
+    items = _list_items(rest, 1)
+    n = lines[at][0]
+    out = [(n, kind)] + [(n, f"- {item}") for item in items]
+    at += 1
+    while at < len(lines):
+        more = _list_items(lines[at][1], len(items) + 1)
+        if not more:
+            break
+        items += more
+        out += [(lines[at][0], f"- {item}") for item in more]
+        at += 1
+    return out, at
+
+
 def appendix_headings(lines: list[Line]) -> list[Line]:
-    """ "附件1：访客登记表", "附表1  门岗记录" as "附件1 访客登记表", the shape the numbering reads."""
+    """ "附件1：访客登记表", "附表1  门岗记录" as "附件1 访客登记表", the shape the numbering reads;
+    an attachment list ("附件：1.… 2.…") as a 附件 heading over a list."""
     out = []
-    for n, text in lines:
+    i = 0
+    while i < len(lines):
+        n, text = lines[i]
+        listed = _ATTACHMENT_LIST.fullmatch(_folded(text).strip())
+        if listed and _list_items(listed.group(2), 1):
+            items, i = _attachment_list(lines, i, listed.group(1), listed.group(2))
+            out += items
+            continue
+        i += 1
         match = _APPENDIX.fullmatch(_folded(text).strip())
         if match and not _SENTENCE.search(match.group(3)):
             kind, number, title = match.groups()

@@ -67,7 +67,7 @@ _P = {
     "lower_paren": re.compile(r"\(([a-z])\)"),
     "upper_paren": re.compile(r"\(([A-Z])\)"),
     "appendix": re.compile(
-        rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}])"
+        rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}]|$)"
     ),
     "cn_paren": re.compile(rf"\(({CN})\)、?"),
     "num_paren": re.compile(r"\((\d{1,2})\)、?"),

@@ -88,7 +88,7 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
             # A wrapped line is joined with a space, as the scraper joined the collapsed ones;
             # the space goes when the text is cleaned, after it has marked a possible heading.
             # A number alone on its line ("第一章" / "总则") takes the next line as its words.
-            joined = bare and not starts_marker
+            joined = bare and not starts_marker and not line.startswith(("- ", "|"))
             pieces.append("\n" if not joined and _breaks(pieces[-1], starts_marker, line) else " ")
             length += 1
         bare = starts_marker and not line[markers[0].end :].strip(" :、.")
