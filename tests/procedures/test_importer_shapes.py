@@ -148,3 +148,19 @@ def test_an_attachment_list_is_one_appendix_with_a_list_of_names():
     [doc] = parse_page(page)
     assert [c.number for c in doc.clauses] == ["一", "二", "附件"]
     assert doc.clauses[2].text == "- 访客登记表\n- 访客证样式\n- 来访须知"
+
+
+def test_a_revision_table_without_headings_is_the_history():
+    [doc] = parse("37-history-without-header")
+    history = doc.control["revision_history"]
+    assert [row["版本"] for row in history] == ["A/0", "B/0", "C/0"]
+    assert history[1] == {"版本": "B/0", "日期": "2022-09-15", "修订内容": "增加灭火器月检要求"}
+    assert [c.number for c in doc.clauses] == ["1", "2"]
+
+
+def test_revision_rows_without_a_title_or_headings_are_the_history_too():
+    page = "门禁管理规定\nA/0  2021-01-05  首次发布  周强\nA/1  2023-07-01  增加访客临时卡  周强\n"
+    page += "1 总则\n1.1 本规定适用于办公区门禁。\n"
+    [doc] = parse_page(page)
+    assert [row["修订人"] for row in doc.control["revision_history"]] == ["周强", "周强"]
+    assert "首次发布" not in doc.preamble + "".join(c.text for c in doc.walk())

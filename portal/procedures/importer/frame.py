@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from .control import _CODE, parse_control_block
+from .control import _CODE, _DATE, _REVISION, parse_control_block
 from .furniture import Line, normalise_lines, read_columns, remove_furniture
 from .noise import BREADCRUMB
 from .numbering import leading_marker
@@ -460,7 +460,8 @@ def _is_row(text: str) -> bool:
 
 
 def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
-    """A revision table (版本 / 日期 / 内容 … as tab-separated rows) becomes the history."""
+    """A revision table (版本 / 日期 / 内容 … as tab-separated rows) becomes the history; so do
+    two or more rows of revision, date and change with neither a title nor column headings."""
     out: list[Line] = []
     i = 0
     while i < len(lines):
@@ -471,6 +472,9 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
             header_at = i + 1
         elif _HISTORY_WORDS.search(text) and _is_row(text) and _is_history_header(_cells(folded)):
             header_at = i
+        elif _is_row(text) and _history_row(_cells(folded)) and i + 1 < len(lines):
+            following = _folded(lines[i + 1][1])
+            header_at = i if _is_row(following) and _history_row(_cells(following)) else None
         if header_at is None:
             out.append((n, text))
             i += 1
@@ -478,6 +482,8 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         header = [c for c in _cells(_folded(lines[header_at][1])) if c]
         rows = []
         j = header_at + 1
+        if _history_row(header):  # no column headings: the first row is a revision already
+            header, j = _history_columns(header), header_at
         while j < len(lines) and _is_row(lines[j][1]):
             cells = _cells(_folded(lines[j][1]))
             rows.append(dict(zip(header, cells, strict=False)))
@@ -486,6 +492,30 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
         warnings.append(f"修订记录转为文件历史 (line {n})")
         i = j
     return out
+
+
+_REVISION_CELL = re.compile(rf"(?:{_REVISION})")
+_DATE_CELL = re.compile(rf"(?:{_DATE})")
+
+
+def _history_row(cells: list[str]) -> bool:
+    """A row of a revision table: a revision, a date and what changed ("B/0  2023-05-10  …")."""
+    cells = [cell for cell in cells if cell]
+    revision = any(_REVISION_CELL.fullmatch(cell) for cell in cells)
+    return len(cells) >= 3 and revision and any(_DATE_CELL.fullmatch(cell) for cell in cells)
+
+
+def _history_columns(cells: list[str]) -> list[str]:
+    """Column names for a revision table pasted without its heading row, read from a row."""
+    names, others = [], iter(("修订内容", "修订人", "批准人"))
+    for cell in (cell for cell in cells if cell):
+        if _REVISION_CELL.fullmatch(cell) and "版本" not in names:
+            names.append("版本")
+        elif _DATE_CELL.fullmatch(cell) and "日期" not in names:
+            names.append("日期")
+        else:
+            names.append(next(others, f"列{len(names) + 1}"))
+    return names
 
 
 def _is_history_header(cells: list[str]) -> bool:
