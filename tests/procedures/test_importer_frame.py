@@ -94,7 +94,8 @@ def test_a_title_and_code_line_is_not_two_columns():
 def test_source_rules_are_data_one_per_source():
     names = [rule.name for rule in SOURCES]
     assert names == [
-        "document-library", "wechat", "document-site", "email", "intranet-page", "online-doc"
+        "document-library", "wechat", "document-site", "email", "intranet-page", "online-doc",
+        "markdown",
     ]  # fmt: skip
     assert not any(re.search("令狐|百度|关注", p) for p in (*_PATTERNS_OUTSIDE_THE_TABLE,))
 

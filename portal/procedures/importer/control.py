@@ -22,7 +22,15 @@ _TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
 _DATE_TIME = rf"\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}(?:\s*日)?\s+{_TIME}|{_DATE}"
 _REVISION = r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
 _DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
-_SEP = r"\s*[:：]?\s*"
+_PAGE_OF = r"共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页|第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页"
+# English values: "EHS Department", "Laura Chen"; a capitalised word that starts the next
+# label ("Approved by") is not part of them.
+_EN_LABEL = (
+    r"(?:Approved|Prepared|Reviewed|Effective|Issued?|Rev|Revision|Version|Owner|Document)\b"
+)
+_EN_DEPT = rf"[A-Z][A-Za-z&]*(?:[ ](?!{_EN_LABEL})[A-Z&][A-Za-z&]*){{0,4}}"
+_EN_NAME = rf"[A-Z][a-z]+(?:[ -](?!{_EN_LABEL})[A-Z][a-z]+){{0,2}}"
+_SEP = r"\s*(?:\*\*)?\s*[:：]?\s*"  # "**文件编号**：" in a Markdown paste
 # A person's name: a whole word that is not the next heading ("编制审核批准", "审核文件编号").
 _NAME = (
     r"(?!文件|版本|编号|日期|制定|页码|修订|修改|批准|审核|编制|生效)"
@@ -33,16 +41,28 @@ _NAME = (
 _KEYS: list[tuple[str, str, str]] = [
     ("code", r"(?:文件编号|制度编号|管理制度编号|文件代码|编号)", _CODE),
     ("doc_title", r"(?:文件名称|制度名称)", r"[^\s:、,，;；]{2,40}(?=\s|$)"),
-    ("revision", r"(?:版本/版次|版本号|版次|版本)", _REVISION),
+    ("revision", r"(?:版本/版次|版本/修改|版本/修订|版本号|版次|版本)", _REVISION),
     ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
     ("issued_date", r"(?:发布日期|发布时间|制定日期|修订日期|编制日期)", _DATE_TIME),
     ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
+    ("pages", r"(?=[共第]\s*\d+\s*页)", _PAGE_OF),
     ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门|发布部门)", _DEPT),
     ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
     ("document_number", r"(?:发文字号|发布文号|文号)", r"[^\s]{2,20}?号"),
+    # "编制：设备部": a department that prepared the document is the one that owns it.
+    ("owner", r"(?:编制|编写|起草)(?!部门|单位|人)", rf"{_DEPT}(?![\u4e00-\u9fff])"),
     ("prepared_by", r"(?:编制人|编写人|编制|编写)", _NAME),
     ("reviewed_by", r"(?:审核人|审核)", _NAME),
     ("approved_by", r"(?:批准人|审批人|批准|审批)", _NAME),
+    # The same fields under English labels ("Document No.: …  Approved by: …").
+    ("code", r"(?i:Document\s+(?:No\.?|Number|Code)|Doc\.?\s*No\.?)", _CODE),
+    ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.)", rf"{_REVISION}|\d+(?:\.\d+)*"),
+    ("effective_date", r"(?i:Effective\s+Date|Effective\s+from|Effective)", _DATE),
+    ("issued_date", r"(?i:Issue\s+Date|Date\s+of\s+Issue|Issued\s+on)", _DATE),
+    ("owner", r"(?i:Owner|Owning\s+Department|Department)", rf"{_EN_DEPT}|{_DEPT}"),
+    ("prepared_by", r"(?i:Prepared\s+by|Author)", rf"{_EN_NAME}|{_NAME}"),
+    ("reviewed_by", r"(?i:Reviewed\s+by|Reviewer)", rf"{_EN_NAME}|{_NAME}"),
+    ("approved_by", r"(?i:Approved\s+by|Approver)", rf"{_EN_NAME}|{_NAME}"),
 ]
 _KEY_PATTERNS = [
     (name, re.compile(rf"{label}{_SEP}(?P<value>{value})")) for name, label, value in _KEYS
@@ -82,7 +102,7 @@ def parse_control_block(text: str, start: int = 0, titles: tuple[str, ...] = ())
     pos = start
     fillers: dict[str, str] = {}  # kept only if another key follows them
     while pos < len(text):
-        while pos < len(text) and text[pos] in " _":
+        while pos < len(text) and text[pos] in " _*":
             pos += 1
         found = _value_at(text, pos)
         if found:

@@ -55,6 +55,10 @@ _CODE_ONLY = re.compile(rf"(?:{_CODE})")
 _ORG_LINE = re.compile(
     r"[\u4e00-\u9fff()]{2,30}(?:公司|集团|局|厅|院|中心|委员会|学校|医院|协会|研究所|事务所)"
 )
+# The name of the set a document belongs to, printed above its title.
+_COLLECTION = re.compile(
+    r"[\u4e00-\u9fff]{0,20}(?:程序文件|体系文件|管理手册|质量手册|制度汇编|文件汇编|管理制度汇编)"
+)
 _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
 _DATE_LINE = re.compile(
     r"[一二三四五六七八九〇零\d]{4}\s*年\s*[一二三四五六七八九十\d]{1,2}\s*月\s*[一二三四五六七八九十\d]{1,3}\s*日"
@@ -367,6 +371,12 @@ def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[L
         control.setdefault("organisation", out[first][1].strip())
         out[first] = (out[first][0], "")
         first = body[1]
+    after = [i for i in body if i > first]
+    collection = after and _COLLECTION.fullmatch(out[first][1].strip())  # "…体系程序文件"
+    if collection and title_like(_title_text(out[after[0]][1])):
+        control.setdefault("collection", out[first][1].strip())
+        out[first] = (out[first][0], "")
+        first = after[0]
     n, text = out[first]
     stripped = _title_text(text)
     parts = [p for p in re.split(r"\t+|\s{2,}", stripped) if p]
@@ -519,7 +529,10 @@ def _history_columns(cells: list[str]) -> list[str]:
 
 
 def _is_history_header(cells: list[str]) -> bool:
-    """Column names of a revision table: a version or a date, and what changed."""
+    """Column names of a revision table: a version or a date, and what changed.  A cell that
+    holds a value after its label ("版本/修改：B/0") belongs to a control box instead."""
+    if any(re.search(r":\s*\S", c) for c in cells):
+        return False
     changes = any(_HISTORY_WORDS.search(c) for c in cells)
     version = any("版本" in c or "版次" in c for c in cells)
     dated = any("日期" in c for c in cells) and any("内容" in c or "说明" in c for c in cells)

@@ -176,6 +176,20 @@ SOURCES: tuple[SourceRule, ...] = (
         ),
         cut_from=(r"(?:全部)?评论\s*\(\d+\)",),
     ),
+    SourceRule(
+        # A Markdown paste: quote marks before a block (often the control fields) and "-"
+        # list items.  Heading marks go in normalisation, bold stays as clause Markdown.
+        name="markdown",
+        detect=(
+            r">\s*\S.*",
+            r"(?:[-*+]\s+)?\*\*[^*]{2,16}\*\*\s*:.*",
+        ),
+        replace=(
+            (r"^\s*>\s?", ""),
+            # a list item, not a "- 3 -" page number or a "- END -" line
+            (r"^\s*[-*+]\s+(?=\S)(?!.*[-—–]\s*$)", "● "),
+        ),
+    ),
 )
 
 
