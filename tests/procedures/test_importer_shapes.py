@@ -164,3 +164,17 @@ def test_revision_rows_without_a_title_or_headings_are_the_history_too():
     [doc] = parse_page(page)
     assert [row["修订人"] for row in doc.control["revision_history"]] == ["周强", "周强"]
     assert "首次发布" not in doc.preamble + "".join(c.text for c in doc.walk())
+
+
+def test_a_running_header_seen_once_mid_text_is_dropped():
+    [doc] = parse("38-stray-running-header")
+    assert doc.clauses[2].text.endswith("并配备相应的消防器材和泄漏应急处理器材。")
+    assert any(w.startswith("删除页眉") for w in doc.warnings)
+    page = "叉车安全操作规程\n第一条 叉车司机须持证上岗。\n叉车安全操作规程 第2页\n"
+    page += "第二条 违反叉车安全操作规程的，停岗培训。\n叉车安全操作规程\n第三条 严禁超载。\n"
+    [doc] = parse_page(page)
+    assert [c.text for c in doc.clauses] == [
+        "叉车司机须持证上岗。",
+        "违反叉车安全操作规程的，停岗培训。\n叉车安全操作规程",
+        "严禁超载。",
+    ]  # the header with its page number goes; the title alone, or in a sentence, stays

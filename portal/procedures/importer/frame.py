@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .control import _CODE, _DATE, _REVISION, parse_control_block
-from .furniture import Line, normalise_lines, read_columns, remove_furniture
+from .furniture import Line, is_page_number, normalise_lines, read_columns, remove_furniture
 from .noise import BREADCRUMB
 from .numbering import leading_marker
 from .sources import CompiledRule, detect_sources, matches, rewrite
@@ -413,6 +413,48 @@ def _english_title(lines: list[Line], at: int, control: dict) -> list[Line]:
     return lines
 
 
+_HEADER_PART = re.compile(r"[|/｜]|(?:版本|版次|文件编号|编号)\s*:?\s*\S{0,16}")
+
+
+def _header_part(part: str, control: dict) -> bool:
+    """A piece of a running header besides the title: the code, the issuer, a revision or a
+    page number ("第2页", "2/5")."""
+    known = {control.get(key) for key in ("code", "organisation", "revision")} - {None}
+    code_like = _CODE_ONLY.fullmatch(part) and re.search(r"\d", part) and len(part) >= 4
+    return (
+        part in known
+        or bool(code_like)
+        or is_page_number(part)
+        or bool(_HEADER_PART.fullmatch(part))
+    )
+
+
+def stray_headers(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
+    """A running header printed once in the body (a page top the page breaks did not show):
+    the document's title with its code, issuer, revision or page number on one short line.
+    The title alone stays: a listing page repeats titles that are documents of their own."""
+    body = [i for i, (_, text) in enumerate(lines) if text.strip()]
+    if len(body) < 3:
+        return lines
+    title = re.sub(r"\s+", "", lines[body[0]][1])
+    if not title_like(title):
+        return lines
+    dropped = set()
+    for i in body[1:]:
+        n, text = lines[i]
+        compact = re.sub(r"\s+", " ", _folded(text)).strip()
+        if len(compact) > 80 or title not in compact:
+            continue
+        parts = compact.replace(title, " ", 1).split()
+        if parts and all(_header_part(part, control) for part in parts):
+            code = next((p for p in parts if _CODE_ONLY.fullmatch(p) and re.search(r"\d", p)), None)
+            if code and len(code) >= 4:
+                control.setdefault("code", code)
+            warnings.append(f"删除页眉 (line {n})")
+            dropped.add(i)
+    return [line for i, line in enumerate(lines) if i not in dropped]
+
+
 # --- table of contents ----------------------------------------------------------------------
 
 
@@ -751,6 +793,7 @@ def prepare(text: str) -> Prepared:
     lines = sign_off(lines, control, warnings)
     lines = control_header(lines, control, warnings)
     lines = title_block(lines, control, warnings)
+    lines = stray_headers(lines, control, warnings)
     lines = drop_toc(lines, warnings)
     lines = tables(lines)
     lines = forms(lines)
