@@ -16,6 +16,7 @@ from .ocr import repair_ocr
 from .repairs import repair_line, repair_warning
 from .segment import segment
 from .split import RawDocument, split_lines
+from .statements import apply_statements
 from .textbuf import SourceText, join_lines
 from .tree import TreeBuilder
 
@@ -87,6 +88,7 @@ def _build(raw: RawDocument, source: str) -> ParsedDocument:
     doc.preamble = clean_text("\n".join(builder.preamble))
     doc.warnings.extend(builder.warnings)
     doc.truncated = is_truncated(doc, buffer.text)
+    apply_statements(doc)
     return doc
 
 
