@@ -10,6 +10,8 @@ import hashlib
 
 import pytest
 
+from portal.procedures.importer import parse_page
+from portal.procedures.importer.ocr import repair_ocr
 from portal.procedures.importer.repairs import repair_line
 from tests.procedures.test_importer_seeds import FILES, SEEDS
 
@@ -85,3 +87,82 @@ def test_correct_text_is_left_alone(correct):
 def test_a_repair_is_recorded_with_the_word_it_makes():
     _line, records = repair_line("请与相矢部门联系", 12)
     assert records == [{"from": "相矢", "to": "相关", "line": 12}]
+
+
+# --- OCR confusions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("到货当曰完成", "到货当日完成"),  # 曰 is rare: a two-character word is enough
+        ("资料己经归档", "资料已经归档"),
+        ("末经批准不得外借", "未经批准不得外借"),
+        ("合格率1O0%", "合格率100%"),
+        ("版本2.O", "版本2.0"),
+        ("每次O.5小时", "每次0.5小时"),
+        ("2O25年3月1曰", "2025年3月1日"),
+    ],
+)
+def test_ocr_repairs(read, meant):
+    line, _repairs, _suggestions = repair_ocr(read, 1)
+    assert line == meant
+
+
+@pytest.mark.parametrize(
+    ("read", "pair", "column"),
+    [
+        ("于曰后补交", ("曰", "日"), 1),  # rare, and no word either way
+        ("办理人职手续", ("人", "入"), 2),  # common: 入职 is a word, but only two characters
+        ("请自已保管", ("已", "己"), 2),
+        ("由值班护土记录", ("土", "士"), 4),
+        ("所有入员须登记", ("入", "人"), 2),
+    ],
+)
+def test_uncertain_confusions_are_suggested_not_changed(read, pair, column):
+    line, repairs, suggestions = repair_ocr(read, 5)
+    assert line == read and repairs == []
+    assert [(s["from"], s["to"], s["line"], s["column"]) for s in suggestions] == [
+        (*pair, 5, column)
+    ]
+    assert read[column] == pair[0] and pair[0] in suggestions[0]["context"]
+
+
+@pytest.mark.parametrize(
+    "correct",
+    [
+        "期末考核",
+        "自己负责",
+        "周末值班",
+        "子曰",
+        "个人库存",
+        "土地使用",
+        "战士",
+        "开始未联系",
+        "已经",
+        "进入",
+    ],
+)
+def test_correct_text_gets_no_repair_and_no_suggestion(correct):
+    assert repair_ocr(correct, 1) == (correct, [], [])
+
+
+def test_a_word_across_a_line_break():
+    # The page wraps inside 已经: the line ends with 己, the next begins with 经.
+    line, repairs, _ = repair_ocr("货物验收后己", 4, before="", after="经入库的由仓管员登记。")
+    assert line == "货物验收后已" and repairs == [{"from": "己经", "to": "已经", "line": 4}]
+    # A sentence that ends at the break does not lend its words to the next line.
+    assert repair_ocr("货物验收完毕。", 4, after="己方负责")[0] == "货物验收完毕。"
+    line, repairs, _ = repair_ocr("经入库的由仓管员登记。", 5, before="货物验收后己")
+    assert line == "经入库的由仓管员登记。" and repairs == []
+
+
+def test_parse_page_repairs_across_the_break_and_keeps_the_suggestions():
+    page = (
+        "仓库管理规定\n第一条 货物到达后由仓管员按送货单逐项验收，验收合格并己\n"
+        "经入库的货物由仓管员登记。\n第二条 于曰后补交。\n"
+    )
+    doc = parse_page(page)[0]
+    assert "并已经入库" in doc.clauses[0].text
+    assert {"from": "己经", "to": "已经", "line": 2} in doc.repairs
+    assert [(s["from"], s["line"]) for s in doc.suggestions] == [("曰", 4)]

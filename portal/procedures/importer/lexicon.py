@@ -57,7 +57,7 @@ WORDS = _words(
     同意 同时 共同 合同 相同 同事 同步 同类 不同 同等 同期 协同 同样 同级 陪同 如同 连同
     的确 目的 有的放矢 尖端 顶尖 尖锐 笔尖 拔尖
     当日 日期 每日 次日 前日 同日 节日 假日 工作日 生效日 之日 日起 日前 日内 日止 日报
-    日常 日志 本日 即日 日程 日后 近日 今日 明日 昨日 平日 日益 日夜 日均 日历
+    个月 月份 日常 日志 本日 即日 日程 近日 今日 明日 昨日 平日 日益 日夜 日均 日历
     已经 已于 已有 已在 已将 已被 已按 已由 已达 已满 业已 早已 并已 均已 已办 已领 已交
     已完成 已签 已付 已做 已过 已知 而已
     未经 未能 未按 未及 未满 未在 未做 未予 未有 未达 未到 未向 尚未 并未 均未 未曾 未办
@@ -73,6 +73,8 @@ WORDS = _words(
     认为 作为 成为 行为 因为 为了 为止 以为 称为 视为 为主 为准 为期 为何 更为 较为 最为 为此
     或者 或许 或是 总和 和谐 温和 参与 与会 给与 以及 及时 涉及 及其 将来 即将 将要 把握 把关
     被告 被迫 对于 面对 针对 相对 核对 对比 对方 在于 存在 现在 正在 所在 在职 在岗 在内 实在
+    开始 结束 联系 跟踪 确认 通知 反馈 回访 维修 安装 调试 使用 保管 保存 归档 存档 发放 领用
+    采购 销售 合同 付款 报销 审批 签字 盖章 印章 档案 资料 表格 报告 计划 总结 统计 分析 评审
     发货 清单 发货清单 验收 接收 安排 执行 组织 审核 批准 申请 登记 办理 考核 培训 质量 产品
     """
 )
@@ -114,4 +116,43 @@ def longest_at(text: str, index: int, words: frozenset[str] = WORDS) -> str:
         for start in range(max(0, index - size + 1), min(index, len(text) - size) + 1):
             if text[start : start + size] in words:
                 return text[start : start + size]
+    return ""
+
+
+def steals(text: str, start: int, end: int, keep: int) -> bool:
+    """Whether the word ``text[start:end]`` (made by changing position ``keep``) would take a
+    character from a word the text already has: 开始未 → 始末 takes 始 from 开始."""
+    for index in range(start, end):
+        if index != keep:
+            word = longest_at(text, index)
+            if word:
+                first = text.index(word, max(0, index - len(word) + 1))
+                if first < start or first + len(word) > end:
+                    return True
+    return False
+
+
+def made_table(replacements) -> dict[str, list[tuple[str, int]]]:
+    """For each replacement character or pair, the dictionary words it can make and where it
+    sits in them, longest first."""
+    return {
+        meant: sorted(
+            ((word, k) for word in WORDS for k in range(len(word)) if word.startswith(meant, k)),
+            key=lambda item: -len(item[0]),
+        )
+        for meant in set(replacements)
+    }
+
+
+def made_at(text: str, index: int, candidates: list[tuple[str, int]]) -> str:
+    """The longest of ``candidates`` that ``text`` holds over ``index`` without taking a character
+    from a word the text already has (开始未 does not make 始末: 始 belongs to 开始)."""
+    for word, offset in candidates:
+        start = index - offset
+        if (
+            start >= 0
+            and text.startswith(word, start)
+            and not steals(text, start, start + len(word), index)
+        ):
+            return word
     return ""

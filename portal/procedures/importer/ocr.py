@@ -1,63 +1,57 @@
-"""OCR confusions (曰/日, 己/已, 末/未, 巳/已, letter O for zero): repaired only when certain.
+"""OCR confusions (曰/日, 己/已, 末/未, 人/入, 土/士, letter O for zero): repaired only when certain.
 
-A confusable character is replaced when the replacement makes a word of the dictionary at that
-place and the character as read makes none of the words it is rightly part of (自己, 期末, 子曰);
-when both readings make a word the text stays as read.  A rare character that the dictionary
-cannot confirm either way (曰, 巳 in a procedure) becomes a *suggestion* for the reviewer, and
-nothing is changed.  A letter O or l between digits is a digit, and 曰 after a day number is 日,
-in every context.
+A confusable character is replaced when the replacement makes a dictionary word at that place
+(``lexicon.WORDS``) longer than every word the character as read makes there: 己经 → 已经, but
+自己 and 期末 stay. Characters that are common in correct text (人, 入, 土, 士, 未, 已) need
+a word of three characters or more to be certain (入库存 is not enough to change 人 in 个人库存,
+the dictionary may simply not know the word); with a shorter word the change is only suggested.
+A rare character that no word explains either way (曰, 巳 in a procedure) is suggested too.
+A suggestion changes nothing: the reviewer accepts it with one click on the import page.
+
+Words may run across a line break inside a sentence (a page's wrap: 己 | 经), so the caller
+passes the neighbouring lines as ``before`` and ``after``; only the line itself is changed.
+A letter O or l between digits is a digit, and 曰 after a day number is 日, in every context.
 """
 
 from __future__ import annotations
 
 import re
 
-
-def _word_set(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
+from .lexicon import MAX_WORD, longest_at, made_at, made_table
 
 # Read as → meant.  Only pairs that OCR really confuses in printed Chinese.
-CONFUSIONS = {"曰": "日", "己": "已", "巳": "已", "末": "未"}
-
-# Words the replacement must make (it is certain only then).  Short and common on purpose.
-WORDS = _word_set(
-    """
-    当日 日期 每日 次日 前日 同日 节日 假日 工作日 生效日 之日 日起 日前 日内 日止 日报 日常 日志 本日 即日
-    已经 已于 已有 已在 已将 已被 已按 已由 已达 已满 业已 早已 尚已 并已 均已 已办 已领 已交
-    未经 未能 未按 未及 未满 未在 未做 未予 未有 未达 未到 未向 尚未 并未 均未 未曾 未办 未签 未付 未交
-    未作 未见 未设 未发 未填 未用 从未 未被 未对
-    """
-)
-# Words the character as read is rightly part of: then the reading stands.
-KEEP = _word_set(
-    """
-    自己 己方 知己 利己 异己 舍己 克己 己任 本己 一己
-    期末 周末 月末 年末 末尾 末端 末位 始末 末期 末日 末班 季末 本末 末梢 末了 末次 篇末 文末
-    子曰 曰子 巳时 辰巳
-    """
-)
-_MAX_WORD = max(len(word) for word in WORDS | KEEP)
+CONFUSIONS = {
+    "曰": "日", "己": "已", "已": "己", "巳": "已", "末": "未", "未": "末", "入": "人", "人": "入",
+    "土": "士", "士": "土",
+}  # fmt: skip
+RARE = "曰巳"  # hardly ever meant in a procedure: worth a reviewer's look when unconfirmed
+COMMON = "人入土士未已"  # frequent in correct text: a two-character word is only a suggestion
+_CERTAIN_COMMON = 3
+_SENTENCE_END = tuple("。；;！!？?：:")
+_UNITS = "年月日元%时分秒个人天次号万千百"
 _DIGIT_LETTER = re.compile(
-    r"(?<=\d)[Oo]+(?=\d)|(?<=\d)[Oo]+(?=\s?(?:年|月|日|元|%))|(?<=\d)l(?=\d)|(?<=\d月\d)曰|(?<=\d月\d\d)曰"
+    rf"(?<=\d)[Oo]+(?=\d)|(?<=\d)[Oo]+(?=\s?[{_UNITS}])|(?<=\d[.．])[Oo]+(?![A-Za-z])"
+    r"|(?<![A-Za-z\d])[Oo](?=[.．]\d)|(?<=\d)l(?=\d)|(?<=\d月\d)曰|(?<=\d月\d\d)曰"
 )
-_RARE = "曰巳"  # hardly ever meant in a procedure: worth a reviewer's look when unconfirmed
+_CONFUSABLE = re.compile("[" + "".join(CONFUSIONS) + "]")
+_MADE = made_table(CONFUSIONS.values())
 
 
-def _words_at(text: str, index: int, words: frozenset[str]) -> list[str]:
-    """Dictionary words of ``text`` that cover position ``index``."""
-    found = []
-    for size in range(2, _MAX_WORD + 1):
-        for start in range(max(0, index - size + 1), index + 1):
-            piece = text[start : start + size]
-            if len(piece) == size and piece in words:
-                found.append(piece)
-    return found
+def _context(before: str, line: str, after: str) -> tuple[str, int]:
+    """The line with the ends of its neighbours when the break falls inside a sentence, and the
+    line's offset in it."""
+    reach = MAX_WORD - 1
+    head = before[-reach:] if before and not before.rstrip().endswith(_SENTENCE_END) else ""
+    tail = after[:reach] if after and not line.rstrip().endswith(_SENTENCE_END) else ""
+    return head + line + tail, len(head)
 
 
-def repair_ocr(line: str, number: int) -> tuple[str, list[dict], list[dict]]:
+def repair_ocr(
+    line: str, number: int, before: str = "", after: str = ""
+) -> tuple[str, list[dict], list[dict]]:
     """``(line, repairs, suggestions)``: records are ``{"from", "to", "line"}``; a suggestion
-    adds ``column`` (0-based, in the line) and ``context`` (a few characters either side)."""
+    adds ``column`` (0-based, in the line) and ``context`` (a few characters either side).
+    ``before`` and ``after`` are the neighbouring lines of the page, read for words only."""
     repairs: list[dict] = []
     suggestions: list[dict] = []
 
@@ -68,22 +62,28 @@ def repair_ocr(line: str, number: int) -> tuple[str, list[dict], list[dict]]:
         return new
 
     line = _DIGIT_LETTER.sub(digit, line)
-    if not any(ch in line for ch in CONFUSIONS):
+    if not _CONFUSABLE.search(line):
         return line, repairs, suggestions
-    chars = list(line)
-    for i, ch in enumerate(line):
-        meant = CONFUSIONS.get(ch)
-        if meant is None:
+    text, offset = _context(before, line, after)
+    for match in _CONFUSABLE.finditer(line):
+        i, ch = match.start(), match.group(0)
+        meant = CONFUSIONS[ch]
+        at = offset + i
+        fixed = text[:at] + meant + text[at + 1 :]
+        made = made_at(fixed, at, _MADE[meant])
+        kept = longest_at(text, at)
+        if made and len(made) > len(kept):
+            if ch not in COMMON or len(made) >= _CERTAIN_COMMON:
+                start = fixed.index(made, max(0, at - len(made) + 1))
+                repairs.append(
+                    {"from": text[start : start + len(made)], "to": made, "line": number}
+                )
+                text = fixed
+                continue
+        elif made or kept or ch not in RARE:
             continue
-        fixed = line[:i] + meant + line[i + 1 :]
-        made = _words_at(fixed, i, WORDS)
-        kept = _words_at(line, i, KEEP)
-        if made and not kept:
-            chars[i] = meant
-            repairs.append({"from": made[0].replace(meant, ch, 1), "to": made[0], "line": number})
-        elif not made and not kept and ch in _RARE:
-            context = line[max(0, i - 3) : i + 4]
-            suggestions.append(
-                {"from": ch, "to": meant, "line": number, "column": i, "context": context}
-            )
-    return "".join(chars), repairs, suggestions
+        context = line[max(0, i - 3) : i + 4]
+        suggestions.append(
+            {"from": ch, "to": meant, "line": number, "column": i, "context": context}
+        )
+    return text[offset : offset + len(line)], repairs, suggestions

@@ -27,10 +27,14 @@ _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 def _repair(raw: RawDocument, doc: ParsedDocument) -> list[tuple[int, str]]:
-    lines = []
-    for number, line in raw.lines:
+    lines: list[tuple[int, str]] = []
+    rows = raw.lines
+    for k, (number, line) in enumerate(rows):
         fixed, records = repair_line(line, number)
-        fixed, ocr_records, suggestions = repair_ocr(fixed, number)
+        # A word can run across the page's line break: the OCR check reads the neighbours too.
+        before = lines[-1][1] if lines and lines[-1][0] == number - 1 else ""
+        after = rows[k + 1][1] if k + 1 < len(rows) and rows[k + 1][0] == number + 1 else ""
+        fixed, ocr_records, suggestions = repair_ocr(fixed, number, before, after)
         doc.repairs.extend(records + ocr_records)
         doc.suggestions.extend(suggestions)
         lines.append((number, fixed))

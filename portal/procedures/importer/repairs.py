@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import ACRONYMS, REDUPLICATED, SET_PHRASES, WORDS, longest_at
+from .lexicon import ACRONYMS, REDUPLICATED, SET_PHRASES, WORDS, longest_at, made_at, made_table
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨"
 # Broken numbering: ○1 is a circled ①, 3?0 a decimal, l a digit one, —、 a Chinese 一、.
@@ -62,14 +62,7 @@ _CONFUSABLE = re.compile("|".join(sorted(CONFUSIONS, key=len, reverse=True)))
 # Characters common in correct text need a longer word as evidence: 向起 is no word, but 想起 is
 # one the dictionary may not hold, so only 向其说明, not 向其 or 其他, confirms 起 → 其.
 _COMMON = set("持起字觉务聊要响是")
-# For each replacement, the dictionary words it can make and where it sits in them, longest first.
-_MADE = {
-    meant: sorted(
-        ((word, k) for word in WORDS for k in range(len(word)) if word.startswith(meant, k)),
-        key=lambda item: -len(item[0]),
-    )
-    for meant in set(CONFUSIONS.values())
-}
+_MADE = made_table(CONFUSIONS.values())
 
 # Fixed expressions, indexed by their first and last two characters: one wrong character leaves
 # one end intact.
@@ -128,22 +121,13 @@ def _acronyms(line: str, number: int, records: list[dict]) -> str:
     return _LATIN_TOKEN.sub(swap, line)
 
 
-def _made_at(text: str, index: int, meant: str) -> str:
-    """The longest word of ``_MADE[meant]`` that ``text`` holds over position ``index``."""
-    for word, offset in _MADE[meant]:
-        start = index - offset
-        if start >= 0 and text.startswith(word, start):
-            return word
-    return ""
-
-
 def _confusions(line: str, number: int, records: list[dict]) -> str:
     start = 0
     while match := _CONFUSABLE.search(line, start):
         i, read = match.start(), match.group(0)
         meant = CONFUSIONS[read]
         fixed = line[:i] + meant + line[match.end() :]
-        made = _made_at(fixed, i, meant)
+        made = made_at(fixed, i, _MADE[meant])
         enough = len(made) >= (3 if read in _COMMON else 2)
         if enough and len(made) > len(longest_at(line, i)):
             at = fixed.index(made, max(0, i - len(made) + 1))
