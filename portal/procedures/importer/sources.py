@@ -39,6 +39,11 @@ class SourceRule:
 # Words of a site's or an app's chrome: top links, nav bars, toolbars.
 _NAV_WORD = r"[\u4e00-\u9fffA-Za-z]{2,6}"
 _COUNTER = r"(?:(?:浏览|阅读|点击|访问|查看)(?:次数|量|数)\s*:?|(?:浏览|阅读|点击)\s*:)\s*\d+\s*次?"
+# "某某 创建于 2025年…", "最后修改：2025-06-03 18:20 · 某某": a sentence ending in 。 is text.
+_CREATED = r".{0,20}\s*创建于\s*\d{4}[^。；;]*"
+_EDITED = (
+    r".{0,20}?(?:(?:最后|最近)(?:编辑|修改|更新)(?:于|时间)?|编辑于|更新于)\s*:?\s*\d{4}[^。；;]*"
+)
 _SITE_NAMES = r"百度文库|道客巴巴|豆丁网|原创力文档|360文库|360doc|文库|新浪爱问|docin|book118"
 
 SOURCES: tuple[SourceRule, ...] = (
@@ -146,16 +151,21 @@ SOURCES: tuple[SourceRule, ...] = (
             r"[\u4e00-\u9fffA-Za-z]{2,20}(?:门户网站|信息门户|门户|办公平台|平台|内网|网站|OA系统|OA)",
             rf"(?:网站)?首页(?:\s+{_NAV_WORD}){{3,}}",
             r"(?:当前位置|您的位置|你的位置|您现在的位置|所在位置)\s*:.*",
-            r"(?:【[^【】]{1,12}】\s*)+",
+            r"(?:【[^【】\d]{1,12}】\s*)+",  # buttons: 【打印本页】【关闭窗口】
             r"(?:附件下载|相关附件|下载附件)\s*:.*",
             r".*\.(?:docx?|xlsx?|pdf|zip|rar|wps)\s*\(\s*\d+(?:\.\d+)?\s*[KMG]B\s*\)",
             r".*(?:版权所有|Copyright|\(C\)\s*\d{4}|©).*",
             r".*(?:ICP备|ICP证|公网安备).*",
-            r"(?:技术支持|主办单位|承办单位|联系电话|地址)\s*:.{1,60}",
+            r"(?:技术支持|主办|承办|联系电话|电话|地址|邮编)(?:单位)?\s*:.{1,80}",
+            r"分享到\s*:.{0,40}",
+            r".{0,6}扫一扫.{0,16}",
+            r"返回顶部",
             r".*(?:分辨率|浏览器).{0,12}(?:浏览|访问|查看).{0,4}",
         ),
         cut_from=(r"(?:上一篇|下一篇|相关链接|友情链接|相关文章|相关阅读)\s*:.*",),
-        cut=(rf"\s*{_COUNTER}",),
+        cut=(rf"\s*【?\s*{_COUNTER}\s*】?",),
+        # "【发布日期：…】【来源：…】" as plain "key:value" pairs the control header reads
+        replace=((r"【\s*([^【】:]{2,8}:[^【】]{1,30}?)\s*】", r"\1  "),),
     ),
     SourceRule(
         # An online document app's export (Feishu, DingTalk, Tencent Docs, Yuque): creator
@@ -163,15 +173,16 @@ SOURCES: tuple[SourceRule, ...] = (
         # the comment thread at the end.
         name="online-doc",
         detect=(
-            r".{0,20}\s*创建于\s*\d{4}.*",
-            r"(?:最后|最近)(?:编辑|修改|更新)于\s*\d.*",
+            _CREATED,
+            _EDITED,
             r"(?:全部)?评论\s*\(\d+\)",
             r"复制链接(?:\s+\S{1,6}){1,6}",
         ),
         drop=(
-            r".{0,20}\s*创建于\s*\d{4}.*",
-            r"(?:最后|最近)(?:编辑|修改|更新)于\s*\d.*",
-            r"[\d\s]*(?:(?:浏览|阅读|评论|点赞|收藏|分享|查看)\s*\d*\s*){1,4}",
+            _CREATED,
+            _EDITED,
+            r"(?:文档)?(?:所有者|创建者|创建人)\s*:.{1,20}",
+            r"[\d\s·•|]*(?:(?:浏览|阅读|评论|点赞|收藏|分享|查看)\s*\d*\s*[·•|]?\s*){1,6}",
             r"(?:(?:复制链接|分享|@提及|评论|收藏|导出|下载|打印|更多|…|\.{3})\s*){2,}",
         ),
         cut_from=(r"(?:全部)?评论\s*\(\d+\)",),
