@@ -178,3 +178,12 @@ def test_a_running_header_seen_once_mid_text_is_dropped():
         "违反叉车安全操作规程的，停岗培训。\n叉车安全操作规程",
         "严禁超载。",
     ]  # the header with its page number goes; the title alone, or in a sentence, stays
+
+
+def test_headings_of_own_words_right_under_the_title_keep_the_document_whole():
+    [doc] = parse("39-headings-own-words")
+    assert [c.heading for c in doc.clauses] == ["培训对象", "培训内容", "安全要求", "考核方式"]
+    page = f"实验室访客规定\n访客范围\n{LONG}\n安全要求\n{LONG}\n"  # no preamble: heading first
+    [doc] = parse_page(page)
+    assert [c.heading for c in doc.clauses] == ["访客范围", "安全要求"]
+    assert "author" not in doc.control

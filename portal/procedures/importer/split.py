@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .chars import fold_width
-from .frontmatter import DOC_SUFFIX, normalise_title, similar_title, title_like
+from .frontmatter import _STRONG_SUFFIX, DOC_SUFFIX, normalise_title, similar_title, title_like
 from .noise import BREADCRUMB, FOOTER_LINE, strip_decorations
 from .numbering import SECTION_HEADING, leading_marker
 
@@ -110,22 +110,33 @@ def _title_indexes(lines: list[Line]) -> list[int]:
     return _without_section_headings(lines, _keep_related(lines, found))
 
 
+def _names_document(text: str) -> bool:
+    """A title a related document would carry: a name with a strong suffix (…管理办法)."""
+    return len(text) >= 3 and title_like(text) and bool(_STRONG_SUFFIX.search(text))
+
+
 def _without_section_headings(lines: list[Line], found: list[int]) -> list[int]:
     """Drop the candidates that are the main document's own unnumbered section headings.
 
     A short line over a long paragraph is how a listing page shows a related document, and
     also how a document without numbers shows its sections ("目的" over its paragraph).  A
     standard section name is never a document's title, and related documents follow the main
-    one, so every candidate up to the last such name is a heading too.  Without any standard
-    name, candidates that start right at the top and none of which names a document are the
-    headings of a document that has no text before its first section.
+    one, so every candidate up to the last such name is a heading too; so are the short ones
+    (eight characters at most) before the first candidate that names a document.  Candidates
+    that start right at the top, not all naming documents, are the headings of a document
+    with no text before its first section: a page never lists related documents under an
+    empty main one.
     """
-    named = [n for n, i in enumerate(found) if SECTION_HEADING.fullmatch(lines[i][1].strip())]
+    texts = [lines[i][1].strip() for i in found]
+    named = [n for n, text in enumerate(texts) if SECTION_HEADING.fullmatch(text)]
     if named:
-        return found[named[-1] + 1 :]
-    if found and found[0] == 0 and not any(title_like(lines[i][1].strip()) for i in found):
+        found, texts = found[named[-1] + 1 :], texts[named[-1] + 1 :]
+    if found and found[0] == 0 and not all(_names_document(text) for text in texts):
         return []
-    return found
+    short = 0
+    while short < len(found) and len(texts[short]) <= 8 and not _names_document(texts[short]):
+        short += 1
+    return found[short:]
 
 
 def _continues_numbering(lines: list[Line], start: int, title: int, end: int) -> bool:
@@ -194,8 +205,9 @@ def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
         text = text.strip()
         if _LEADING_MARKER.match(text) or len(text) > 20 or _PUNCT.search(text):
             return kept + lines[index:]
-        if SECTION_HEADING.fullmatch(text):  # the first section's heading, not a name or title
-            return kept + lines[index:]
+        over_paragraph = index + 1 < len(lines) and len(lines[index + 1][1]) >= _LONG
+        if SECTION_HEADING.fullmatch(text) or (over_paragraph and not DOC_SUFFIX.search(text)):
+            return kept + lines[index:]  # the first section's heading, not a name or a title
         if _ORG_LINE.match(text):
             control.setdefault("organisation", text)
         elif DOC_SUFFIX.search(text):
