@@ -138,7 +138,7 @@ def test_uncertain_confusions_are_suggested_not_changed(read, pair, column):
         "个人库存",
         "土地使用",
         "战士",
-        "开始未联系",
+        "开始未签字",
         "已经",
         "进入",
     ],

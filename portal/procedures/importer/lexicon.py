@@ -138,7 +138,7 @@ def made_table(replacements) -> dict[str, list[tuple[str, int]]]:
     return {
         meant: sorted(
             ((word, k) for word in WORDS for k in range(len(word)) if word.startswith(meant, k)),
-            key=lambda item: -len(item[0]),
+            key=lambda item: (-len(item[0]), item[1], item[0]),
         )
         for meant in set(replacements)
     }
