@@ -187,3 +187,24 @@ def test_headings_of_own_words_right_under_the_title_keep_the_document_whole():
     [doc] = parse_page(page)
     assert [c.heading for c in doc.clauses] == ["访客范围", "安全要求"]
     assert "author" not in doc.control
+
+
+def test_bare_digits_alone_over_headings_are_clause_numbers_not_page_numbers():
+    body = "规范样品的接收、登记和保管。\n样品须分类存放。\n超期样品须登记销毁。\n"
+    page = f"样品管理办法\n1\n目的\n{body}2\n范围\n{body}3\n职责\n{body}"
+    [doc] = parse_page(page)
+    assert [(c.number, c.heading) for c in doc.clauses] == [
+        ("1", "目的"),
+        ("2", "范围"),
+        ("3", "职责"),
+    ]
+    scan = (
+        "设备台账管理规定\n第一条 设备管理部门应当建立\n1\n设备台账。\n第二条 台账每年核对一次。\n"
+    )
+    assert "1" not in parse_page(scan)[0].clauses[0].text  # a page number inside a sentence
+
+
+def test_a_notice_may_list_its_rule_sets_without_a_conjunction():
+    page = "关于印发《差旅管理办法》《报销管理办法》的通知\n各部门：\n现予印发。\n"
+    page += "差旅管理办法\n第一条 出差须审批。\n报销管理办法\n第一条 报销须附发票。\n"
+    assert [d.title for d in parse_page(page)] == ["差旅管理办法", "报销管理办法"]

@@ -29,7 +29,7 @@ _DOC_SUFFIX = re.compile(
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _NOTICE = re.compile(
     r"关于(?:印发|发布|下发|颁布|修订)"
-    r"(?:(?P<titles>《[^》]{2,40}》(?:\s*(?:和|及|与|、|以及)\s*《[^》]{2,40}》)*)|(?P<bare>[^《》]{2,40}?))"
+    r"(?:(?P<titles>《[^》]{2,40}》(?:\s*(?:和|及|与|、|以及)?\s*《[^》]{2,40}》)*)|(?P<bare>[^《》]{2,40}?))"
     r"的通知"
 )
 # What an issuing notice says applies to every rule set it issues, not only the first.

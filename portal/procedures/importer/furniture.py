@@ -37,6 +37,7 @@ _PAGE_INSIDE = re.compile(
     r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
 )
 _BARE = re.compile(r"\d{1,3}")
+_SHORT_HEADING = re.compile(r"[\u4e00-\u9fff][^,;:，；：。!?！？]{1,14}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MARKER_START = re.compile(r"(?:第\S{1,4}[章节条]|[一二三四五六七八九十]+[、.]|\(|\d)")
 _CONTROL_KEY = re.compile(r"文件编号|制度编号|编号|版本号|版本|版次|生效日期|实施日期")
@@ -88,6 +89,14 @@ def _bare_page_numbers(body: list[Line]) -> set[int]:
     lone one inside a wrapped sentence ("…保证" / "2" / "物资收发…")."""
     bare = [i for i, (_, text) in enumerate(body) if _BARE.fullmatch(text.strip())]
     values = [int(body[i][1]) for i in bare]
+    if (
+        values
+        and values == list(range(1, len(values) + 1))
+        and all(
+            i + 1 < len(body) and _SHORT_HEADING.fullmatch(body[i + 1][1].strip()) for i in bare
+        )
+    ):
+        return set()  # "1" over "目的", "2" over "范围": clause numbers on lines of their own
     steps = zip(values, values[1:], bare, bare[1:], strict=False)
     counting = len(bare) >= 2 and all(b == a + 1 and j - i >= 4 for a, b, i, j in steps)
     if counting:

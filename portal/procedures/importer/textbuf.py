@@ -53,6 +53,9 @@ class SourceText:
             offset += len(part) + 1
 
 
+_DIGITS_ALONE = re.compile(r"\d{1,2}")  # "1" over "目的": the page furniture stage kept it
+
+
 def _heading_like(line: str) -> bool:
     stripped = line.strip()
     if stripped.count("《") > stripped.count("》"):
@@ -91,7 +94,9 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
             joined = bare and not starts_marker and not line.startswith(("- ", "|"))
             pieces.append("\n" if not joined and _breaks(pieces[-1], starts_marker, line) else " ")
             length += 1
-        bare = starts_marker and not line[markers[0].end :].strip(" :、.")
+        bare = (starts_marker and not line[markers[0].end :].strip(" :、.")) or bool(
+            _DIGITS_ALONE.fullmatch(line)
+        )
         buffer.starts.append((length, number))
         pieces.append(line)
         length += len(line)
