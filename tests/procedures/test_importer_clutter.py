@@ -88,3 +88,27 @@ def test_a_page_count_in_a_control_box_is_not_a_revision_table():
     )[0]
     assert (doc.code, doc.revision, doc.control["owner"]) == ("AD-KY-03", "B/1", "行政部")
     assert "revision_history" not in doc.control
+
+
+def test_control_pairs_between_pipes_and_in_a_markdown_table():
+    for header in (
+        "文件编号：AD-01 | 版本：A/0 | 生效日期：2025-01-01 | 归口部门：行政部\n",
+        "| 文件编号 | AD-01 | 版本 | A/0 |\n| 生效日期 | 2025-01-01 | 归口部门 | 行政部 |\n",
+    ):
+        doc = parse_page(f"钥匙管理制度\n{header}1 范围\n适用于全部钥匙。\n")[0]
+        assert (doc.code, doc.revision, doc.effective_date) == ("AD-01", "A/0", "2025-01-01")
+        assert doc.control["owner"] == "行政部" and doc.preamble == ""
+
+
+def test_bilingual_labels_english_dates_and_a_bare_revision_number():
+    doc = parse_page(
+        "钥匙管理制度\n文件编号/Document No.: AD-03\n版本/Rev.: 2\n"
+        "Effective: 1 March 2026\n1 范围\n适用于全部钥匙。\n"
+    )[0]
+    assert (doc.code, doc.revision, doc.effective_date) == ("AD-03", "2", "2026-03-01")
+    assert doc.preamble == ""
+
+
+def test_a_day_that_does_not_exist_is_no_date():
+    doc = parse_page("钥匙管理制度\n文件编号：AD-05  生效日期：2026-02-31\n1 范围\n甲。\n")[0]
+    assert doc.code == "AD-05" and doc.effective_date is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 # A CJK part is allowed only between hyphens: Q/BIRD-客服-1-26-2002.
 _CODE = (
@@ -20,7 +21,10 @@ _DATE = r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|[xX]{2}/\d{1,2}
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
 # A publishing date with its time of day ("2025-09-01 14:05"), as a web page prints it.
 _DATE_TIME = rf"\d{{4}}\s*[-/.年]\s*\d{{1,2}}\s*[-/.月]\s*\d{{1,2}}(?:\s*日)?\s+{_TIME}|{_DATE}"
-_REVISION = r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
+_REVISION = (
+    r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
+    r"|\d{1,2}(?:\.\d{1,2})?(?![\d./-])"  # "版本：2", "版次：1.1"
+)
 _DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
 _PAGE_OF = r"共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页|第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页"
 # English values: "EHS Department", "Laura Chen"; a capitalised word that starts the next
@@ -30,7 +34,12 @@ _EN_LABEL = (
 )
 _EN_DEPT = rf"[A-Z][A-Za-z&]*(?:[ ](?!{_EN_LABEL})[A-Z&][A-Za-z&]*){{0,4}}"
 _EN_NAME = rf"[A-Z][a-z]+(?:[ -](?!{_EN_LABEL})[A-Z][a-z]+){{0,2}}"
-_SEP = r"\s*(?:\*\*)?\s*[:：]?\s*"  # "**文件编号**：" in a Markdown paste
+# "**文件编号**：" in a Markdown paste; "文件编号/Document No.：" with the English label beside.
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# Under an English label also "1 March 2026" and "March 1, 2026".
+_EN_DATE = rf"{_DATE}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+_SEP = r"(?:\s*/\s*[A-Za-z][A-Za-z. ]{0,20}?(?=\s*[:：]))?\s*(?:\*\*)?\s*[:：]?\s*"
 # A person's name: a whole word that is not the next heading ("编制审核批准", "审核文件编号").
 _NAME = (
     r"(?!文件|版本|编号|日期|制定|页码|修订|修改|批准|审核|编制|生效)"
@@ -56,9 +65,9 @@ _KEYS: list[tuple[str, str, str]] = [
     ("approved_by", r"(?:批准人|审批人|批准|审批)", _NAME),
     # The same fields under English labels ("Document No.: …  Approved by: …").
     ("code", r"(?i:Document\s+(?:No\.?|Number|Code)|Doc\.?\s*No\.?)", _CODE),
-    ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.)", rf"{_REVISION}|\d+(?:\.\d+)*"),
-    ("effective_date", r"(?i:Effective\s+Date|Effective\s+from|Effective)", _DATE),
-    ("issued_date", r"(?i:Issue\s+Date|Date\s+of\s+Issue|Issued\s+on)", _DATE),
+    ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.)", _REVISION),
+    ("effective_date", r"(?i:Effective\s+Date|Effective\s+from|Effective)", _EN_DATE),
+    ("issued_date", r"(?i:Issue\s+Date|Date\s+of\s+Issue|Issued\s+on)", _EN_DATE),
     ("owner", r"(?i:Owner|Owning\s+Department|Department)", rf"{_EN_DEPT}|{_DEPT}"),
     ("prepared_by", r"(?i:Prepared\s+by|Author)", rf"{_EN_NAME}|{_NAME}"),
     ("reviewed_by", r"(?i:Reviewed\s+by|Reviewer)", rf"{_EN_NAME}|{_NAME}"),
@@ -102,7 +111,7 @@ def parse_control_block(text: str, start: int = 0, titles: tuple[str, ...] = ())
     pos = start
     fillers: dict[str, str] = {}  # kept only if another key follows them
     while pos < len(text):
-        while pos < len(text) and text[pos] in " _*":
+        while pos < len(text) and text[pos] in " _*|｜":
             pos += 1
         found = _value_at(text, pos)
         if found:
@@ -131,16 +140,26 @@ def parse_control_block(text: str, start: int = 0, titles: tuple[str, ...] = ())
 
 
 def iso_date(value: str | None) -> str | None:
-    """``2015-04-21``, ``2015/4/21`` or ``2015年4月21日`` as ISO; None when incomplete."""
+    """``2015-04-21``, ``2015/4/21``, ``2015年4月21日``, ``21 April 2015`` or ``April 21, 2015``
+    as ISO; None when incomplete."""
     if not value:
         return None
     match = re.match(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value)
-    if not match:
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        english = re.fullmatch(
+            r"(?:(\d{1,2})\s+([A-Za-z]+)\.?|([A-Za-z]+)\.?\s+(\d{1,2}),?)\s+(\d{4})", value.strip()
+        )
+        name = english and (english.group(2) or english.group(3))[:3].lower()
+        if not english or name not in _MONTHS:
+            return None
+        day, month = int(english.group(1) or english.group(4)), _MONTHS.index(name) + 1
+        year = int(english.group(5))
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:  # 2026-02-31: no such day
         return None
-    year, month, day = (int(part) for part in match.groups())
-    if not (1 <= month <= 12 and 1 <= day <= 31):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def clean_revision(value: str | None) -> str | None:

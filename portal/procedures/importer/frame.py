@@ -272,7 +272,10 @@ def _drop_notice_tail(lines: list[Line], warnings: list[str]) -> list[Line]:
 
 
 def _control_cells(text: str) -> str:
-    """A control-table row pasted as cells ("文件编号\\tXZ-01\\t版本\\tB/1") as "key:value" pairs."""
+    """A control-table row pasted as cells ("文件编号\\tXZ-01\\t版本\\tB/1", or a Markdown row
+    "| 文件编号 | XZ-01 |") as "key:value" pairs."""
+    if text.startswith("|") and text.endswith("|"):
+        text = text.strip("|").replace("|", "\t")
     separator = r"\t" if "\t" in text else r"\s{2,}"
     cells = [re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", cell.strip())
              for cell in re.split(separator, text.strip())]  # fmt: skip
