@@ -21,10 +21,10 @@ UNNUMBERED = "~"  # the expectations' mark for a clause without a number (a labe
 # Documents (page, index) whose outline the importer still gets wrong, each for a reason the
 # report on issue 15 lists: a section after a numbered list nested under its last item (S0 3,
 # S1 19), a sibling nested under a label (S1 7), bare numbers or numbers without a stop missed
-# (S1 10, S1 16, S4 13), clauses whose parent number is missing dropped (S2 10), a cross-reference
-# read as a clause (S3 9), field labels read as headings and an item missed (S3 18).
+# (S1 10, S1 16, S4 13), clauses whose parent number is missing dropped (S2 10), field labels
+# read as headings and an item missed (S3 18).
 KNOWN_WRONG = {
-    ("S0", 3), ("S1", 7), ("S1", 10), ("S1", 16), ("S1", 19), ("S2", 10), ("S3", 9), ("S3", 18),
+    ("S0", 3), ("S1", 7), ("S1", 10), ("S1", 16), ("S1", 19), ("S2", 10), ("S3", 18),
     ("S4", 13),
 }  # fmt: skip
 
@@ -80,9 +80,9 @@ def test_documents_titles_metadata_and_noise(scored):
 def test_clause_figures(scored):
     score, _ = scored
     assert score.clauses_expected == 2125
-    assert score.precision >= 0.998
+    assert score.precision >= 0.999
     assert score.recall >= 0.991
-    assert score.nesting >= 0.987
+    assert score.nesting >= 0.991
 
 
 def test_no_new_document_goes_wrong(scored):

@@ -40,6 +40,7 @@ _NOT_AFTER_ALNUM = frozenset(
      "num_bare", "upper", "lower", "lower_bare", "roman")
 )  # fmt: skip
 _NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
+_PREPOSITIONS = frozenset("对按依据见于在将把从向由经与和及")
 _UNIT = re.compile(
     r"\s?(?:%|元|万|亿|千|米|吨|倍|度|人|个|次|天|日|月|年|岁|号|名|位|家|项|份|套|台|件|种|级|周|点"
     r"|声|层|楼|类|条|款|小时|分钟|秒|公里|公斤|克|寸|版|页|kg|km|mm|cm)"
@@ -310,6 +311,8 @@ class Scanner:
         if self._last_end < 0 or p - self._last_end > 12:
             return False
         between = text[self._last_end : p]
+        if between in _PREPOSITIONS:  # "4.1.1对3.1类产品…": a reference, no title is one word
+            return False
         return not re.search(r"[,;:。!?、()\s本按依照据见根]", between)
 
     def _check_decimal(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
