@@ -311,7 +311,7 @@ class Scanner:
         if self._last_end < 0 or p - self._last_end > 12:
             return False
         between = text[self._last_end : p]
-        if between in _PREPOSITIONS:  # "4.1.1对3.1类产品…": a reference, no title is one word
+        if between in _PREPOSITIONS:  # "5.2对2.1所列物品…": a reference; no title is one word
             return False
         return not re.search(r"[,;:。!?、()\s本按依照据见根]", between)
 
