@@ -150,3 +150,9 @@ def test_chinese_numerals(text, value):
 @pytest.mark.parametrize("text", ["甲", "五一", "二三"])
 def test_invalid_numeral(text):
     assert cn_to_int(text) is None
+
+
+def test_a_number_after_a_preposition_is_a_reference():
+    # 2.1 would be a first item glued to a short title; a one-character "title" like 对 is none.
+    text = "2 物品管理\n2.2 领用\n2.2.1对2.1所列物品，应当登记。\n2.2.2 每月盘点。"
+    assert [number for _, number, _ in scan(text)] == ["2", "2.2", "2.2.1", "2.2.2"]
