@@ -208,3 +208,20 @@ def test_a_notice_may_list_its_rule_sets_without_a_conjunction():
     page = "关于印发《差旅管理办法》《报销管理办法》的通知\n各部门：\n现予印发。\n"
     page += "差旅管理办法\n第一条 出差须审批。\n报销管理办法\n第一条 报销须附发票。\n"
     assert [d.title for d in parse_page(page)] == ["差旅管理办法", "报销管理办法"]
+
+
+def test_an_attachment_list_under_a_bare_attachment_line():
+    page = "印章管理办法\n第一条 用印须审批。\n附件：\n1.用印申请单\n2.印章登记表\n"
+    [doc] = parse_page(page)
+    assert [(c.number, c.text) for c in doc.clauses][-1] == ("附件", "- 用印申请单\n- 印章登记表")
+    form = "印章管理办法\n第一条 用印须审批。\n附件：\n1.申请人应当如实填写用印事由、份数和用印日期，并由部门负责人签字确认。\n"
+    last = list(parse_page(form)[0].walk())[-1]  # a sentence is no attachment's name
+    assert (last.number, last.text[:3]) == ("1", "申请人")
+
+
+def test_a_code_before_the_title_and_its_running_header():
+    page = "XZ-GL-002  办公用品管理办法\n第一条 办公用品统一采购，\n XZ-GL-002  办公用品管理办法\n"
+    page += "按需发放。\n第二条 本办法自发布之日起施行。\n"
+    [doc] = parse_page(page)
+    assert (doc.title, doc.code) == ("办公用品管理办法", "XZ-GL-002")
+    assert doc.clauses[0].text == "办公用品统一采购，按需发放。"

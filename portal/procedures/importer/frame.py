@@ -383,6 +383,8 @@ def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[L
     n, text = out[first]
     stripped = _title_text(text)
     parts = [p for p in re.split(r"\t+|\s{2,}", stripped) if p]
+    if len(parts) == 2 and title_like(parts[1]) and _CODE_ONLY.fullmatch(parts[0]):
+        parts.reverse()  # the code first: "XZ-GL-002  办公用品管理办法"
     if len(parts) == 2 and title_like(parts[0]) and _CODE_ONLY.fullmatch(parts[1]):
         control.setdefault("code", parts[1])
         stripped = parts[0]
@@ -721,7 +723,7 @@ def forms(lines: list[Line]) -> list[Line]:
     return out
 
 
-_ATTACHMENT_LIST = re.compile(r"(附[件表])\s*:?\s*(?=1\s*[.、]\s*\S)(.*)")
+_ATTACHMENT_LIST = re.compile(r"(附[件表])\s*(?::\s*(?=1\s*[.、]\s*\S)(.*)|:)")
 _LIST_ITEM = re.compile(r"(?:^|(?<=[\s;,]))(\d{1,2})\s*[.、]\s*")
 
 
@@ -736,7 +738,8 @@ def _list_items(text: str, first: int) -> list[str]:
     if not found or found[0].start() != 0:
         return []
     ends = [match.start() for match in found[1:]] + [len(text)]
-    return [text[m.end() : end].strip(" ;,。") for m, end in zip(found, ends, strict=True)]
+    items = [text[m.end() : end].strip(" ;,。") for m, end in zip(found, ends, strict=True)]
+    return items if all(0 < len(item) <= 30 for item in items) else []  # names, not sentences
 
 
 def _attachment_list(lines: list[Line], at: int, kind: str, rest: str) -> tuple[list[Line], int]:
@@ -764,8 +767,10 @@ def appendix_headings(lines: list[Line]) -> list[Line]:
     while i < len(lines):
         n, text = lines[i]
         listed = _ATTACHMENT_LIST.fullmatch(_folded(text).strip())
-        if listed and _list_items(listed.group(2), 1):
-            items, i = _attachment_list(lines, i, listed.group(1), listed.group(2))
+        rest = listed and (listed.group(2) or "")
+        below = listed and not rest and i + 1 < len(lines) and _list_items(lines[i + 1][1], 1)
+        if listed and (_list_items(rest, 1) or below):
+            items, i = _attachment_list(lines, i, listed.group(1), rest)
             out += items
             continue
         i += 1
