@@ -112,3 +112,17 @@ def test_bilingual_labels_english_dates_and_a_bare_revision_number():
 def test_a_day_that_does_not_exist_is_no_date():
     doc = parse_page("钥匙管理制度\n文件编号：AD-05  生效日期：2026-02-31\n1 范围\n甲。\n")[0]
     assert doc.code == "AD-05" and doc.effective_date is None
+
+
+def test_a_byline_with_author_source_time_and_hits_is_metadata():
+    doc = parse_page(
+        "钥匙管理制度\n作者：张三　来源：行政部　发布时间：2025-01-01 09:00　点击：123\n"
+        "第一条 适用于全部钥匙。\n第二条 钥匙由行政部保管。\n【打印】【关闭】\n"
+    )[0]
+    assert doc.preamble == "" and "打印" not in visible_text(doc)
+    assert (doc.control["author"], doc.control["source"]) == ("张三", "行政部")
+
+
+def test_a_readers_count_marks_an_online_document():
+    doc = parse_page("钥匙管理制度\n张三 · 2025年3月2日 · 128人看过\n第一条 适用于全部钥匙。\n")[0]
+    assert doc.preamble == "" and doc.control["source_kind"] == "online-doc"

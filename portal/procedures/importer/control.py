@@ -63,6 +63,9 @@ _KEYS: list[tuple[str, str, str]] = [
     ("prepared_by", r"(?:编制人|编写人|编制|编写)", _NAME),
     ("reviewed_by", r"(?:审核人|审核)", _NAME),
     ("approved_by", r"(?:批准人|审批人|批准|审批)", _NAME),
+    # A web page's byline: who wrote it and which unit it came from.
+    ("author", r"(?:作者|撰稿人|撰稿)", _NAME),
+    ("source", r"(?:来源|信息来源)", rf"{_DEPT}(?![\u4e00-\u9fff])"),
     # The same fields under English labels ("Document No.: …  Approved by: …").
     ("code", r"(?i:Document\s+(?:No\.?|Number|Code)|Doc\.?\s*No\.?)", _CODE),
     ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.)", _REVISION),
