@@ -57,3 +57,8 @@ def test_a_note_naming_two_departments_gives_no_owner():
         "印章使用管理办法\n（综合办公室编制，法务部修订）\n第一条 为规范印章使用，制定本办法。\n"
     )
     assert "owner" not in doc.control
+
+
+def test_a_date_in_chinese_numerals():
+    doc = parse("印章使用管理办法\n第一条 本办法自二〇二五年十月二十日起施行。\n")
+    assert doc.effective_date == "2025-10-20"

@@ -16,7 +16,11 @@ from .models import ParsedDocument
 _SUBJECT = (
     r"本[\u4e00-\u9fff]{0,6}?(?:办法|规定|细则|制度|规范|程序|规程|标准|条例|准则|守则|方案|规则)"
 )
-_DATE = r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+_DATE = (
+    r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[〇零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,2}\s*月\s*[一二三四五六七八九十]{1,3}\s*日"
+)
+_CN_DIGITS = {ch: str(n) for n, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _IN_FORCE = re.compile(
     rf"{_SUBJECT}[^。；;]{{0,40}}?自\s*(?P<date>{_DATE})\s*起\s*(?:施行|执行|实施|生效)"
 )
@@ -28,10 +32,31 @@ _ISSUER = re.compile(
 )
 
 
+def _cn_number(text: str) -> str:
+    """一 … 三十一 as 1 … 31 (a month or a day)."""
+    tens, _, units = text.rpartition("十")
+    if "十" not in text:
+        return _CN_DIGITS[text]
+    return str(int(_CN_DIGITS.get(tens, "1")) * 10 + int(_CN_DIGITS.get(units, "0")))
+
+
+def _arabic(date: str) -> str:
+    """``二〇二六年三月一日`` as ``2026年3月1日``; a date in figures as it is, without spaces."""
+    date = re.sub(r"\s+", "", date)
+    match = re.fullmatch(
+        r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]+)月([一二三四五六七八九十]+)日",
+        date,
+    )
+    if not match:
+        return date
+    year = "".join(_CN_DIGITS[ch] for ch in match.group(1))
+    return f"{year}年{_cn_number(match.group(2))}月{_cn_number(match.group(3))}日"
+
+
 def effective_date_stated(doc: ParsedDocument) -> str | None:
     """The one date from which the document's clauses say it is in force, if there is one."""
     text = "\n".join(f"{c.heading}{c.text}" for c in doc.walk())
-    dates = {iso_date(re.sub(r"\s+", "", m.group("date"))) for m in _IN_FORCE.finditer(text)}
+    dates = {iso_date(_arabic(m.group("date"))) for m in _IN_FORCE.finditer(text)}
     return dates.pop() if len(dates) == 1 else None
 
 
