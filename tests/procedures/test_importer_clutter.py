@@ -126,3 +126,11 @@ def test_a_byline_with_author_source_time_and_hits_is_metadata():
 def test_a_readers_count_marks_an_online_document():
     doc = parse_page("钥匙管理制度\n张三 · 2025年3月2日 · 128人看过\n第一条 适用于全部钥匙。\n")[0]
     assert doc.preamble == "" and doc.control["source_kind"] == "online-doc"
+
+
+def test_the_browsers_page_title_above_or_instead_of_the_documents_own():
+    above = "差旅费报销管理规定 - 远山集团信息门户\n网站首页 | 登录 | 帮助\n差旅费报销管理规定\n"
+    instead = "差旅费报销管理规定_规章制度_远山集团\n"
+    for head in (above, instead):
+        doc = parse_page(f"{head}第一条 为规范差旅费报销，制定本规定。\n上一篇：无\n")[0]
+        assert doc.title == "差旅费报销管理规定" and doc.preamble == ""

@@ -165,6 +165,12 @@ SOURCES: tuple[SourceRule, ...] = (
             r".*(?:分辨率|浏览器).{0,12}(?:浏览|访问|查看).{0,4}",
         ),
         cut_from=(r"(?:上一篇|下一篇|相关链接|友情链接|相关文章|相关阅读)\s*:.*",),
+        # the browser's page title above the document's own: "…规定 - 某集团门户", "…_栏目_站名"
+        head=(r".{2,40}?(?:\s*[-_|–—]\s*[^\s_|\-–—]{2,20}){1,3}",),
+        title_suffix=(
+            r"(?:\s*[-_|–—]\s*[^\s_|\-–—]{2,12}){0,2}\s*[-_|–—]\s*"
+            r"[^\s_|\-–—]{0,20}(?:门户|网站|平台|内网|官网|信息网|集团|公司)\s*$"
+        ),
         cut=(rf"\s*【?\s*{_COUNTER}\s*】?",),
         # "【发布日期：…】【来源：…】" as plain "key:value" pairs the control header reads
         replace=((r"【\s*([^【】:]{2,8}:[^【】]{1,30}?)\s*】", r"\1  "),),
