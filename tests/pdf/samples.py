@@ -139,3 +139,60 @@ def register_data(count: int = 90) -> dict:
         "summary": f"共 {count} 条",
         "printed_at": "2026-11-23 16:05",
     }
+
+
+SEAL_REGISTER_LABELS = [
+    "用印时间", "编号", "印章", "文件名称", "份数", "送达单位",
+    "部门", "申请人", "审批人", "盖章人", "携带外出", "归还",
+]  # fmt: skip
+
+
+def seal_register_data(count: int = 500) -> dict:
+    """The 印章使用登记表 of `count` stamping events as core.registers passes it to
+    pdf/register.html: widths and type size from the content, dates with no-break spaces.
+    Every seventh seal is taken out, so some rows take two lines."""
+    from portal.core.registers import pdf_cell, pdf_layout
+
+    seals = ["公章", "合同专用章", "财务专用章", "法定代表人名章", "销售部章"]
+    documents = ["年度经销合同", "银行对账函", "产品质量合格证明", "授权委托书", "投标文件"]
+    departments = ["总经理办公室", "财务部", "销售部", "生产部", "品质部", "行政部"]
+    rows = []
+    for i in range(count, 0, -1):
+        day, minute = 1 + i // 200, (7 * i) % 1440
+        stamped = f"2024-01-{day:02d} {minute // 60:02d}:{minute % 60:02d}"
+        out = i % 7 == 0
+        rows.append(
+            [
+                stamped,
+                f"YY-202401-{i:04d}",
+                seals[i % 5],
+                f"{documents[i % 5]} 第{i}号",
+                str(1 + i % 5),
+                "杭州华东贸易有限公司",
+                departments[i % 6],
+                ["王小明", "张三", "郑工"][i % 3],
+                "赵经理、王总",
+                "周助理",
+                f"杭州华东贸易有限公司，{stamped[5:]} 交出，预计 01-{day:02d} 18:00 归还"
+                if out
+                else "",
+                f"{stamped} 周助理 收" if out and i % 2 else ("未还" if out else ""),
+            ]
+        )
+    size, widths = pdf_layout(SEAL_REGISTER_LABELS, rows)
+    return {
+        "company": "浙江示例实业有限公司",
+        "title": "印章使用登记表",
+        "filters": [
+            {"label": "起始日期", "value": "2024-01-01"},
+            {"label": "截止日期", "value": "2024-01-04"},
+        ],
+        "columns": [
+            {"label": label, "width": f"{w:.2f}%"}
+            for label, w in zip(SEAL_REGISTER_LABELS, widths, strict=True)
+        ],
+        "rows": [[pdf_cell(v) for v in row] for row in rows],
+        "font_size": size,
+        "summary": f"共 {count} 条",
+        "printed_at": "2026-12-06 18:40",
+    }
