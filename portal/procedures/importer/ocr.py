@@ -33,6 +33,7 @@ _DIGIT_LETTER = re.compile(
     rf"(?<=\d)[Oo]+(?=\d)|(?<=\d)[Oo]+(?=\s?[{_UNITS}])|(?<=\d[.．])[Oo]+(?![A-Za-z])"
     r"|(?<![A-Za-z\d])[Oo](?=[.．]\d)|(?<=\d)l(?=\d)|(?<=\d月\d)曰|(?<=\d月\d\d)曰"
 )
+_DIGIT_SUSPECT = re.compile(r"\d[Ool曰]|[Ool曰]\d|\d[.．][Oo]|[Oo][.．]\d")
 _CONFUSABLE = re.compile("[" + "".join(CONFUSIONS) + "]")
 _MADE = made_table(CONFUSIONS.values())
 
@@ -61,7 +62,8 @@ def repair_ocr(
         repairs.append({"from": match.group(0), "to": new, "line": number})
         return new
 
-    line = _DIGIT_LETTER.sub(digit, line)
+    if _DIGIT_SUSPECT.search(line):
+        line = _DIGIT_LETTER.sub(digit, line)
     if not _CONFUSABLE.search(line):
         return line, repairs, suggestions
     text, offset = _context(before, line, after)
@@ -71,6 +73,8 @@ def repair_ocr(
         at = offset + i
         fixed = text[:at] + meant + text[at + 1 :]
         made = made_at(fixed, at, _MADE[meant])
+        if not made and ch not in RARE:
+            continue  # nothing to repair, nothing to suggest
         kept = longest_at(text, at)
         if made and len(made) > len(kept):
             if ch not in COMMON or len(made) >= _CERTAIN_COMMON:

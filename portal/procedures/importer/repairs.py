@@ -28,27 +28,29 @@ from .lexicon import ACRONYMS, REDUPLICATED, SET_PHRASES, WORDS, longest_at, mad
 
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨"
 # Broken numbering: ○1 is a circled ①, 3?0 a decimal, l a digit one, —、 a Chinese 一、.
-_PATTERNS: list[tuple[re.Pattern, object]] = [
-    (re.compile(r"○([1-9])"), lambda m: _CIRCLED[int(m.group(1)) - 1]),
-    (re.compile(r"(\d)\?(\d)"), lambda m: f"{m.group(1)}.{m.group(2)}"),
-    (re.compile(r"(\d\.)l(?![A-Za-z])"), lambda m: f"{m.group(1)}1"),
-    (re.compile(r"(?<![A-Za-z\d])l、"), "1、"),
-    (re.compile(r"(?<![\d.])1 O、"), "10、"),
-    (re.compile(r"(?:^|(?<=\s))—、"), "一、"),
-    (re.compile(r"(?<=\s)一—(?=[\u4e00-\u9fff])"), "——"),
-    (re.compile(r"的的(?!确)"), "的"),
+# Each rule is (a substring the line must hold for the rule to apply, pattern, replacement).
+_PATTERNS: list[tuple[str, re.Pattern, object]] = [
+    ("○", re.compile(r"○([1-9])"), lambda m: _CIRCLED[int(m.group(1)) - 1]),
+    ("?", re.compile(r"(\d)\?(\d)"), lambda m: f"{m.group(1)}.{m.group(2)}"),
+    (".l", re.compile(r"(\d\.)l(?![A-Za-z])"), lambda m: f"{m.group(1)}1"),
+    ("l、", re.compile(r"(?<![A-Za-z\d])l、"), "1、"),
+    ("O、", re.compile(r"(?<![\d.])1 O、"), "10、"),
+    ("—、", re.compile(r"(?:^|(?<=\s))—、"), "一、"),
+    ("一—", re.compile(r"(?<=\s)一—(?=[\u4e00-\u9fff])"), "——"),
+    ("的的", re.compile(r"的的(?!确)"), "的"),
 ]
 # Characters out of place, whatever the words around them.
 _VARIANTS = {"臵": "置", "屮": "中", "隷": "隶", "幷": "并", "竝": "并", "囙": "因"}
 _CN_NUMERAL = "〇一二三四五六七八九十"
-_OUT_OF_PLACE: list[tuple[re.Pattern, object]] = [
-    (re.compile("[" + "".join(_VARIANTS) + "]"), lambda m: _VARIANTS[m.group(0)]),
-    (re.compile(r"(?<=[A-Z]-)丫(?=[A-Z0-9-])|(?<=[A-Z])丫(?=-)"), "Y"),
+_OUT_OF_PLACE: list[tuple[str, re.Pattern, object]] = [
+    ("", re.compile("[" + "".join(_VARIANTS) + "]"), lambda m: _VARIANTS[m.group(0)]),
+    ("丫", re.compile(r"(?<=[A-Z]-)丫(?=[A-Z0-9-])|(?<=[A-Z])丫(?=-)"), "Y"),
     (
+        "O",
         re.compile(rf"(?<=[{_CN_NUMERAL}])[Oo]+(?=[{_CN_NUMERAL}])"),
         lambda m: "〇" * len(m.group(0)),
     ),
-    (re.compile(r"(?:^|(?<=[\s(（]))壹(?=[、)）])"), "一"),
+    ("壹", re.compile(r"(?:^|(?<=[\s(（]))壹(?=[、)）])"), "一"),
 ]
 _LATIN_TOKEN = re.compile(r"(?<![A-Za-z0-9-])[A-Z0-9][A-Z0-9-]{3,}(?![A-Za-z0-9-])")
 
@@ -63,15 +65,15 @@ _CONFUSABLE = re.compile("|".join(sorted(CONFUSIONS, key=len, reverse=True)))
 # one the dictionary may not hold, so only 向其说明, not 向其 or 其他, confirms 起 → 其.
 _COMMON = set("持起字觉务聊要响是")
 _MADE = made_table(CONFUSIONS.values())
-
 # Fixed expressions, indexed by their first and last two characters: one wrong character leaves
 # one end intact.
 _BY_HEAD: dict[str, list[str]] = {}
 _BY_TAIL: dict[str, list[str]] = {}
-for _word in SET_PHRASES:
-    _BY_HEAD.setdefault(_word[:2], []).append(_word)
-    _BY_TAIL.setdefault(_word[-2:], []).append(_word)
-_ANCHORS = re.compile("(?=(" + "|".join(sorted(set(_BY_HEAD) | set(_BY_TAIL))) + "))")
+for _phrase in sorted(SET_PHRASES):  # a fixed order: the same records on every run
+    _BY_HEAD.setdefault(_phrase[:2], []).append(_phrase)
+    _BY_TAIL.setdefault(_phrase[-2:], []).append(_phrase)
+_ANCHORS = re.compile("|".join(sorted(set(_BY_HEAD) | set(_BY_TAIL))))
+
 
 # A character missing from a phrase is a repair no rule can confirm with a dictionary this small
 # (接待员 is a word, 接待人员 another; 工作程序 is not 工作流程 missing a character), so the few
@@ -95,7 +97,9 @@ def _record(records: list[dict], old: str, new: str, number: int) -> None:
 
 
 def _patterns(line: str, number: int, rules, records: list[dict]) -> str:
-    for pattern, replacement in rules:
+    for needle, pattern, replacement in rules:
+        if needle not in line:
+            continue
 
         def record(match: re.Match, replacement=replacement) -> str:
             new = replacement(match) if callable(replacement) else replacement
@@ -140,8 +144,10 @@ def _confusions(line: str, number: int, records: list[dict]) -> str:
 def _phrase_edit(line: str) -> tuple[int, int, str] | None:
     """``(start, end, phrase)``: the first place where ``line[start:end]`` is a fixed expression
     with one character wrong, and no dictionary word as read covers that character."""
-    for match in _ANCHORS.finditer(line):
-        i, pair = match.start(), match.group(1)
+    position = 0
+    while match := _ANCHORS.search(line, position):
+        i, pair = match.start(), match.group(0)
+        position = i + 1
         for phrase in _BY_HEAD.get(pair, ()):
             if _one_wrong(line, i, phrase, tail=False):
                 return i, i + len(phrase), phrase
