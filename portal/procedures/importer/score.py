@@ -14,7 +14,9 @@ A fixture is ``NAME.txt`` with ``NAME.expected.yaml`` next to it (or in another 
 
 Figures: documents found, titles exact, metadata exact, noise strings left, and clause
 precision, recall and nesting (the share of matched clauses whose parent matches too).
-Clauses are matched by their numbers in order (longest common subsequence).
+Clauses are matched by their numbers in order (longest common subsequence). A clause without a
+number is matched by its heading, or by ``~`` where an outline writes that instead (to name a
+label heading without copying its words).
 """
 
 from __future__ import annotations
@@ -153,12 +155,16 @@ def visible_text(doc: ParsedDocument) -> str:
     return "\n".join(parts)
 
 
-def _flatten(clauses: list[ParsedClause]) -> list[tuple[str, int | None]]:
-    """``(number, parent index)`` in document order."""
+UNNUMBERED = "~"  # an outline's mark for a clause without a number
+
+
+def _flatten(clauses: list[ParsedClause], unnumbered: str = "") -> list[tuple[str, int | None]]:
+    """``(number, parent index)`` in document order; a clause without a number counts as its
+    heading, or as ``unnumbered`` when that is given."""
     rows: list[tuple[str, int | None]] = []
 
     def visit(clause: ParsedClause, parent: int | None) -> None:
-        rows.append((normalise_number(clause.number or clause.heading), parent))
+        rows.append((normalise_number(clause.number or unnumbered or clause.heading), parent))
         index = len(rows) - 1
         for child in clause.children:
             visit(child, index)
@@ -180,7 +186,8 @@ def _expected_rows(outline: list[tuple[int, str]]) -> list[tuple[str, int | None
 
 
 def _score_clauses(doc: ParsedDocument, outline: list[tuple[int, str]], score: Score) -> None:
-    want, got = _expected_rows(outline), _flatten(doc.clauses)
+    marked = any(number == UNNUMBERED for _depth, number in outline)
+    want, got = _expected_rows(outline), _flatten(doc.clauses, UNNUMBERED if marked else "")
     matcher = SequenceMatcher(None, [n for n, _ in want], [n for n, _ in got], autojunk=False)
     pairs = {i + k: j + k for i, j, size in matcher.get_matching_blocks() for k in range(size)}
     score.clauses_expected += len(want)
