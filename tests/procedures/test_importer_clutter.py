@@ -134,3 +134,14 @@ def test_the_browsers_page_title_above_or_instead_of_the_documents_own():
     for head in (above, instead):
         doc = parse_page(f"{head}第一条 为规范差旅费报销，制定本规定。\n上一篇：无\n")[0]
         assert doc.title == "差旅费报销管理规定" and doc.preamble == ""
+
+
+def test_edit_lines_without_a_year_word_counts_and_english_issue_labels():
+    doc = parse_page(
+        "钥匙管理制度\n由 张三 创建，最后由 李四 编辑于 3月2日 10:20\n阅读 12 · 字数 800\n"
+        "Document Ref: AD-09    Issue: 3    Process Owner: Facilities\n"
+        "第一条 适用于全部钥匙。\n第二条 本制度从2026年4月1日起正式实施。\n"
+    )[0]
+    assert doc.preamble == ""
+    assert (doc.code, doc.revision, doc.effective_date) == ("AD-09", "3", "2026-04-01")
+    assert doc.control["owner"] == "Facilities"

@@ -67,11 +67,15 @@ _KEYS: list[tuple[str, str, str]] = [
     ("author", r"(?:作者|撰稿人|撰稿)", _NAME),
     ("source", r"(?:来源|信息来源)", rf"{_DEPT}(?![\u4e00-\u9fff])"),
     # The same fields under English labels ("Document No.: …  Approved by: …").
-    ("code", r"(?i:Document\s+(?:No\.?|Number|Code)|Doc\.?\s*No\.?)", _CODE),
-    ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.)", _REVISION),
+    ("code", r"(?i:Document\s+(?:No\.?|Number|Code|Ref\.?)|Doc\.?\s*(?:No|Ref)\.?)", _CODE),
+    ("revision", r"(?i:Rev\.?|Revision|Version|Ver\.|Issue(?:\s+No\.?)?)", _REVISION),
     ("effective_date", r"(?i:Effective\s+Date|Effective\s+from|Effective)", _EN_DATE),
     ("issued_date", r"(?i:Issue\s+Date|Date\s+of\s+Issue|Issued\s+on)", _EN_DATE),
-    ("owner", r"(?i:Owner|Owning\s+Department|Department)", rf"{_EN_DEPT}|{_DEPT}"),
+    (
+        "owner",
+        r"(?i:(?:Process\s+|Document\s+)?Owner|Owning\s+Department|Department)",
+        rf"{_EN_DEPT}|{_DEPT}",
+    ),
     ("prepared_by", r"(?i:Prepared\s+by|Author)", rf"{_EN_NAME}|{_NAME}"),
     ("reviewed_by", r"(?i:Reviewed\s+by|Reviewer)", rf"{_EN_NAME}|{_NAME}"),
     ("approved_by", r"(?i:Approved\s+by|Approver)", rf"{_EN_NAME}|{_NAME}"),

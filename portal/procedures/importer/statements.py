@@ -22,7 +22,8 @@ _DATE = (
 )
 _CN_DIGITS = {ch: str(n) for n, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _IN_FORCE = re.compile(
-    rf"{_SUBJECT}[^。；;]{{0,40}}?自\s*(?P<date>{_DATE})\s*起\s*(?:施行|执行|实施|生效)"
+    rf"{_SUBJECT}[^。；;]{{0,40}}?(?:自|从|于)\s*(?P<date>{_DATE})\s*起?\s*(?:正式)?"
+    r"(?:施行|执行|实施|生效|试行)"
 )
 _NOTE = re.compile(r"\(([^()]{4,60})\)")
 # After the organisation's name (or at the start), a department and what it did.
