@@ -34,7 +34,7 @@ PAGE_W, PAGE_H = 297 * MM, 210 * MM
 TOP, RIGHT, BOTTOM, LEFT = 14 * MM, 12 * MM, 16 * MM, 12 * MM
 LINE_W = PAGE_W - LEFT - RIGHT
 BORDER = 0.5  # pt, table.data borders
-PAD_X, PAD_Y = 0.6 * MM, 0.4 * MM  # register.html's cell padding
+PAD_X, PAD_Y = 0.6 * MM, 0.25 * MM  # register.html's cell padding
 CELL_LEADING = 1.2  # register.html's line-height
 HEADER_GREY = (0.925, 0.925, 0.925)  # #ececec
 # The em box of Noto Sans CJK (typo ascender 880, descender -120): text centred in its line.
