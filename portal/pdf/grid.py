@@ -1,12 +1,13 @@
 """Register PDFs (pdf/register.html's data) written directly as a grid of text: a 500-row
 register through WeasyPrint costs 6-7 s of CPU (about 1 ms per table cell, whatever the CSS,
-see docs/decisions/021-register-pdf-speed.md); drawn here it costs a fraction of a second.
+see docs/decisions/022-register-pdf-speed.md); drawn here it costs a fraction of a second.
 
 What it draws follows templates/pdf/register.html and static/css/print.css: A4 landscape,
 the company, title and filters on page 1, the header row on every page, rows never split,
 dates and codes never broken, "第 x 页 / 共 y 页" and the printed time in the footer, the
 project's own font embedded as a subset. `render()` returns None for what it does not draw
-(a character outside Portal Sans SC, fonts not built): the caller renders the template then.
+(a character outside Portal Sans SC, fonts not built, a row taller than a page): the caller
+renders the template then.
 """
 
 from __future__ import annotations
