@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from portal.procedures.importer import parse_page
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -225,3 +227,32 @@ def test_a_code_before_the_title_and_its_running_header():
     [doc] = parse_page(page)
     assert (doc.title, doc.code) == ("办公用品管理办法", "XZ-GL-002")
     assert doc.clauses[0].text == "办公用品统一采购，按需发放。"
+
+
+TWO_RULE_SETS = (
+    "安全生产责任制\n第一条 总经理是安全生产第一责任人。\n第二条 各部门负责人对本部门安全负责。\n"
+    "安全检查制度\n第一条 公司每月组织一次安全检查。\n第二条 检查发现的隐患限期整改。\n"
+)
+RED_HEAD = "华安化工有限公司文件\n华化发〔2025〕8号\n"
+COVER = "各部门：\n现将{named}印发给你们，请遵照执行。\n华安化工有限公司\n2025年4月1日\n"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        RED_HEAD
+        + "关于印发《安全生产责任制》等两项制度的通知\n"
+        + COVER.format(named="《安全生产责任制》《安全检查制度》"),
+        RED_HEAD + "关于印发安全生产两项制度的通知\n" + COVER.format(named="安全生产两项制度"),
+        RED_HEAD,  # the red head alone, the rule sets straight under it
+    ],
+    ids=["named-with-deng", "not-named", "red-head-only"],
+)
+def test_two_rule_sets_under_one_notice_are_two_documents(head):
+    page = head + TWO_RULE_SETS + "抄送：集团安全部\n华安化工有限公司办公室  2025年4月1日印发\n"
+    docs = parse_page(page)
+    assert [d.title for d in docs] == ["安全生产责任制", "安全检查制度"]
+    assert [d.control.get("document_number") for d in docs] == ["华化发〔2025〕8号"] * 2
+    assert [[c.number for c in d.clauses] for d in docs] == [["第一条", "第二条"]] * 2
+    text = "".join(d.preamble + "".join(c.text for c in d.walk()) for d in docs)
+    assert "遵照执行" not in text and "抄送" not in text

@@ -23,14 +23,14 @@ from .sources import CompiledRule, detect_sources, matches, rewrite
 
 _TOP = 15  # the title block and control header sit in this many lines at the top
 _DOC_SUFFIX = re.compile(
-    r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则)"
+    r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则|责任制)"
     r"(?:\s*[(（][^()（）]{1,8}[)）])?$"
 )
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
 _NOTICE = re.compile(
     r"关于(?:印发|发布|下发|颁布|修订)"
-    r"(?:(?P<titles>《[^》]{2,40}》(?:\s*(?:和|及|与|、|以及)?\s*《[^》]{2,40}》)*)|(?P<bare>[^《》]{2,40}?))"
-    r"的通知"
+    r"(?:(?P<titles>《[^》]{2,40}》(?:\s*(?:和|及|与|、|以及)?\s*《[^》]{2,40}》)*)(?:等[^的《》]{1,10})?"
+    r"|(?P<bare>[^《》]{2,40}?))的通知"
 )
 # What an issuing notice says applies to every rule set it issues, not only the first.
 NOTICE_KEYS = ("document_number", "notice_title", "signer", "addressees")
@@ -184,6 +184,9 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         if start is None:
             return _notice_without_title_line(lines, body, i, title, control, warnings)
         head = body[:start]
+        _more_titles(head, body[start:], titles)
+        if len(titles) > 1:
+            control["notice_titles"] = titles
         _note_number(head, control)
         for _, line in head:
             signer = _NOTICE_HEAD.fullmatch(line.strip())
@@ -210,6 +213,16 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
     return lines
 
 
+def _more_titles(head: list[Line], rest: list[Line], titles: list[str]) -> None:
+    """Rule sets the cover text names (现将《甲》《乙》印发给你们) that stand as title lines below."""
+    lines = {re.sub(r"\s+", "", text) for _, text in rest}
+    for _, text in head:
+        for title in re.findall(r"《([^》]{2,40})》", _folded(text)):
+            title = re.sub(r"\s+", "", title)
+            if title in lines and title not in titles:
+                titles.append(title)
+
+
 def _notice_without_title_line(
     lines: list[Line], body: list[Line], at: int, title: str, control: dict, warnings: list[str]
 ) -> list[Line]:
@@ -218,6 +231,8 @@ def _notice_without_title_line(
     first = next((j for j in range(at + 1, len(body)) if leading_marker(body[j][1])), None)
     if first is None:
         return lines
+    if first - 1 > at and title_like(body[first - 1][1]):  # the first rule set's own title
+        return _drop_head_to(lines, body, at, first - 1, control, warnings)
     head = body[:at] + body[at + 1 : first]
     _note_number(body[:first], control)
     control.setdefault("notice_title", re.sub(r"\s+", "", body[at][1]))
@@ -226,6 +241,18 @@ def _notice_without_title_line(
     dropped = {m for m, _ in head}
     out = [(m, title if m == body[at][0] else t) for m, t in lines if m not in dropped]
     return _drop_notice_tail(out, warnings)
+
+
+def _drop_head_to(
+    lines: list[Line], body: list[Line], at: int, start: int, control: dict, warnings: list[str]
+) -> list[Line]:
+    """The notice (its line ``at``, the head above it and the cover text) up to ``start``."""
+    head = body[:start]
+    _note_number(head, control)
+    control.setdefault("notice_title", re.sub(r"\s+", "", body[at][1]))
+    warnings.append(f"删除发文通知 (line {head[0][0]}–{head[-1][0]})")
+    dropped = {m for m, _ in head}
+    return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
 
 
 def _note_number(lines: list[Line], control: dict) -> None:

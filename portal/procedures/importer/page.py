@@ -106,7 +106,7 @@ def parse_page(text: str, source: str = "") -> list[ParsedDocument]:
         raws[0].warnings[:0] = prepared.warnings
     notice = {key: prepared.control[key] for key in NOTICE_KEYS if key in prepared.control}
     for raw in raws[1:]:
-        if raw.role == "main" and raw.title in issued:  # one notice issuing several rule sets
+        if raw.role == "main":  # one notice issuing several rule sets: it applies to each
             raw.control = {**notice, **raw.control}
     docs = [_build(raw, source) for raw in raws]
     mark_duplicates(docs)

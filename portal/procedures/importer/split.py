@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .chars import fold_width
 from .frontmatter import _STRONG_SUFFIX, DOC_SUFFIX, normalise_title, similar_title, title_like
 from .noise import BREADCRUMB, FOOTER_LINE, strip_decorations
-from .numbering import SECTION_HEADING, leading_marker
+from .numbering import SECTION_HEADING, Scanner, leading_marker
 
 Line = tuple[int, str]
 _TITLE_MAX = 40
@@ -235,6 +235,30 @@ def _issued_documents(lines: list[Line], page_title: str, issued: tuple[str, ...
     return docs
 
 
+def _restarts_numbering(lines: list[Line], head: int) -> bool:
+    """The numbering under a title line in the middle of the main text starts again at 1 in
+    a style that had gone past 1 above it: a second rule set, not a heading of the first."""
+    marker = leading_marker(lines[head + 1][1])
+    if head == 0 or marker is None:
+        return False
+    scanner = Scanner(inline=False)  # in context: "III. 使用要求" after "II." is numbered
+    above = [m for _, text in lines[:head] for m in scanner.scan(text)]
+    if scanner.scan(lines[head][1]):
+        return False
+    return any(m.style == marker.style and m.value > 1 for m in above)
+
+
+def _second_rule_set(lines: list[Line], page_title: str, head: int) -> list[RawDocument]:
+    """Two rule sets one after the other (a notice issuing both, a pasted pair): the page's
+    title heads the first, the title line in the middle the second."""
+    first = RawDocument(page_title, "main", [], first_line=1)
+    first.lines = _front_lines(lines[:head], first.control)
+    second = RawDocument(
+        lines[head][1].strip(), "main", lines[head + 1 :], first_line=lines[head][0]
+    )
+    return [first, second]
+
+
 def _main_documents(
     lines: list[Line], page_title: str, issued: tuple[str, ...] = ()
 ) -> list[RawDocument]:
@@ -242,6 +266,8 @@ def _main_documents(
     if docs:
         return docs
     heads = _subtitle_indexes(lines)
+    if len(heads) == 1 and _restarts_numbering(lines, heads[0]):
+        return _second_rule_set(lines, page_title, heads[0])
     if len(heads) < 2:
         doc = RawDocument(page_title, "main", lines, first_line=1)
         doc.lines = _front_lines(lines, doc.control)
