@@ -145,3 +145,12 @@ def test_edit_lines_without_a_year_word_counts_and_english_issue_labels():
     assert doc.preamble == ""
     assert (doc.code, doc.revision, doc.effective_date) == ("AD-09", "3", "2026-04-01")
     assert doc.control["owner"] == "Facilities"
+
+
+def test_a_control_box_in_cells_without_colons_is_not_a_revision_table():
+    doc = parse_page(
+        "合同管理程序\n文件编号  YC-FW-009  版本/修改  B/0  生效日期  2026-03-01\n"
+        "编制  法务部  批准  欧阳振\n1 目的\n控制合同风险。\n"
+    )[0]
+    assert (doc.code, doc.revision, doc.effective_date) == ("YC-FW-009", "B/0", "2026-03-01")
+    assert doc.control["owner"] == "法务部" and "revision_history" not in doc.control

@@ -604,8 +604,12 @@ def _history_columns(cells: list[str]) -> list[str]:
 
 def _is_history_header(cells: list[str]) -> bool:
     """Column names of a revision table: a version or a date, and what changed.  A cell that
-    holds a value after its label ("版本/修改：B/0") belongs to a control box instead."""
+    holds a value after its label ("版本/修改：B/0"), or a row of labels each followed by its value
+    ("文件编号⇥YC-FW-002⇥版本/修改⇥B/0"), belongs to a control box instead."""
     if any(re.search(r":\s*\S", c) for c in cells):
+        return False
+    pairs = list(zip(cells[::2], cells[1::2], strict=False))
+    if len(cells) % 2 == 0 and all(parse_control_block(f"{k}:{v}").values for k, v in pairs):
         return False
     changes = any(_HISTORY_WORDS.search(c) for c in cells)
     version = any("版本" in c or "版次" in c for c in cells)
