@@ -154,3 +154,11 @@ def test_a_control_box_in_cells_without_colons_is_not_a_revision_table():
     )[0]
     assert (doc.code, doc.revision, doc.effective_date) == ("YC-FW-009", "B/0", "2026-03-01")
     assert doc.control["owner"] == "法务部" and "revision_history" not in doc.control
+
+
+def test_a_related_articles_block_without_a_colon_ends_an_intranet_page():
+    doc = parse_page(
+        "登录 | 注册\n差旅费报销管理规定\n第一条 为规范差旅费报销，制定本规定。\n"
+        "相关文章\n办公用品领用管理规定\n固定资产盘点办法\n"
+    )[0]
+    assert "办公用品" not in visible_text(doc)

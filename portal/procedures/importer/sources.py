@@ -166,7 +166,10 @@ SOURCES: tuple[SourceRule, ...] = (
             r"返回顶部",
             r".*(?:分辨率|浏览器).{0,12}(?:浏览|访问|查看).{0,4}",
         ),
-        cut_from=(r"(?:上一篇|下一篇|相关链接|友情链接|相关文章|相关阅读)\s*:.*",),
+        cut_from=(
+            r"(?:上一篇|下一篇)\s*:.*",
+            r"(?:相关链接|友情链接|相关文章|相关阅读|相关新闻|热点文章)\s*(?::.*)?",
+        ),
         # the browser's page title above the document's own: "…规定 - 某集团门户", "…_栏目_站名"
         head=(r".{2,40}?(?:\s*[-_|–—]\s*[^\s_|\-–—]{2,20}){1,3}",),
         title_suffix=(
@@ -197,7 +200,7 @@ SOURCES: tuple[SourceRule, ...] = (
             r"[\d\s·•|]*(?:(?:浏览|阅读|评论|点赞|收藏|分享|查看|字数)\s*\d*\s*[·•|]?\s*){1,6}",
             r"(?:(?:复制链接|分享|@提及|评论|收藏|导出|下载|打印|更多|…|\.{3})\s*){2,}",
         ),
-        cut_from=(r"(?:全部)?评论\s*\(\d+\)",),
+        cut_from=(r"(?:全部)?评论\s*\(\d+\)|全部评论",),
     ),
     SourceRule(
         # A Markdown paste: quote marks before a block (often the control fields) and "-"
