@@ -256,3 +256,20 @@ def test_two_rule_sets_under_one_notice_are_two_documents(head):
     assert [[c.number for c in d.clauses] for d in docs] == [["第一条", "第二条"]] * 2
     text = "".join(d.preamble + "".join(c.text for c in d.walk()) for d in docs)
     assert "遵照执行" not in text and "抄送" not in text
+
+
+def test_an_english_document_keeps_its_text_and_lower_roman_items():
+    page = (
+        "Data Retention Policy\nI. Scope\nThis policy covers all records.\nII. Periods\n"
+        "i. Contracts are kept for ten years.\nii. Invoices are kept for seven years.\n"
+        "III. Disposal\nRecords are destroyed safely.\n"
+    )
+    [doc] = parse_page(page)
+    assert outline(doc) == [
+        ("I", "Scope"),
+        ("II", "Periods"),
+        ("i", ""),
+        ("ii", ""),
+        ("III", "Disposal"),
+    ]
+    assert doc.clauses[0].text == "This policy covers all records."

@@ -37,7 +37,7 @@ _BOUNDARY = frozenset(" \n。;:!?”")
 # Patterns that cannot follow a Latin letter or digit: "ISO9001)" is not item 1).
 _NOT_AFTER_ALNUM = frozenset(
     ("decimal_comma", "decimal", "zero_pad", "num_half_paren", "num_comma", "num_dot",
-     "num_bare", "upper", "lower", "lower_bare", "roman")
+     "num_bare", "upper", "lower", "lower_bare", "roman", "roman_lower")
 )  # fmt: skip
 _NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
 _PREPOSITIONS = frozenset("对按依据见于在将把从向由经与和及")
@@ -65,6 +65,7 @@ _P = {
     "article_en": re.compile(r"(?:Article|Section|Clause)\s+(\d{1,3})(?![\d.])"),
     # Roman numerals closed by a stop or 、 (I. II. Ⅳ、), or the Unicode ones standing alone.
     "roman": re.compile(r"([IVX]{1,5})[.、](?=\s?\S)|([\u2160-\u216b])[.、]?(?=\s?\S)"),
+    "roman_lower": re.compile(r"([ivx]{1,5})[.)](?=\s?\S)"),
     "lower_paren": re.compile(r"\(([a-z])\)"),
     "upper_paren": re.compile(r"\(([A-Z])\)"),
     "appendix": re.compile(
@@ -167,6 +168,8 @@ def _candidates(ch: str) -> tuple[str, ...]:
         return ("upper",)
     if "\u2160" <= ch <= "\u216b":
         return ("roman",)
+    if ch in "ivx":
+        return ("roman_lower", "lower", "lower_bare")
     if "a" <= ch <= "z":
         return ("lower", "lower_bare")
     return ()
@@ -216,6 +219,9 @@ def _values(style: str, match: re.Match) -> tuple[int, ...] | None:
         return (ord(match.group(1).lower()) - 96,)
     if style == "roman":
         value = roman_to_int(match.group(1) or match.group(2))
+        return (value,) if value else None
+    if style == "roman_lower":
+        value = roman_to_int(match.group(1).upper())
         return (value,) if value else None
     value = cn_to_int(match.group(1))
     return (value,) if value else None
@@ -351,9 +357,10 @@ class Scanner:
         """At a paragraph start, starting or continuing a roman list; "I." after "H." is the
         letter list going on, not a new roman one."""
         letter = text[m.start]
-        if not at_start or ("A" <= letter <= "Z" and self.last.get("upper") == ord(letter) - 65):
-            return False
-        return m.value == 1 or self._continues("roman", m.value)
+        letters = "lower" if letter.islower() else "upper"
+        if not at_start or self.last.get(letters) == ord(letter.upper()) - 65:
+            return False  # "i." after "h." goes on with the letters
+        return m.value == 1 or self._continues(m.style, m.value)
 
     def _check_bullet(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
         if text[m.start] == "●":
@@ -388,6 +395,7 @@ _CHECKS = {
     "lower_paren": Scanner._check_letter,
     "upper_paren": Scanner._check_letter,
     "roman": Scanner._check_roman,
+    "roman_lower": Scanner._check_roman,
     "bullet": Scanner._check_bullet,
     "appendix": Scanner._check_appendix,
     "article_en": Scanner._check_appendix,  # only at the start of a paragraph

@@ -24,6 +24,7 @@ _HEADER_PREFIX = re.compile(
     r"(?:[\u4e00-\u9fff]{2,20}(?:公司|集团)\??\s*)?(?:《[^》]{2,30}》\s*)?$"
 )
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _repair(raw: RawDocument, doc: ParsedDocument) -> list[tuple[int, str]]:
@@ -63,7 +64,9 @@ def _apply_control(doc: ParsedDocument, control: dict[str, str]) -> None:
 
 
 def _is_bilingual(text: str) -> bool:
-    return len(_ENGLISH_WORD.findall(text[400:])) >= 40
+    """English all through the text, or a text in English: its English is no filler."""
+    words = len(_ENGLISH_WORD.findall(text))
+    return len(_ENGLISH_WORD.findall(text[400:])) >= 40 or words > len(_CJK.findall(text))
 
 
 def _finish(clauses: list[ParsedClause]) -> None:
