@@ -549,7 +549,7 @@ def _atoms(text: str) -> list[tuple[bool, str]]:
     glue_next = False
     for match in _ATOM.finditer(text):
         piece = match.group()
-        if piece.isspace() and "\u00a0" not in piece:
+        if piece[0] in " \t\r\n\f\v":  # collapsible white space; U+3000 and U+00A0 are not
             space = True
             glue_next = False
             continue
