@@ -273,3 +273,10 @@ def test_an_english_document_keeps_its_text_and_lower_roman_items():
         ("III", "Disposal"),
     ]
     assert doc.clauses[0].text == "This policy covers all records."
+
+
+def test_numbers_in_table_cells_are_no_clauses():
+    page = "绩效考核办法\n一、考核等级\n等级\t分数\t系数\n优秀\t90\t1.2\n良好\t80\t1.0\n二、结果运用\n与奖金挂钩。\n"
+    [doc] = parse_page(page)
+    assert [c.number for c in doc.walk()] == ["一", "二"]
+    assert "| 良好 | 80 | 1.0 |" in doc.clauses[0].text

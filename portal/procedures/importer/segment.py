@@ -121,7 +121,8 @@ def segment(buffer: SourceText, inline: bool = True) -> list[Item]:
     scanner = Scanner(inline=inline)
     items: list[Item] = []
     for offset, paragraph in buffer.paragraphs():
-        markers = scanner.scan(paragraph)
+        # A Markdown table row holds cells, not clauses: "| 优秀 | 1.2 |" numbers nothing.
+        markers = [] if paragraph.startswith("|") else scanner.scan(paragraph)
         cuts = [(None, 0)] + [(m, m.end) for m in markers]
         ends = [m.start for m in markers] + [len(paragraph)]
         for (marker, start), end in zip(cuts, ends, strict=True):
