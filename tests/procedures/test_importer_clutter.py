@@ -162,3 +162,12 @@ def test_a_related_articles_block_without_a_colon_ends_an_intranet_page():
         "相关文章\n办公用品领用管理规定\n固定资产盘点办法\n"
     )[0]
     assert "办公用品" not in visible_text(doc)
+
+
+def test_clauses_that_mention_copyright_or_a_phone_number_stay_on_an_intranet_page():
+    doc = parse_page(
+        "登录 | 注册\n作品管理办法\n第一条 员工的职务作品版权所有权归公司。\n"
+        "第二条 联系电话：0571-0000000，由法务部答复。\n版权所有 © 2025 某某集团\n"
+    )[0]
+    text = visible_text(doc)
+    assert "版权所有权归公司" in text and "联系电话" in text and "©" not in text

@@ -158,9 +158,11 @@ SOURCES: tuple[SourceRule, ...] = (
             r"(?:【[^【】\d]{1,12}】\s*)+",  # buttons: 【打印本页】【关闭窗口】
             r"(?:附件下载|相关附件|下载附件)\s*:.*",
             r".*\.(?:docx?|xlsx?|pdf|zip|rar|wps)\s*\(\s*\d+(?:\.\d+)?\s*[KMG]B\s*\)",
-            r".*(?:版权所有|Copyright|\(C\)\s*\d{4}|©).*",
+            # a footer, not a clause about copyright: it starts or ends with the notice
+            r"(?:版权所有|Copyright|\(C\)\s*\d{4}).*|.*(?:©|Copyright).*|.{0,40}版权所有",
             r".*(?:ICP备|ICP证|公网安备).*",
-            r"(?:技术支持|主办|承办|联系电话|电话|地址|邮编)(?:单位)?\s*:.{1,80}",
+            r"(?:技术支持|主办|承办)(?:单位)?\s*:.{1,80}",
+            r".*地址\s*:.{1,60}(?:邮编|电话)\s*:.*",
             r"分享到\s*:.{0,40}",
             r".{0,6}扫一扫.{0,16}",
             r"返回顶部",
