@@ -34,11 +34,11 @@ _EN_LABEL = (
 )
 _EN_DEPT = rf"[A-Z][A-Za-z&]*(?:[ ](?!{_EN_LABEL})[A-Z&][A-Za-z&]*){{0,4}}"
 _EN_NAME = rf"[A-Z][a-z]+(?:[ -](?!{_EN_LABEL})[A-Z][a-z]+){{0,2}}"
-# "**文件编号**：" in a Markdown paste; "文件编号/Document No.：" with the English label beside.
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # Under an English label also "1 March 2026" and "March 1, 2026".
 _EN_DATE = rf"{_DATE}|\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}"
+# "**文件编号**：" in a Markdown paste; "文件编号/Document No.：" with the English label beside.
 _SEP = r"(?:\s*/\s*[A-Za-z][A-Za-z. ]{0,20}?(?=\s*[:：]))?\s*(?:\*\*)?\s*[:：]?\s*"
 # A person's name: a whole word that is not the next heading ("编制审核批准", "审核文件编号").
 _NAME = (
