@@ -217,8 +217,10 @@ class _Register:
             top = y
             xs = [xs[0], xs[-1]]
             rows, aligns = [self.row_layout(["（无）"], [LINE_W], self.regular)], ["center"]
-        if any(row[1] > limit - TOP - header[1] for row in rows):
-            return None  # a row taller than a page: WeasyPrint splits it, this does not
+        if top + header[1] + rows[0][1] > limit or any(
+            row[1] > limit - TOP - header[1] for row in rows
+        ):
+            return None  # a row taller than a page, or a heading that fills page 1
         for row in rows:
             height = row[1]
             if y + height > limit and y > top + header[1] + 0.01:

@@ -76,6 +76,15 @@ def test_characters_outside_the_font_go_through_the_template(pdf_app, poppler, t
     assert any("Noto" in f["name"] for f in fonts_table(poppler, path))
 
 
+def test_a_row_taller_than_a_page_goes_through_the_template(pdf_app, poppler, tmp_path):
+    data = seal_register_data(3)
+    data["rows"][1][3] = "很长的文件名称" * 300
+    path = tmp_path / "tall.pdf"
+    path.write_bytes(render_pdf("pdf/register.html", data))
+    assert "WeasyPrint" in poppler("pdfinfo", path)
+    assert "YY-202401-0003" in pdf_text(poppler, path)
+
+
 def test_without_built_fonts_the_grid_declines(tmp_path):
     assert grid.render(seal_register_data(3), tmp_path) is None
 
