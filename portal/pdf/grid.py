@@ -100,6 +100,8 @@ def _face(font_dir: Path, style: str) -> _Face | None:
     with _faces_lock:
         face = _faces.get(key)
         if face is None:
+            for stale in [k for k in _faces if k[0] == path]:  # the file was rebuilt
+                del _faces[stale]
             face = _faces[key] = _Face.load(path)
         return face
 
