@@ -280,3 +280,13 @@ def test_numbers_in_table_cells_are_no_clauses():
     [doc] = parse_page(page)
     assert [c.number for c in doc.walk()] == ["一", "二"]
     assert "| 良好 | 80 | 1.0 |" in doc.clauses[0].text
+
+
+@pytest.mark.parametrize("header", ["车辆调度管理办法 - 2 -", "车辆调度管理办法"])
+def test_a_header_inside_a_wrapped_sentence_is_dropped(header):
+    page = (
+        f"车辆调度管理办法\n第一条 调度员负责车辆的统一安排，\n{header}\n确保运输任务按时完成。\n"
+    )
+    page += "第二条 本办法自发布之日起施行。\n"
+    [doc] = parse_page(page)
+    assert doc.clauses[0].text == "调度员负责车辆的统一安排，确保运输任务按时完成。"

@@ -448,23 +448,37 @@ def _english_title(lines: list[Line], at: int, control: dict) -> list[Line]:
 _HEADER_PART = re.compile(r"[|/｜]|(?:版本|版次|文件编号|编号)\s*:?\s*\S{0,16}")
 
 
-def _header_part(part: str, control: dict) -> bool:
-    """A piece of a running header besides the title: the code, the issuer, a revision or a
-    page number ("第2页", "2/5")."""
-    known = {control.get(key) for key in ("code", "organisation", "revision")} - {None}
-    code_like = _CODE_ONLY.fullmatch(part) and re.search(r"\d", part) and len(part) >= 4
-    return (
-        part in known
-        or bool(code_like)
-        or is_page_number(part)
-        or bool(_HEADER_PART.fullmatch(part))
-    )
+def _header_rest(rest: str, control: dict) -> bool:
+    """What a running header holds besides the title: the code, the issuer, a revision or a
+    page number ("第2页", "- 2 -", "2/5"), and nothing else."""
+    known = [control.get(key) for key in ("code", "organisation", "revision")]
+    parts = [part for part in rest.split() if part not in known]
+    kept = []
+    for part in parts:
+        code_like = _CODE_ONLY.fullmatch(part) and re.search(r"\d", part) and len(part) >= 4
+        if not (code_like or is_page_number(part) or _HEADER_PART.fullmatch(part)):
+            kept.append(part)
+    return not kept or is_page_number(" ".join(kept))
+
+
+def _inside_sentence(lines: list[Line], at: int) -> bool:
+    """A line between the two halves of a wrapped sentence: the one before ends no sentence
+    and the one after goes on with it.  Neither is a related document's long body line."""
+    before = next((t.strip() for _, t in reversed(lines[:at]) if t.strip()), "")
+    after = next((t.strip() for _, t in lines[at + 1 :] if t.strip()), "")
+    if not before or not after or max(len(before), len(after)) >= 160:
+        return False
+    if not any(leading_marker(t) for _, t in lines[:at]):
+        return False  # above the first clause: the title repeated, which the splitter reads
+    open_end = before[-1] not in "。；;！？!?:：”)）"
+    return open_end and leading_marker(after) is None and bool(re.match(r"[\u4e00-\u9fff]", after))
 
 
 def stray_headers(lines: list[Line], control: dict, warnings: list[str]) -> list[Line]:
     """A running header printed once in the body (a page top the page breaks did not show):
-    the document's title with its code, issuer, revision or page number on one short line.
-    The title alone stays: a listing page repeats titles that are documents of their own."""
+    the document's title with its code, issuer, revision or page number on one short line,
+    or the title alone between the halves of a wrapped sentence.  Elsewhere the title alone
+    stays: a listing page repeats titles that are documents of their own."""
     body = [i for i, (_, text) in enumerate(lines) if text.strip()]
     if len(body) < 3:
         return lines
@@ -477,8 +491,9 @@ def stray_headers(lines: list[Line], control: dict, warnings: list[str]) -> list
         compact = re.sub(r"\s+", " ", _folded(text)).strip()
         if len(compact) > 80 or title not in compact:
             continue
-        parts = compact.replace(title, " ", 1).split()
-        if parts and all(_header_part(part, control) for part in parts):
+        rest = compact.replace(title, " ", 1)
+        parts = rest.split()
+        if (parts and _header_rest(rest, control)) or (not parts and _inside_sentence(lines, i)):
             code = next((p for p in parts if _CODE_ONLY.fullmatch(p) and re.search(r"\d", p)), None)
             if code and len(code) >= 4:
                 control.setdefault("code", code)
