@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.auth.models import EndedSession, User
 from portal.core import generations
+from portal.core.templating import badge_columns
 from portal.extensions import db
 
 SID = "_sid"
@@ -79,14 +80,16 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the user of a session that is still valid, else None (and the
     session is emptied, so the browser gets a fresh one). One statement, as before sessions
     were revocable; it also reads the fingerprints of the per-worker caches
-    (`core/generations.py`)."""
+    (`core/generations.py`) and, for a page, the navigation's counts."""
     row = None
     if user_id.isdigit():
         ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
+        fingerprints = generations.columns()
+        badges = badge_columns(int(user_id))
         # The roles and the department (the navigation shows both) come with the user.
         row = (
             db.session.execute(
-                select(User, ended.exists(), *generations.columns())
+                select(User, ended.exists(), *fingerprints, *(badges.columns if badges else ()))
                 .options(joinedload(User.roles), joinedload(User.department))
                 .where(User.id == int(user_id))
             )
@@ -97,7 +100,9 @@ def load_user(user_id: str) -> User | None:
         session.clear()
         return None
     user = row[0]
-    generations.remember(row[2:])
+    generations.remember(row[2 : 2 + len(fingerprints)])
+    if badges is not None:
+        badges.keep(row[2 + len(fingerprints) :])
     now = seconds()
     if SEEN in session and now - session[SEEN] >= SEEN_RESOLUTION:
         session[SEEN] = now

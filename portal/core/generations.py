@@ -12,7 +12,8 @@ fingerprint (no logged-in user, the CLI) the value is built each time, as before
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 ENVIRON = "portal.generations"
+AHEAD = "portal.generations.ahead"
 
 
 @dataclass(frozen=True)
@@ -72,10 +74,44 @@ def current(name: str) -> tuple | None:
     return request.environ.get(ENVIRON, {}).get(name)
 
 
+class Cold(LookupError):
+    """Raised ahead of the fingerprints (`ahead()`) by a cache this worker has not filled yet."""
+
+
+@contextmanager
+def ahead() -> Iterator[dict]:
+    """Use the worker's cached values before this request's fingerprints are read (to build
+    SQL that runs in the same statement as the user's): `cached()` answers from the worker's
+    copy whatever fingerprint it was built under, raising `Cold` when it has none, and notes
+    that fingerprint in the dict yielded. `confirm()` it once the fingerprints are read."""
+    used: dict = {}
+    request.environ[AHEAD] = used
+    try:
+        yield used
+    finally:
+        request.environ.pop(AHEAD, None)
+
+
+def speculating() -> bool:
+    """Inside `ahead()`: values built now must not be memoised for the request."""
+    return has_request_context() and AHEAD in request.environ
+
+
+def confirm(used: dict) -> bool:
+    """Were the copies used ahead built under the fingerprints this request read?"""
+    return all(current(name) == fingerprint for name, fingerprint in used.items())
+
+
 def cached(name: str, build: Callable[[], Any], *, key: Any = None) -> Any:
     """`build()`, computed once per worker for the fingerprint of `name` (and `key`, for a value
     that also depends on e.g. the day). The value is shared by threads: callers must not change
     it."""
+    if speculating():
+        entry = current_app.extensions.get("portal_generation_values", {}).get(name)
+        if entry is None or entry[0][1] != key:
+            raise Cold(name)
+        request.environ[AHEAD][name] = entry[0][0]
+        return entry[1]
     fingerprint = current(name)
     if fingerprint is None:
         return build()

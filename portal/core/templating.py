@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 from jinja2 import FileSystemBytecodeCache, pass_context
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+from portal.core import generations
 from portal.core.clock import format_local
 from portal.core.values import text as cell_text
 from portal.extensions import db
@@ -166,15 +168,33 @@ def init_app(app: Flask) -> None:
         return {"company_name": current_app.config["COMPANY_NAME"]}
 
 
+BADGES = "portal.badges"
+BADGES_AHEAD = "portal.badges.ahead"
+
+
 def nav_badge_counts() -> dict[str, int]:
-    """The navigation's counts, computed once per request (a view may read them first)."""
+    """The navigation's counts, computed once per request (a view may read them first): read
+    with the user when `badge_columns` could (unless the request has written since), else in a
+    statement of their own."""
     if not has_request_context():
         return _badges()
     # On the request, not on `g`: an app context may serve several requests (tests, CLI).
     cache = request.environ
-    if "portal.badges" not in cache:
-        cache["portal.badges"] = _badges()
-    return cache["portal.badges"]
+    ahead = cache.pop(BADGES_AHEAD, None)
+    if BADGES not in cache:
+        session = db.session
+        fresh = not (session.new or session.dirty or session.deleted)
+        cache[BADGES] = ahead if ahead is not None and fresh else _badges()
+    return cache[BADGES]
+
+
+def _providers(user) -> tuple[dict, dict]:
+    """The providers' counts: (numbers, scalar SELECTs), each by endpoint."""
+    badges: dict = {}
+    for provider in current_app.extensions.get("portal_badges", []):
+        badges.update(provider(user))
+    queries = {k: v for k, v in badges.items() if isinstance(v, ClauseElement)}
+    return {k: v for k, v in badges.items() if k not in queries}, queries
 
 
 def _badges() -> dict[str, int]:
@@ -183,14 +203,64 @@ def _badges() -> dict[str, int]:
     of all providers run as one statement."""
     if not current_user.is_authenticated:
         return {}
-    providers = current_app.extensions.get("portal_badges", [])
-    badges: dict = {}
-    for provider in providers:
-        badges.update(provider(current_user))
-    queries = {k: v for k, v in badges.items() if isinstance(v, ClauseElement)}
+    badges, queries = _providers(current_user)
     if queries:
         row = db.session.execute(
             select(*(q.label(f"b{i}") for i, q in enumerate(queries.values())))
         ).one()
         badges.update(zip(queries, row, strict=True))
     return badges
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The user as the badge providers see them ahead of loading: the id (the providers'
+    SELECTs are all about the user's own rows)."""
+
+    id: int
+    is_authenticated: bool = True
+
+
+@dataclass
+class BadgesAhead:
+    numbers: dict
+    keys: list
+    columns: list
+    used: dict  # the per-worker copies the SELECTs were built from (core/generations.py)
+
+    def keep(self, values) -> None:
+        """The counts read with the user: kept for the navigation if the copies they were
+        built from were current (`generations.confirm`)."""
+        if generations.confirm(self.used):
+            request.environ[BADGES_AHEAD] = {
+                **self.numbers,
+                **dict(zip(self.keys, values, strict=True)),
+            }
+
+
+def badge_columns(user_id: int) -> BadgesAhead | None:
+    """The navigation's counts as columns for the statement that loads the user, for a request
+    that shows a whole page (a GET without htmx); None when they cannot be built yet (a cache
+    the providers read is cold on this worker, or a provider needs more than the user's id)."""
+    if request.method != "GET" or request.headers.get("HX-Request"):
+        return None
+    try:
+        with generations.ahead() as used:
+            numbers, queries = _providers(Subject(user_id))
+    except (generations.Cold, AttributeError, TypeError):
+        return None
+    columns = [q.label(f"b{i}") for i, q in enumerate(queries.values())]
+    return BadgesAhead(numbers, list(queries), columns, dict(used))
+
+
+@event.listens_for(Session, "after_flush")
+def _drop_badges_ahead(*_args) -> None:
+    # Counts read before this request wrote anything may be out of date.
+    if has_request_context():
+        request.environ.pop(BADGES_AHEAD, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _drop_badges_ahead_on_write(state) -> None:
+    if not state.is_select:  # a bulk UPDATE/DELETE/INSERT, or SQL text
+        _drop_badges_ahead()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import case, exists, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import RoleCode, User
 from portal.core import audit
@@ -58,7 +59,9 @@ def can_manage_seals(user: User) -> bool:
 
 
 def get_request_or_404(record_id: int) -> SealRequest:
-    return access.get_record_or_404(SealRequest, record_id)
+    # The items and their seals: the page, the flow's conditions and the PDF read them.
+    items = joinedload(SealRequest.items).joinedload(SealRequestItem.seal)
+    return access.get_record_or_404(SealRequest, record_id, items)
 
 
 def get_seal_or_404(seal_id: int) -> Seal:

@@ -10,12 +10,13 @@ covers this form type); a flow adds its own readers with `Flow.readers(user, ins
 
 from __future__ import annotations
 
-from flask import abort, g, has_request_context
+from flask import abort, has_request_context, request
 from sqlalchemy import Select, exists, false, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 import portal.workflow.delegation as delegation
 from portal.auth.models import Department, RoleCode, User
+from portal.core import generations
 from portal.extensions import db
 from portal.workflow.engine import Ctx, acting_task, load_record
 from portal.workflow.flow import Flow, all_flows, get_flow
@@ -31,8 +32,10 @@ def reads_all(user: User, flow: Flow) -> bool:
 
 
 def acting_principals(user: User, form_type: str) -> list[int]:
-    """Principals `user` acts for today on `form_type` (cached for the request)."""
-    cache = g.setdefault("_portal_principals", {}) if has_request_context() else {}
+    """Principals `user` acts for today on `form_type` (kept for the request, unless the
+    navigation reads it ahead of the request's fingerprints: `core/generations.py`)."""
+    keep = has_request_context() and not generations.speculating()
+    cache = request.environ.setdefault("portal.principals", {}) if keep else {}
     if user.id not in cache:
         keys = [f.key for f in all_flows()]
         cache[user.id] = delegation.principals_by_form(user, keys)
@@ -145,10 +148,23 @@ def can_act(user: User, instance: Instance, step_key: str | None = None) -> bool
 # --- records (a form's model with an `instance`) ----------------------------------------------
 
 
-def get_record_or_404(model, record_id: int):
-    """A record of a flow's model that has its workflow instance, or 404."""
-    record = db.get_or_404(model, record_id)
-    if record.instance is None:
+def get_record_or_404(model, record_id: int, *options):
+    """A record of a flow's model that has its workflow instance, or 404: one statement with
+    the instance, its tasks and department (record pages show them), and what `options` add."""
+    record = (
+        db.session.scalars(
+            select(model)
+            .where(model.id == record_id)
+            .options(
+                joinedload(model.instance).joinedload(Instance.tasks),
+                joinedload(model.instance).joinedload(Instance.department),
+                *options,
+            )
+        )
+        .unique()
+        .first()
+    )
+    if record is None or record.instance is None:
         abort(404)
     return record
 

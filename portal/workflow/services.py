@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import has_request_context, request, url_for
 from sqlalchemy import and_, exists, false, func, or_, select
 
 import portal.workflow.delegation as delegation
@@ -289,8 +289,7 @@ def _action_choices(ctx: Ctx, user: User) -> dict:
 
     instance = ctx.instance
     running = instance.status == Status.IN_PROGRESS and ctx.step is not None
-    active = [(u.id, f"{u.display_name}（{u.username}）") for u in db.session.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.id))]  # fmt: skip
+    active = [(u.id, f"{u.display_name}（{u.username}）") for u in active_people()]
     people = [(uid, name) for uid, name in active if uid not in (instance.applicant_id, user.id)]
     mine = acting_task(ctx)
     transferable = [] if mine or not user.is_sysadmin else list(instance.open_tasks)
@@ -307,13 +306,31 @@ def _action_choices(ctx: Ctx, user: User) -> dict:
     }
 
 
+def active_people() -> list[User]:
+    """Active users by id (the panel's 转交/加签/@ choices), read once per request and kept:
+    the people a record names are mostly among them, so the path and the trail find them in
+    the session instead of one statement each."""
+    if not has_request_context():
+        return _active_people()
+    if "portal.active_people" not in request.environ:
+        request.environ["portal.active_people"] = _active_people()
+    return request.environ["portal.active_people"]
+
+
+def _active_people() -> list[User]:
+    return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+
+
 def record_context(record, user: User) -> dict:
     """What every record page shows besides its own fields: the workflow panel, whether the
     user may edit, and whom they may copy in (the applicant only)."""
     from portal.auth.services import user_choices
+    from portal.core.prefetch import referenced
     from portal.workflow.access import can_edit
 
     instance = record.instance
+    active_people()
+    referenced(User)  # the people the record names who are not active
     return {
         "panel": panel(instance, user),
         "can_edit": can_edit(user, instance),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask import g
+from flask import g, request
 
 from portal.extensions import db
 from portal.workflow import delegation, engine
@@ -90,5 +90,29 @@ def test_a_request_that_writes_a_delegation_reads_it_again(waiting, org, app):
         today = delegation.today()
         delegation.create_delegation(org["gm"], org["employee"], today, today,
                                      created_by=org["gm"])  # fmt: skip
-        g.pop("_portal_principals", None)  # the request's own memo of the answer
+        request.environ.pop("portal.principals", None)  # the request's own memo of the answer
         assert acting_principals(org["employee"], "demo") == [org["gm"].id]
+
+
+def test_a_page_reads_the_navigation_counts_with_the_user(
+    waiting, org, client, login, count_queries
+):
+    login("employee")
+    for _ in range(2):  # the first request fills the worker's caches
+        db.session.remove()
+        with count_queries() as seen:
+            client.get("/inbox")
+    user, *others = seen
+    assert "FROM users" in user and "FROM notifications" in user
+    assert not [s for s in others if "FROM notifications" in s]
+
+
+def test_counts_read_ahead_are_dropped_once_the_request_writes(org, app):
+    from portal.core.templating import BADGES_AHEAD
+    from portal.notifications.services import notify
+
+    with app.test_request_context("/"):
+        request.environ[BADGES_AHEAD] = {"notifications.index": 0}
+        notify([org["employee"]], "测试", kind="task", url="/")
+        db.session.flush()
+        assert BADGES_AHEAD not in request.environ
