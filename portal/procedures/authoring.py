@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import identity_key
 
 from portal.auth.models import ROLE_NAMES, Department, RoleCode, User
 from portal.core import audit
 from portal.core.clock import local_zone
+from portal.core.prefetch import keep
 from portal.extensions import db
 from portal.procedures import markdown as md
 from portal.procedures import publishing, revisions
@@ -336,18 +337,19 @@ class HistoryRow:
 
 
 def revision_history(procedure: Procedure) -> list[HistoryRow]:
-    """The issued revisions, oldest first, in one statement: the date is the revision's
-    effective date (else the day it was issued), the author who wrote it, who approved it."""
-    author, approver = aliased(User), aliased(User)
-    query = (
-        select(Revision, author.display_name, approver.display_name)
-        .outerjoin(author, Revision.created_by_id == author.id)
-        .outerjoin(approver, Revision.approved_by_id == approver.id)
-        .where(Revision.procedure_id == procedure.id, Revision.status.in_(ISSUED))
-        .order_by(Revision.id)
-    )
+    """The issued revisions, oldest first: the date is the revision's effective date (else the
+    day it was issued), the author who wrote it, who approved it. From the procedure's
+    revisions (loaded with them by `get_procedure_or_404`); people not in the session yet
+    in one statement."""
+    issued = [r for r in procedure.revisions if r.status in ISSUED]
+    people = {i for r in issued for i in (r.created_by_id, r.approved_by_id) if i is not None}
+    missing = [i for i in people if db.session.identity_map.get(identity_key(User, i)) is None]
+    if missing:
+        keep(db.session.scalars(select(User).where(User.id.in_(missing))).all())
     rows = []
-    for revision, author_name, approver_name in db.session.execute(query):
+    for revision in issued:
+        author_name = revision.created_by.display_name if revision.created_by else None
+        approver_name = revision.approved_by.display_name if revision.approved_by else None
         if revision.effective_date is not None:
             day = revision.effective_date.isoformat()
         elif revision.issued_at is not None:

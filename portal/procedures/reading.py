@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from portal.auth.models import Department, Role, RoleCode, User, user_roles
@@ -211,11 +211,17 @@ class ReadingState:
     valid_ids: frozenset[int]  # revisions whose acknowledgement counts
 
 
-def reading_state(user: User, procedure: Procedure) -> ReadingState | None:
+_UNREAD = object()
+
+
+def reading_state(user: User, procedure: Procedure, read_at=_UNREAD) -> ReadingState | None:
+    """`read_at`: the user's latest acknowledgement of the valid revisions, when the caller
+    has read it already."""
     obligation = obligation_for(procedure)
     if obligation is None:
         return None
-    read_at = _reads([user.id], obligation.valid_ids).get(user.id)
+    if read_at is _UNREAD:
+        read_at = _reads([user.id], obligation.valid_ids).get(user.id)
     required = obligation.requires(user)
     return ReadingState(
         required=required,
@@ -524,23 +530,26 @@ def acknowledgements(revision: Revision, user: User) -> Acknowledgements:
     """Whether the user holds an acknowledgement of the procedure that still counts (an
     editorial revision keeps it, a substantive one resets it: procedures/reading.py), and who
     in their department does."""
-    state = reading_state(user, revision.procedure)
-    valid = list(state.valid_ids) if state is not None else [revision.id]
+    obligation = obligation_for(revision.procedure)
+    valid = list(obligation.valid_ids) if obligation is not None else [revision.id]
     names: list[str] = []
     total = 0
+    read_at = _UNREAD
     if user.department_id is not None:
-        members = select(User).where(User.department_id == user.department_id, User.active)
-        total = db.session.scalar(select(func.count()).select_from(members.subquery()))
-        names = list(
-            db.session.scalars(
-                select(User.display_name)
-                .join(ProcedureRead, ProcedureRead.user_id == User.id)
-                .where(ProcedureRead.revision_id.in_(valid))
-                .where(User.department_id == user.department_id, User.active)
-                .group_by(User.id, User.display_name)
-                .order_by(func.min(ProcedureRead.at))
-            )
-        )
+        # The department's active members with their first and latest acknowledgement, in one
+        # statement: the count, the names in the order they read, and the user's own.
+        members = db.session.execute(
+            select(User.id, User.display_name, func.min(ProcedureRead.at), func.max(ProcedureRead.at))
+            .outerjoin(ProcedureRead, and_(ProcedureRead.user_id == User.id,
+                                           ProcedureRead.revision_id.in_(valid)))
+            .where(User.department_id == user.department_id, User.active)
+            .group_by(User.id, User.display_name)
+        ).all()  # fmt: skip
+        total = len(members)
+        readers = sorted((first, name) for _, name, first, _ in members if first is not None)
+        names = [name for _, name in readers]
+        read_at = next((last for uid, _, _, last in members if uid == user.id), _UNREAD)
+    state = reading_state(user, revision.procedure, read_at)
     if state is None:
         return Acknowledgements(False, None, names, total)
     return Acknowledgements(

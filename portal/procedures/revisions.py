@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import abort, url_for
 from markupsafe import escape
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal.auth.models import User
 from portal.core.clock import local_now
@@ -45,8 +45,21 @@ def get_procedure(code: str) -> Procedure | None:
 
 def get_procedure_or_404(code: str) -> Procedure:
     """A procedure that has a revision (a draft-only one included: the pages then check the
-    revision they show with `can_view_revision`)."""
-    procedure = get_procedure(code)
+    revision they show with `can_view_revision`), with its revisions, their authors and
+    approvers (the page's 修订历史) in the same statement."""
+    revisions = joinedload(Procedure.revisions)
+    procedure = (
+        db.session.scalars(
+            select(Procedure)
+            .where(Procedure.code == code.strip().upper())
+            .options(
+                revisions.joinedload(Revision.created_by),
+                revisions.joinedload(Revision.approved_by),
+            )
+        )
+        .unique()
+        .first()
+    )
     if procedure is None or not procedure.revisions:
         abort(404)
     return procedure
@@ -120,7 +133,13 @@ def find_clauses(code: str, *anchors: str) -> list[Clause]:
 
 def recently_revised(limit: int = 5) -> list[Revision]:
     """Current revisions of visible procedures, most recently issued first."""
-    query = (
+    return list(db.session.scalars(recently_revised_query(limit)))
+
+
+def recently_revised_query(limit: int = 5):
+    """`recently_revised` as a select() of revisions with their procedures, for callers that
+    add columns."""
+    return (
         select(Revision)
         .join(Procedure)
         .where(
@@ -132,7 +151,6 @@ def recently_revised(limit: int = 5) -> list[Revision]:
         .limit(limit)
         .options(contains_eager(Revision.procedure))
     )
-    return list(db.session.scalars(query))
 
 
 def citation_text(revision: Revision, clause_citation: str) -> str:
