@@ -803,14 +803,13 @@ def snippet(display: str, body: str, terms: list[str], near: int = -1) -> list[t
 def filter_choices() -> tuple[list[str], list[tuple[str, str]]]:
     """The categories and owner departments (code, name) of the procedures in force."""
     rows = db.session.execute(
-        current_procedures(show_hidden=False).with_only_columns(
-            Procedure.category, Procedure.owner_department
-        )
+        current_procedures(show_hidden=False)
+        .with_only_columns(Procedure.category, Procedure.owner_department, Department.name)
+        .outerjoin(Department, Department.code == Procedure.owner_department)
     ).all()
-    names = dict(db.session.execute(select(Department.code, Department.name)).all())
-    categories = sorted({category for category, _ in rows if category})
-    departments = sorted({owner for _, owner in rows if owner})
-    return categories, [(code, names.get(code, code)) for code in departments]
+    categories = sorted({category for category, _, _ in rows if category})
+    names = {owner: name or owner for _, owner, name in rows if owner}
+    return categories, sorted(names.items())
 
 
 # -- the static export -------------------------------------------------------------------------
