@@ -290,3 +290,14 @@ def test_a_header_inside_a_wrapped_sentence_is_dropped(header):
     page += "第二条 本办法自发布之日起施行。\n"
     [doc] = parse_page(page)
     assert doc.clauses[0].text == "调度员负责车辆的统一安排，确保运输任务按时完成。"
+
+
+def test_the_right_column_running_on_alone_keeps_its_indent():
+    left = ["第一条 会议", "室由行政部统", "一管理。", "第二条 使用", "后应恢复原", "状。"]
+    right = ["第三条 违反", "本规定的，", "通报批评。", "第四条 本规", "定自发布之", "日起施行。"]
+    rows = [
+        f"{a}{' ' * (22 - 2 * len(a) + a.count(' '))}{b}" for a, b in zip(left, right, strict=True)
+    ]
+    page = "会议室使用规定\n" + "\n".join(rows) + "\n" + " " * 22 + "第五条 另行通知。\n"
+    [doc] = parse_page(page)
+    assert [c.number for c in doc.clauses] == ["第一条", "第二条", "第三条", "第四条", "第五条"]

@@ -75,8 +75,9 @@ def _line(line: str) -> str:
         return ""  # a drawn rule ("━━━━", "=====", "* * *"), not text
     line = _BULLET.sub("●", _MARKDOWN_HEADING.sub("", line.rstrip()))
     spaced = _SPACED_NUMBER.match(line)
-    if spaced:
-        line = re.sub(r"\s+", "", spaced.group(0)) + " " + line[spaced.end() :].lstrip()
+    if spaced:  # the indent stays: it tells the right column of a two-column page
+        indent = line[: len(line) - len(line.lstrip())]
+        line = indent + re.sub(r"\s+", "", spaced.group(0)) + " " + line[spaced.end() :].lstrip()
     return line
 
 
