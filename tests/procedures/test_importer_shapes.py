@@ -301,3 +301,16 @@ def test_the_right_column_running_on_alone_keeps_its_indent():
     page = "会议室使用规定\n" + "\n".join(rows) + "\n" + " " * 22 + "第五条 另行通知。\n"
     [doc] = parse_page(page)
     assert [c.number for c in doc.clauses] == ["第一条", "第二条", "第三条", "第四条", "第五条"]
+
+
+def test_a_spaced_table_with_a_rule_under_its_headings_or_only_two_rows():
+    ruled = (
+        "项目        金额      说明\n----------  --------  --------\n午餐        20        工作日\n"
+    )
+    ruled += "晚餐        25        加班\n"
+    [doc] = parse_page(f"费用标准\n一、标准\n{ruled}二、发放\n随工资发放。\n")
+    assert doc.clauses[0].text.split("\n")[0] == "| 项目 | 金额 | 说明 |"
+    assert doc.clauses[0].text.count("\n") == 3
+    two = "项目        金额      说明\n午餐        20        工作日\n"
+    [doc] = parse_page(f"费用标准\n一、标准\n{two}二、发放\n随工资发放。\n")
+    assert doc.clauses[0].text.endswith("| 午餐 | 20 | 工作日 |")

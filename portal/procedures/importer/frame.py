@@ -691,23 +691,33 @@ def _aligned(rows: list[list[tuple[int, str]]]) -> list[list[str]] | None:
 
 
 def spaced_tables(lines: list[Line]) -> list[Line]:
-    """A table set out with spaces (a plain-text paste of a Word table): three or more lines
-    whose cells line up in the same columns become tab-separated rows for ``tables``."""
+    """A table set out with spaces (a plain-text paste of a Word table): lines whose cells
+    line up in the same columns become tab-separated rows for ``tables``.  Three rows, or two
+    of three columns or more; a drawn rule under the heading row (a blank line by now) goes."""
     out = list(lines)
+    rules: set[int] = set()
     i = 0
     while i < len(out):
-        run = []
-        while i + len(run) < len(out):
-            cells = _spaced_cells(out[i + len(run)][1])
-            if cells is None:
+        rows: list[int] = []
+        j = i
+        while j < len(out):
+            blank = not out[j][1].strip() and len(rows) == 1 and j + 1 < len(out)
+            if blank and _spaced_cells(out[j + 1][1]) is not None:
+                j += 1  # the rule under the heading row
+                continue
+            if _spaced_cells(out[j][1]) is None:
                 break
-            run.append(cells)
-        grid = _aligned(run) if len(run) >= 3 else None
+            rows.append(j)
+            j += 1
+        run = [_spaced_cells(out[k][1]) for k in rows]
+        enough = len(run) >= 3 or (len(run) == 2 and min(len(r) for r in run) >= 3)
+        grid = _aligned(run) if enough else None
         if grid:
-            for k, cells in enumerate(grid):
-                out[i + k] = (out[i + k][0], "\t".join(cells))
-        i += max(len(run), 1)
-    return out
+            for k, cells in zip(rows, grid, strict=True):
+                out[k] = (out[k][0], "\t".join(cells))
+            rules.update(range(rows[0] + 1, rows[1]))
+        i = max(j, i + 1)
+    return [line for k, line in enumerate(out) if k not in rules]
 
 
 def tables(lines: list[Line]) -> list[Line]:
