@@ -120,12 +120,19 @@ def clause_url(code: str, anchor: str, **kwargs) -> str:
 
 
 def find_clauses(code: str, *anchors: str) -> list[Clause]:
-    """Clauses of the current revision by anchor, in the order asked; unknown anchors skipped."""
-    revision = get_current_revision(code)
-    if revision is None or not anchors:
+    """Clauses of the current revision by anchor, in the order asked; unknown anchors skipped.
+    One statement (a form's page cites its procedure's clauses)."""
+    if not anchors:
         return []
     rows = db.session.scalars(
-        select(Clause).where(Clause.revision_id == revision.id, Clause.anchor.in_(anchors))
+        select(Clause)
+        .join(Revision, Revision.id == Clause.revision_id)
+        .join(Procedure, Procedure.id == Revision.procedure_id)
+        .where(
+            Procedure.code == code.strip().upper(),
+            Revision.status == RevisionStatus.CURRENT,
+            Clause.anchor.in_(anchors),
+        )
     )
     by_anchor = {clause.anchor: clause for clause in rows}
     return [by_anchor[a] for a in anchors if a in by_anchor]
