@@ -314,3 +314,13 @@ def test_a_spaced_table_with_a_rule_under_its_headings_or_only_two_rows():
     two = "项目        金额      说明\n午餐        20        工作日\n"
     [doc] = parse_page(f"费用标准\n一、标准\n{two}二、发放\n随工资发放。\n")
     assert doc.clauses[0].text.endswith("| 午餐 | 20 | 工作日 |")
+
+
+def test_english_unnumbered_headings_over_paragraphs():
+    text = "Each department keeps its records in the shared folder and reviews them each quarter. "
+    page = (
+        f"Records Control Procedure\nPurpose\n{text * 2}\nScope\n{text}\nResponsibilities\n{text}\n"
+    )
+    [doc] = parse_page(page)
+    assert [c.heading for c in doc.clauses] == ["Purpose", "Scope", "Responsibilities"]
+    assert doc.clauses[1].text == text.strip()

@@ -71,6 +71,8 @@ def _breaks(previous: str, starts_marker: bool, line: str = "") -> bool:
     """
     if previous.endswith("|") or line.startswith("|"):
         return True
+    if re.search(r"[a-z]\.$", previous):
+        return True  # an English sentence ends
     return starts_marker or _heading_like(previous) or previous[-1:] in TERMINAL + ":”)】"
 
 

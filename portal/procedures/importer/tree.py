@@ -27,6 +27,7 @@ from .numbering import FAMILY, Marker
 from .segment import INTRODUCES, Item, split_heading
 
 _LABEL = re.compile(r"[^\s,;。!?，；！？、()]{2,15}:?")
+_ENGLISH_LABEL = re.compile(r"[A-Z][A-Za-z]+(?: (?:[A-Za-z]+|&)){0,4}:?")
 _NO_RESTART = {"decimal", "bullet", "dash", "part"}
 _TRAILING_LABEL = re.compile(r"(?:^|(?<=[\s。!?;]))([^\s,;。!?:]{2,15}:?)\s*$")
 _UNCOUNTED = {"bullet", "dash", "part"}
@@ -39,9 +40,12 @@ _RANK = {
 
 
 def _is_label(text: str) -> bool:
-    """A short line naming what follows ("小提醒:"), not a sentence introducing a list."""
+    """A short line naming what follows ("小提醒:", "Responsibilities"), not a sentence
+    introducing a list."""
     text = text.strip()
     core = text.rstrip(":")
+    if _ENGLISH_LABEL.fullmatch(text):
+        return len(text) <= 40
     return bool(_LABEL.fullmatch(text)) and not ends_open(core) and not INTRODUCES.search(core)
 
 
