@@ -324,3 +324,15 @@ def test_english_unnumbered_headings_over_paragraphs():
     [doc] = parse_page(page)
     assert [c.heading for c in doc.clauses] == ["Purpose", "Scope", "Responsibilities"]
     assert doc.clauses[1].text == text.strip()
+
+
+def test_rule_sets_attached_to_a_notice_under_attachment_labels():
+    page = RED_HEAD + "关于印发《安全生产责任制》和《安全检查制度》的通知\n"
+    page += COVER.format(named="两项制度").replace(
+        "华安化工有限公司\n", "附件：1.安全生产责任制\n      2.安全检查制度\n华安化工有限公司\n"
+    )
+    first, second = TWO_RULE_SETS.split("安全检查制度\n")
+    page += f"附件1\n{first}附件2\n安全检查制度\n{second}"
+    docs = parse_page(page)
+    assert [d.title for d in docs] == ["安全生产责任制", "安全检查制度"]
+    assert [[c.number for c in d.walk()] for d in docs] == [["第一条", "第二条"]] * 2

@@ -219,6 +219,14 @@ def _front_lines(lines: list[Line], control: dict[str, str]) -> list[Line]:
     return kept
 
 
+_ATTACHMENT_LABEL = re.compile(r"附[件表录]\s*[\d一二三四五六七八九十]{1,2}\s*:?")
+
+
+def _label_before(lines: list[Line], head: int) -> int:
+    """Where the document before a rule set's title ends: above its "附件2" line, if any."""
+    return head - 1 if head > 0 and _ATTACHMENT_LABEL.fullmatch(lines[head - 1][1]) else head
+
+
 def _issued_documents(lines: list[Line], page_title: str, issued: tuple[str, ...]):
     """The rule sets one issuing notice published together, each from its title line on."""
     heads = [i for i, (_, text) in enumerate(lines) if text in issued and text != page_title]
@@ -226,7 +234,7 @@ def _issued_documents(lines: list[Line], page_title: str, issued: tuple[str, ...
         return None
     docs = []
     for n, start in enumerate([-1, *heads]):
-        end = heads[n] if n < len(heads) else len(lines)
+        end = _label_before(lines, heads[n]) if n < len(heads) else len(lines)
         title = page_title if start < 0 else lines[start][1]
         first = 1 if start < 0 else lines[start][0]
         doc = RawDocument(title, "main", [], first_line=first)
@@ -252,7 +260,7 @@ def _second_rule_set(lines: list[Line], page_title: str, head: int) -> list[RawD
     """Two rule sets one after the other (a notice issuing both, a pasted pair): the page's
     title heads the first, the title line in the middle the second."""
     first = RawDocument(page_title, "main", [], first_line=1)
-    first.lines = _front_lines(lines[:head], first.control)
+    first.lines = _front_lines(lines[: _label_before(lines, head)], first.control)
     second = RawDocument(
         lines[head][1].strip(), "main", lines[head + 1 :], first_line=lines[head][0]
     )
