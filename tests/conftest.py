@@ -280,3 +280,41 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", record)
 
     return _count
+
+
+# Tests whose outcome cannot depend on the kind of database: pure text functions (the importer,
+# Markdown), and renderers and writers of data already read (PDF, XLSX, CSV, the static export and
+# its offline search). CI runs the suite on SQLite and again on PostgreSQL; these run on the
+# SQLite pass only, which keeps the PostgreSQL pass within its time (the browser tests likewise,
+# tests/e2e/conftest.py). Paths relative to tests/, as fnmatch patterns.
+ONCE = (
+    "procedures/test_importer_*.py",
+    "procedures/test_markdown.py",
+    "procedures/test_export_static.py",
+    "procedures/test_static_search.py",
+    "procedures/test_pdf_procedure.py",
+    "search/test_offline_ranking.py",
+    "pdf/test_*.py",
+    "perf/test_register_pdf.py",
+    "core/test_csv_safety.py",
+    "core/test_xlsx.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not DATABASE_URL.startswith("postgresql"):
+        return
+    from fnmatch import fnmatch
+
+    tests = Path(__file__).resolve().parent
+
+    def once(item) -> bool:
+        where = Path(str(item.path)).resolve()
+        return where.is_relative_to(tests) and any(
+            fnmatch(where.relative_to(tests).as_posix(), pattern) for pattern in ONCE
+        )
+
+    skipped = [item for item in items if once(item)]
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = [item for item in items if not once(item)]
