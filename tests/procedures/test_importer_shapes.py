@@ -336,3 +336,13 @@ def test_rule_sets_attached_to_a_notice_under_attachment_labels():
     docs = parse_page(page)
     assert [d.title for d in docs] == ["安全生产责任制", "安全检查制度"]
     assert [[c.number for c in d.walk()] for d in docs] == [["第一条", "第二条"]] * 2
+
+
+def test_rule_sets_titled_on_their_attachment_label_lines():
+    page = "关于印发《安全生产责任制》和《安全检查制度》的通知\n"
+    page += COVER.format(named="两项制度")
+    first, second = TWO_RULE_SETS.split("安全检查制度\n")
+    page += f"附件1：{first}附件2：《安全检查制度》\n{second}"
+    docs = parse_page(page)
+    assert [d.title for d in docs] == ["安全生产责任制", "安全检查制度"]
+    assert [[c.number for c in d.walk()] for d in docs] == [["第一条", "第二条"]] * 2

@@ -178,6 +178,8 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         title = titles[0]
         if len(titles) > 1:
             control.setdefault("notice_titles", titles)
+        lines = _unlabel_titles(lines, titles, after=body[i][0])
+        body = _nonempty(lines)
         start = next(
             (j for j in range(i + 1, len(body)) if re.sub(r"\s+", "", body[j][1]) == title), None
         )
@@ -187,6 +189,7 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         _more_titles(head, body[start:], titles)
         if len(titles) > 1:
             control["notice_titles"] = titles
+            lines = _unlabel_titles(lines, titles, after=body[start][0])
         _note_number(head, control)
         for _, line in head:
             signer = _NOTICE_HEAD.fullmatch(line.strip())
@@ -211,6 +214,19 @@ def notice_frame(lines: list[Line], control: dict, warnings: list[str]) -> list[
         dropped = {body[0][0], body[1][0]}
         return _drop_notice_tail([(m, t) for m, t in lines if m not in dropped], warnings)
     return lines
+
+
+_LABELLED_TITLE = re.compile(r"附[件表]\s*[\d一二三四五六七八九十]{1,2}\s*[:：]?\s*(\S.{1,40})")
+
+
+def _unlabel_titles(lines: list[Line], titles: list[str], after: int) -> list[Line]:
+    """ "附件1：安全生产责任制" below the notice is the title of the rule set it issued."""
+    out = []
+    for n, text in lines:
+        match = _LABELLED_TITLE.fullmatch(_folded(text).strip()) if n > after else None
+        named = match and re.sub(r"\s+", "", match.group(1)).strip("《》")
+        out.append((n, named) if named in titles else (n, text))
+    return out
 
 
 def _more_titles(head: list[Line], rest: list[Line], titles: list[str]) -> None:
