@@ -346,3 +346,10 @@ def test_rule_sets_titled_on_their_attachment_label_lines():
     docs = parse_page(page)
     assert [d.title for d in docs] == ["安全生产责任制", "安全检查制度"]
     assert [[c.number for c in d.walk()] for d in docs] == [["第一条", "第二条"]] * 2
+
+
+def test_revision_rows_numbered_one_point_oh():
+    rows = "1.0     2021-03-01     首次发布\n1.1     2023-06-15     增加编码规则\n"
+    [doc] = parse_page(f"物料编码管理规定\n修订记录\n{rows}1 目的\n统一物料编码。\n")
+    assert [row["版本"] for row in doc.control["revision_history"]] == ["1.0", "1.1"]
+    assert [c.number for c in doc.walk()] == ["1"]

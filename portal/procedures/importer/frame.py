@@ -609,7 +609,8 @@ def revision_history(lines: list[Line], control: dict, warnings: list[str]) -> l
     return out
 
 
-_REVISION_CELL = re.compile(rf"(?:{_REVISION})")
+# In a row beside a date, "1.0" and "V2" are revisions too.
+_REVISION_CELL = re.compile(rf"(?:{_REVISION}|[Vv]?\d{{1,2}}\.\d{{1,2}})")
 _DATE_CELL = re.compile(rf"(?:{_DATE})")
 
 
