@@ -17,7 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 def emit(name: str, value, unit: str) -> None:
     if isinstance(value, float):
-        value = f"{value:.2f}" if value < 100 else f"{value:.0f}"
+        places = 3 if unit == "ratio" else 2  # 0.992 and 0.988 are not both "0.99"
+        value = f"{value:.{places}f}" if value < 100 else f"{value:.0f}"
     print(f"{name} {value} {unit}", flush=True)
 
 

@@ -4,7 +4,8 @@ Prints ``name value unit`` lines: ``import.seeds_s`` (wall time to parse, store 
 seed pages; target under 2 s on SQLite), ``import.documents`` and ``import.clauses``; then the
 scorer's figures (see ``portal/procedures/importer/score.py``) on the fixture corpus
 (``import.corpus.*``: titles, metadata, noise, clause precision, recall and nesting) and on the
-seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
+documents written apart from the importer's fixes (``import.holdout.*``,
+``tests/procedures/holdout``), on the seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
 of ``tests/procedures/test_importer_seeds.py``), and ``import.seeds.precision``, ``.recall`` and
 ``.nesting``: the clause figures against the seeds' full expected outlines
 (``tests/procedures/seeds_expected``, scored as ``test_importer_seed_outline.py`` does).
@@ -23,6 +24,7 @@ from _common import ROOT, database, emit, make_app
 
 SEEDS = ROOT.parent / "shared" / "seeds"
 CORPUS = ROOT / "tests" / "procedures" / "corpus"
+HOLDOUT = ROOT / "tests" / "procedures" / "holdout"
 SEED_TABLES = ROOT / "tests" / "procedures" / "test_importer_seeds.py"
 RUNS = 3
 
@@ -55,10 +57,10 @@ def emit_score(prefix: str, score) -> None:
     emit(f"{prefix}.documents_expected", score.documents_expected, "count")
 
 
-def corpus_score():
+def corpus_score(folder=CORPUS):
     from portal.procedures.importer.score import score_directory
 
-    return score_directory(CORPUS)
+    return score_directory(folder)
 
 
 def seeds_score():
@@ -101,6 +103,7 @@ def main() -> int:
     emit("import.documents", documents, "count")
     emit("import.clauses", clauses, "count")
     emit_score("import.corpus", corpus_score())
+    emit_score("import.holdout", corpus_score(HOLDOUT))
     emit_score("import.seeds", seeds_score())
     outline = seeds_outline_score()
     emit("import.seeds.precision", round(outline.precision, 4), "ratio")
