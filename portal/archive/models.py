@@ -125,6 +125,9 @@ class ArchiveItem(db.Model):
         Index("ix_archive_items_register", "category", "year", "number"),
         Index("ix_archive_items_location", "room", "cabinet", "shelf", "box"),
         Index("ix_archive_items_department", "department_id", "year"),
+        # The 存档登记表's order (number, then id) and the 档案销毁清册's.
+        Index("ix_archive_items_number", "number", "id"),
+        Index("ix_archive_items_destroyed", "status", "destroyed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

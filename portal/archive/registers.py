@@ -163,6 +163,7 @@ INVENTORY = Register(
         Column("loan", "借阅状态", loan_status, None, 20),
     ),
     base_query=_inventory,
+    keyset=False,  # shelf order (inventory_register): pages by OFFSET
     date_column=ArchiveItem.archived_at,
     department_column=ArchiveItem.department_id,
     default_sort=ArchiveItem.room,
@@ -228,6 +229,7 @@ BATCHES = Register(
     search_hint="编号、题名…",
     text_columns=(Instance.number, Instance.title),
     row_url=lambda b: url_for("archive.detail", id=b.id),
+    tiebreak=Instance.id,  # one instance a record: date order as the instances' index has it
 )  # fmt: skip
 
 
@@ -282,6 +284,7 @@ LOANS = Register(
     text_columns=(Instance.number, Instance.title),
     row_class=lambda x: "overdue" if overdue(x) else "",
     row_url=lambda x: url_for("archive.loan_detail", id=x.id),
+    tiebreak=Instance.id,
 )  # fmt: skip
 
 

@@ -100,6 +100,7 @@ COMPLAINTS = Register(
     default_sort=Instance.submitted_at,
     row_class=_overdue_class,
     row_url=lambda r: url_for("complaints.detail", id=r.id),
+    tiebreak=Instance.id,  # one instance a record: date order as the instances' index has it
 )  # fmt: skip
 
 RETURNS = Register(
@@ -128,6 +129,7 @@ RETURNS = Register(
                   ComplaintReturn.return_note_no),
     row_class=_overdue_class,
     row_url=lambda r: url_for("complaints.return_detail", id=r.id),
+    tiebreak=Instance.id,
 )  # fmt: skip
 
 CLAIMS = Register(
@@ -152,6 +154,7 @@ CLAIMS = Register(
     search_hint="编号、客户索赔单号、索赔项目…",
     text_columns=(Instance.number, ComplaintClaim.customer_ref, ComplaintClaim.items),
     row_url=lambda r: url_for("complaints.claim_detail", id=r.id),
+    tiebreak=Instance.id,
 )  # fmt: skip
 
 REGISTERS = {"complaints": COMPLAINTS, "returns": RETURNS, "claims": CLAIMS}

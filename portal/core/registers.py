@@ -14,20 +14,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask_login import current_user
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Date, DateTime, Enum, Integer, Select, String, and_, func, or_, select
+from sqlalchemy.types import TypeDecorator
 
 from portal.auth.models import User
 from portal.core import prefetch, xlsx
 from portal.core.clock import local_now, local_zone, now
 from portal.core.downloads import CSV, PDF, XLSX, download
-from portal.core.guards import to_int
+from portal.core.guards import INT_MAX, to_int
 from portal.core.htmx import page_or_partial
-from portal.core.pagination import paginate
+from portal.core.pagination import MAX_PAGE
+from portal.core.types import UTCDateTime
 from portal.core.values import text
 from portal.extensions import db
 
@@ -64,6 +66,9 @@ class Register:
     link_column: str = ""  # key of the column that links to row_url (default: the first)
     tiebreak: Any = None  # a unique column: rows with equal sort keys keep their page
     extra_filters: dict = field(default_factory=dict)
+    # Deep pages are read after the previous page's last (sort key, tiebreak) instead of by
+    # OFFSET (see `fetch_page`); False where base_query orders the rows itself.
+    keyset: bool = True
 
 
 @dataclass
@@ -152,21 +157,42 @@ def build_query(register: Register, filters: Filters, user) -> Select:
     return query.order_by(*_order(register, filters))
 
 
-def _order(register: Register, filters: Filters) -> list:
+def _sort_column(register: Register, filters: Filters):
     sortable = {c.key: c.sort for c in register.columns if c.sort is not None}
-    column = sortable.get(
+    return sortable.get(
         filters.sort,
         register.default_sort if register.default_sort is not None else register.date_column,
     )
-    order = [column.desc() if filters.desc else column.asc()]
+
+
+def _order(register: Register, filters: Filters, desc: bool | None = None) -> list:
+    desc = filters.desc if desc is None else desc
+    column = _sort_column(register, filters)
+    order = [column.desc() if desc else column.asc()]
     if register.tiebreak is not None:
-        order.append(register.tiebreak.desc() if filters.desc else register.tiebreak.asc())
+        order.append(register.tiebreak.desc() if desc else register.tiebreak.asc())
     return order
 
 
 def display(value) -> str:
     """A cell as the page, the CSV and the PDF show it (see core/values.py)."""
     return text(value)
+
+
+def table_rows(register: Register, items: list) -> list[tuple]:
+    """(item, its URL, its row class, its cells' text) for each item: worked out here in one
+    pass rather than by a template call per cell (a Jinja call costs several Python ones).
+    Custom columns are left to the template's `cell` block (None here)."""
+    columns = [(c.value, c.custom) for c in register.columns]
+    return [
+        (
+            item,
+            register.row_url(item),
+            register.row_class(item),
+            [None if custom else text(value(item)) for value, custom in columns],
+        )
+        for item in items
+    ]
 
 
 def render(
@@ -177,10 +203,21 @@ def render(
     filters = parse_filters(args)
     departments = _departments()
     query = build_query(register, filters, current_user)
-    page = paginate(query, per_page=50, count=False)
-    page.total, page.approximate = _total(register, filters, query)
+    key = _count_key(register, filters)
+    recent = _recent_count(key)
+    # Counted in the page's own statement (a scalar subquery the database runs once), unless a
+    # recent count of a large register stands in for it.
+    counter = None if recent is not None else count_query(query).scalar_subquery()
+    page = fetch_page(register, filters, query, args, per_page=PER_PAGE, count=counter)
+    if recent is not None:
+        page.total, page.approximate = recent, True
+    else:
+        if page.total is None:  # an empty page: no row to carry the count
+            page.total = db.session.scalar(count_query(query))
+        _keep_count(key, page.total)
     # The people the rows name (applicants, approvers, keepers) in one statement, not per row.
     prefetch.referenced(User)
+    page.rows = table_rows(register, page.items)
     return page_or_partial(
         page_template,
         partial,
@@ -190,8 +227,242 @@ def render(
         page=page,
         departments=departments,
         display=display,
+        register_url=register_url,
         **context,
     )
+
+
+# --- pages ------------------------------------------------------------------------------------
+# A page is read by the sort key (e.g. stamped_at, id) of the row before it: ?after=<id>:<key>
+# for the next page, ?before=<id>:<key> for the previous one, ?page=N only numbers the page. The
+# database walks its index from that key instead of reading and dropping N pages (OFFSET), so a
+# deep page costs what the first does. A bare ?page=N (a hand-made link) is read by OFFSET.
+
+PER_PAGE = 50
+_PAGING = ("page", "after", "before")
+_CURSOR_CHARS = 300
+
+
+@dataclass
+class RegisterPage:
+    """One page of a register: its rows, its number, the count and the links to the pages
+    beside it (None where there is none)."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int | None = None
+    approximate: bool = False
+    prev_url: str | None = None
+    next_url: str | None = None
+    rows: list = field(default_factory=list)  # table_rows(): what the table shows of each item
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-(self.total or 0) // self.per_page))
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A row's place in the order: its tiebreak and its sort key (None for NULL)."""
+
+    id: int
+    key: Any
+
+
+def _key_kind(column) -> str | None:
+    """How a sort key of `column` travels in a URL; None where it cannot (the page is then read
+    by OFFSET): only types whose text form reads back as what the column binds."""
+    type_ = column.type
+    if isinstance(type_, UTCDateTime):
+        return "utc"
+    if isinstance(type_, TypeDecorator | Enum):
+        return None
+    if isinstance(type_, Date) and not isinstance(type_, DateTime):
+        return "date"
+    if isinstance(type_, Integer):
+        return "int"
+    if isinstance(type_, String):
+        return "str"
+    return None
+
+
+def _key_text(key, kind: str) -> str:
+    return key.isoformat() if kind in ("utc", "date") else str(key)
+
+
+def _parse_key(text: str, kind: str):
+    if kind == "utc":
+        value = datetime.fromisoformat(text)
+        if value.tzinfo is None:
+            raise ValueError(text)
+        return value.astimezone(UTC)  # OverflowError at the calendar's ends
+    if kind == "date":
+        return date.fromisoformat(text)
+    if kind == "int":
+        value = int(text)
+        if abs(value) > INT_MAX:
+            raise ValueError(text)
+        return value
+    if "\x00" in text:  # PostgreSQL refuses NUL in text
+        raise ValueError(text)
+    return text
+
+
+def cursor_arg(cursor: Cursor, kind: str) -> str:
+    if cursor.key is None:
+        return str(cursor.id)
+    return f"{cursor.id}:{_key_text(cursor.key, kind)}"
+
+
+def parse_cursor(text: str, kind: str, nullable: bool = True) -> Cursor | None:
+    """The cursor of ?after= or ?before=, or None for one that is not this sort's."""
+    if not text or len(text) > _CURSOR_CHARS:
+        return None
+    head, colon, rest = text.partition(":")
+    try:
+        row_id = int(head)
+        key = _parse_key(rest, kind) if colon else None
+    except (ValueError, OverflowError):
+        return None
+    if abs(row_id) > INT_MAX or (key is None and not nullable):
+        return None
+    return Cursor(row_id, key)
+
+
+def _nullable(column) -> bool:
+    expression = getattr(column, "expression", column)  # an ORM attribute's Column
+    return getattr(expression, "nullable", True) is not False
+
+
+def _nulls_last(desc: bool) -> bool:
+    """Where the database puts NULL keys in this direction: SQLite takes NULL as the smallest
+    value, PostgreSQL as the largest."""
+    smallest = db.session.get_bind().dialect.name != "postgresql"
+    return desc if smallest else not desc
+
+
+def _walk(query: Select, column, tie, cursor: Cursor, desc: bool, limit: int) -> list:
+    """Up to `limit` rows after `cursor` in the order (column, tie), descending or ascending.
+
+    NULL keys sort before or after the others (by database), so the order is two runs: the
+    rest of the cursor's run, then the next run, each read as an index range: `key <= k AND
+    (key < k OR id < i)` rather than one OR over both runs, which no index serves."""
+    nullable = _nullable(column)
+    runs = ["value", "null"] if _nulls_last(desc) else ["null", "value"]
+    if not nullable:
+        runs = ["value"]
+    ahead = (lambda a, b: a < b) if desc else (lambda a, b: a > b)
+    order = [column.desc(), tie.desc()] if desc else [column.asc(), tie.asc()]
+    start = runs.index("null" if cursor.key is None else "value")
+    rows: list = []
+    for run in runs[start:]:
+        first = run == runs[start]
+        if run == "null":
+            where = column.is_(None)
+            if first:
+                where = and_(where, ahead(tie, cursor.id))
+        elif first:
+            edge = column <= cursor.key if desc else column >= cursor.key
+            where = and_(edge, or_(ahead(column, cursor.key), ahead(tie, cursor.id)))
+        else:
+            where = column.is_not(None)
+        rows += (
+            db.session.execute(
+                query.order_by(None).where(where).order_by(*order).limit(limit - len(rows))
+            )
+            .unique()
+            .all()
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def register_url(**updates) -> str:
+    """This register page's URL with `updates` (a sort, a page), without the paging arguments
+    of the page shown: a new sort or filter starts at page 1."""
+    path_args = request.view_args or {}
+    args = {
+        k: v
+        for k, v in request.args.items()
+        if k not in path_args and k not in _PAGING and k != "endpoint" and not k.startswith("_")
+    }
+    args.update({k: v for k, v in updates.items() if v is not None})
+    return url_for(request.endpoint, **path_args, **args)
+
+
+def fetch_page(
+    register: Register,
+    filters: Filters,
+    query: Select,
+    args,
+    per_page: int = PER_PAGE,
+    count: Any = None,
+) -> RegisterPage:
+    """The page of `query` (ordered by build_query) that `args` ask for: after or before a
+    cursor, else by its number (OFFSET). The links to the pages beside it carry cursors.
+    `count`: a scalar subquery read with the rows into `total` (None if there is no row)."""
+    number = min(max(to_int(args.get("page")) or 1, 1), MAX_PAGE)
+    column, tie = _sort_column(register, filters), register.tiebreak
+    kind = _key_kind(column) if register.keyset and tie is not None else None
+    if kind is None or not isinstance(tie.type, Integer):
+        return _offset_page(query, number, per_page, count)
+    keyed = query.add_columns(column, tie)
+    if count is not None:
+        keyed = keyed.add_columns(count)
+    nullable = _nullable(column)
+    after = before = None
+    if number > 1:
+        after = parse_cursor(args.get("after", ""), kind, nullable)
+        before = None if after else parse_cursor(args.get("before", ""), kind, nullable)
+    if before:
+        rows = _walk(keyed, column, tie, before, not filters.desc, per_page + 1)[::-1]
+        has_prev, has_next = len(rows) > per_page, True
+        rows = rows[-per_page:]
+        if not has_prev:  # rows came or went since: this is the first page now
+            number = 1
+    elif after:
+        rows = _walk(keyed, column, tie, after, filters.desc, per_page + 1)
+        has_prev, has_next = True, len(rows) > per_page
+        rows = rows[:per_page]
+    else:
+        rows = (
+            db.session.execute(keyed.offset((number - 1) * per_page).limit(per_page + 1))
+            .unique()
+            .all()
+        )
+        has_prev, has_next = number > 1, len(rows) > per_page
+        rows = rows[:per_page]
+    page = RegisterPage([row[0] for row in rows], number, per_page)
+    if count is not None and rows:
+        page.total = rows[0][3]
+    if has_prev:
+        if number == 2 or not rows:
+            page.prev_url = register_url(page=number - 1 if number > 2 else None)
+        else:
+            first = Cursor(rows[0][2], rows[0][1])
+            page.prev_url = register_url(page=number - 1, before=cursor_arg(first, kind))
+    if has_next:
+        last = Cursor(rows[-1][2], rows[-1][1])
+        page.next_url = register_url(page=number + 1, after=cursor_arg(last, kind))
+    return page
+
+
+def _offset_page(query: Select, number: int, per_page: int, count=None) -> RegisterPage:
+    if count is not None:
+        query = query.add_columns(count)
+    rows = db.session.execute(query.offset((number - 1) * per_page).limit(per_page + 1))
+    rows = rows.unique().all()
+    items = [row[0] for row in rows]
+    page = RegisterPage(items[:per_page], number, per_page)
+    if count is not None and rows:
+        page.total = rows[0][1]
+    if number > 1:
+        page.prev_url = register_url(page=number - 1 if number > 2 else None)
+    if len(items) > per_page:
+        page.next_url = register_url(page=number + 1)
+    return page
 
 
 # Up to this many rows a register counts them on every view; beyond, a count is reused for
@@ -203,24 +474,32 @@ _counts: OrderedDict[tuple, tuple[int, datetime]] = OrderedDict()
 _counts_lock = threading.Lock()
 
 
-def _total(register: Register, filters: Filters, query: Select) -> tuple[int, bool]:
-    """(rows, whether the number is a recent count rather than this moment's)."""
-    key = (register.key, current_user.get_id(), tuple(sorted(map(str, filters.args().items()))))
-    at = now()
+def count_query(query: Select) -> Select:
+    return select(func.count()).select_from(query.order_by(None).subquery())
+
+
+def _count_key(register: Register, filters: Filters) -> tuple:
+    return (register.key, current_user.get_id(), tuple(sorted(map(str, filters.args().items()))))
+
+
+def _recent_count(key: tuple) -> int | None:
+    """A large register's count taken less than COUNT_TTL ago (shown as 约), else None."""
     with _counts_lock:
         kept = _counts.get(key)
-    if kept is not None and at - kept[1] < COUNT_TTL:
-        return kept[0], True
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if kept is not None and now() - kept[1] < COUNT_TTL:
+        return kept[0]
+    return None
+
+
+def _keep_count(key: tuple, total: int) -> None:
     with _counts_lock:
         if total > EXACT_COUNT_LIMIT:
-            _counts[key] = (total, at)
+            _counts[key] = (total, now())
             _counts.move_to_end(key)
             while len(_counts) > _COUNTS_KEPT:
                 _counts.popitem(last=False)
         else:
             _counts.pop(key, None)
-    return total, False
 
 
 def forget_counts() -> None:

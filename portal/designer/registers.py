@@ -45,6 +45,6 @@ def register_of(form_type: FormType) -> registers.Register:
         status_choices=tuple((k, v) for k, v in STATUS_LABELS.items() if k != "draft"),
         text_columns=(Instance.number, Instance.title),
         search_hint="编号、标题…",
-        tiebreak=DesignedRecord.id,
+        tiebreak=Instance.id,  # one instance a record: date order as the instances' index has it
         row_url=lambda r: url_for("designer.detail", id=r.id),
     )

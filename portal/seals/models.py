@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.auth.models import ROLE_NAMES, Department, User, users_with_role
@@ -188,14 +188,17 @@ class SealRequestItem(db.Model):
     """One seal on one request: the keeper's stamping (and hand-over/return on a take-out)."""
 
     __tablename__ = "seal_request_items"
-    __table_args__ = (UniqueConstraint("request_id", "seal_id"),)
+    __table_args__ = (
+        UniqueConstraint("request_id", "seal_id"),
+        # The 印章使用登记表's order (stamping time, then id): its pages and date filter.
+        Index("ix_seal_request_items_stamped", "stamped_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("seal_requests.id"))
     seal_id: Mapped[int] = mapped_column(ForeignKey("seals.id"), index=True)
     copies_stamped: Mapped[int | None] = mapped_column()
-    # Indexed: the 印章使用登记表 lists stamping events by this time.
-    stamped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    stamped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stamped_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

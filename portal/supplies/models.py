@@ -94,11 +94,14 @@ class LedgerEntry(db.Model):
     """One stock movement (《办公用品出入库台账》, 第二十二条); never updated or deleted."""
 
     __tablename__ = "supply_ledger"
-    __table_args__ = (Index("ix_supply_ledger_item_at", "item_id", "at"),)
+    __table_args__ = (
+        Index("ix_supply_ledger_item_at", "item_id", "at"),
+        Index("ix_supply_ledger_at", "at", "id"),  # the 出入库台账's order
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("supply_items.id"))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     kind: Mapped[str] = mapped_column(String(10))
     quantity: Mapped[Decimal] = mapped_column(Quantity)  # signed: + in, - out
     unit_price_fen: Mapped[int] = mapped_column(default=0)

@@ -55,7 +55,7 @@ def _issued(record: Requisition) -> str:
 
 def requisitions(user):
     return services.visible(user, "supplies").options(
-        selectinload(Requisition.lines).selectinload(RequisitionLine.item),
+        selectinload(Requisition.lines).joinedload(RequisitionLine.item),  # one statement for both
         contains_eager(Requisition.instance).selectinload(Instance.tasks),
     )
 
@@ -85,6 +85,7 @@ REQUISITIONS = Register(
     text_columns=(Instance.number, Instance.title, Requisition.purpose),
     row_class=lambda r: "overdue" if r.backorder else "",
     row_url=lambda r: url_for("supplies.detail", id=r.id),
+    tiebreak=Instance.id,  # one instance a record: date order as the instances' index has it
 )  # fmt: skip
 
 PURCHASES = Register(
@@ -109,6 +110,7 @@ PURCHASES = Register(
     search_hint="编号、物品、申购理由…",
     text_columns=(Instance.number, Instance.title, PurchaseRequest.reason),
     row_url=lambda r: url_for("supplies.purchase_detail", id=r.id),
+    tiebreak=Instance.id,
 )  # fmt: skip
 
 
@@ -140,6 +142,7 @@ LEDGER = Register(
     status_column=LedgerEntry.kind,
     status_choices=tuple(LEDGER_KINDS.items()),
     search_hint="单据号、物品名称或编码、备注…",
+    tiebreak=LedgerEntry.id,
     text_columns=(LedgerEntry.reference, LedgerEntry.note,
                   select(SupplyItem.name).where(SupplyItem.id == LedgerEntry.item_id).scalar_subquery(),
                   select(SupplyItem.code).where(SupplyItem.id == LedgerEntry.item_id).scalar_subquery()),

@@ -92,14 +92,17 @@ class Instance(db.Model):
     __tablename__ = "workflow_instances"
     __table_args__ = (
         UniqueConstraint("form_type", "record_id"),
-        # Registers: one form type in date order, with the filters read from the index so that
-        # counts and deep pages never touch the table; and in date order within a status or a
-        # department, for the register's two filters.
+        # Registers: one form type in their order (date, then id), with the filters read from
+        # the index so that counts never touch the table; and in that order within a status or
+        # a department, for the register's two filters.
         Index(
-            "ix_workflow_instances_register", "form_type", "submitted_at", "status", "department_id"
+            "ix_workflow_instances_register",
+            *("form_type", "submitted_at", "id", "status", "department_id"),
         ),
-        Index("ix_workflow_instances_status_date", "form_type", "status", "submitted_at"),
-        Index("ix_workflow_instances_department", "form_type", "department_id", "submitted_at"),
+        Index("ix_workflow_instances_status_date", "form_type", "status", "submitted_at", "id"),
+        Index(
+            "ix_workflow_instances_department", "form_type", "department_id", "submitted_at", "id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
