@@ -193,6 +193,8 @@ def _subtitle_indexes(lines: list[Line]) -> list[int]:
         text = text.strip()
         if len(text) > 20 or _PUNCT.search(text) or _LEADING_MARKER.match(text):
             continue
+        if SECTION_HEADING.fullmatch(text):
+            continue  # "职责", "工作程序": a section's name, never a document's
         if DOC_SUFFIX.search(text) and _starts_sequence(lines[i + 1][1]):
             found.append(i)
     return found
