@@ -80,9 +80,10 @@ _P = {
     "num_comma": re.compile(r"(\d{1,2})、"),
     "num_dot": re.compile(r"(\d{1,2})\.(?![\d.])"),
     "cn": re.compile(rf"({CN})[、.](?![\d.])"),
-    # "一目的…二适用范围…": the 、 is lost; only before a section name or a "label:".
+    # "一目的…二适用范围…": the 、 is lost; only before a section name or a "label:". Not
+    # before a measure word: "一级事件:", "二类设备:" name a grade, the numeral is a quantity.
     "cn_bare": re.compile(
-        rf"({CN})(?={_SECTION_NAMES}|(?![般些切律致直起样定旦共体同])[^\s,;。!?:]{{2,12}}:)"
+        rf"({CN})(?={_SECTION_NAMES}|(?![般些切律致直起样定旦共体同级类种项档等])[^\s,;。!?:]{{2,12}}:)"
     ),
     "circled": re.compile(r"[\u2460-\u2473]、?"),
     "paren_digit": re.compile(r"[\u2474-\u2487]"),
