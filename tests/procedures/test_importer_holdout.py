@@ -32,7 +32,7 @@ FLOOR = {
 }
 CEILING = {
     "noise_left": 2,
-    "text_missing": 3,
+    "text_missing": 2,
 }
 
 

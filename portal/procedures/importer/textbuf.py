@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 
 from .chars import TERMINAL, ends_open
 from .numbering import Scanner
@@ -54,6 +55,8 @@ class SourceText:
 
 
 _DIGITS_ALONE = re.compile(r"\d{1,2}")  # "1" over "目的": the page furniture stage kept it
+_HYPHENATED = re.compile(r"[A-Za-z0-9]-$")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
 
 
 def _heading_like(line: str) -> bool:
@@ -63,17 +66,31 @@ def _heading_like(line: str) -> bool:
     return len(stripped) <= 20 and not re.search(r"[,;。!?]", stripped) and not ends_open(stripped)
 
 
-def _breaks(previous: str, starts_marker: bool, line: str = "") -> bool:
+def _wrap_width(lines: list[tuple[int, str]]) -> int | None:
+    """The width a hard-wrapped text (a scan's text layer, a narrow layout) breaks its lines
+    at: the length most lines have, give or take one; None when the lines are not cut so."""
+    lengths = [len(line.strip()) for _, line in lines if line.strip()]
+    long = [length for length in lengths if length >= 8]
+    if len(long) < 6:
+        return None
+    width = Counter(long).most_common(1)[0][0]
+    near = sum(1 for length in lengths if abs(length - width) <= 1)
+    return width if width <= 40 and near * 5 >= len(lengths) * 2 else None
+
+
+def _breaks(previous: str, starts_marker: bool, line: str = "", wrap: int | None = None) -> bool:
     """A new paragraph starts at a numbered line, or after a heading or a finished sentence.
 
     A short line that does not end in a particle ("…决定后由") is a heading or a list item of
-    its own, not the first half of a wrapped sentence.  A Markdown table row is a paragraph.
+    its own, not the first half of a wrapped sentence, unless it fills the width a
+    hard-wrapped text breaks at.  A Markdown table row is a paragraph.
     """
     if previous.endswith("|") or line.startswith("|"):
         return True
     if re.search(r"[a-z]\.$", previous):
         return True  # an English sentence ends
-    return starts_marker or _heading_like(previous) or previous[-1:] in TERMINAL + ":”)】"
+    heading = _heading_like(previous) and not (wrap and len(previous) >= wrap - 1)
+    return starts_marker or heading or previous[-1:] in TERMINAL + ":”)】"
 
 
 def join_lines(lines: list[tuple[int, str]]) -> SourceText:
@@ -83,6 +100,7 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
     pieces: list[str] = []
     length = 0
     bare = False  # the previous line was a clause number and nothing else
+    wrap = _wrap_width(lines)
     for number, line in lines:
         line = line.strip()
         if not line:
@@ -94,8 +112,11 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
             # the space goes when the text is cleaned, after it has marked a possible heading.
             # A number alone on its line ("第一章" / "总则") takes the next line as its words.
             joined = bare and not starts_marker and not line.startswith(("- ", "|"))
-            pieces.append("\n" if not joined and _breaks(pieces[-1], starts_marker, line) else " ")
-            length += 1
+            # A code or word hyphenated at the line's end ("TN-" / "S…") goes on without a space.
+            if starts_marker or not (_HYPHENATED.search(pieces[-1]) and _ALNUM.match(line)):
+                brk = not joined and _breaks(pieces[-1], starts_marker, line, wrap)
+                pieces.append("\n" if brk else " ")
+                length += 1
         bare = (starts_marker and not line[markers[0].end :].strip(" :、.")) or bool(
             _DIGITS_ALONE.fullmatch(line)
         )
