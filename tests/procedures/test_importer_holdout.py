@@ -31,8 +31,8 @@ FLOOR = {
     "nesting": 1.0,
 }
 CEILING = {
-    "noise_left": 2,
-    "text_missing": 2,
+    "noise_left": 0,
+    "text_missing": 1,
 }
 
 

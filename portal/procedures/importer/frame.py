@@ -472,7 +472,8 @@ def _header_rest(rest: str, control: dict) -> bool:
     kept = []
     for part in parts:
         code_like = _CODE_ONLY.fullmatch(part) and re.search(r"\d", part) and len(part) >= 4
-        if not (code_like or is_page_number(part) or _HEADER_PART.fullmatch(part)):
+        issuer = _ORG_LINE.fullmatch(part)  # "某某有限公司", when no control line named it
+        if not (code_like or issuer or is_page_number(part) or _HEADER_PART.fullmatch(part)):
             kept.append(part)
     return not kept or is_page_number(" ".join(kept))
 
