@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import has_request_context, request, url_for
-from sqlalchemy import and_, exists, false, func, or_, select
+from sqlalchemy import and_, exists, false, func, inspect, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 import portal.workflow.delegation as delegation
 from portal.auth.models import User
@@ -321,6 +322,23 @@ def _active_people() -> list[User]:
     return db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
 
 
+def _people_and_watchers(instance: Instance) -> None:
+    """The active people (`active_people`) and the record's CC list in one statement: every
+    user who is active or copied in, with their watcher row if copied in."""
+    if not has_request_context() or "watchers" not in inspect(instance).unloaded:
+        active_people()
+        return
+    rows = db.session.execute(
+        select(User, Watcher)
+        .outerjoin(Watcher, and_(Watcher.user_id == User.id, Watcher.instance_id == instance.id))
+        .where(or_(User.active.is_(True), Watcher.id.is_not(None)))
+        .order_by(User.id)
+    ).all()
+    request.environ["portal.active_people"] = [person for person, _ in rows if person.active]
+    watchers = sorted((w for _, w in rows if w is not None), key=lambda w: w.id)
+    set_committed_value(instance, "watchers", watchers)
+
+
 def record_context(record, user: User) -> dict:
     """What every record page shows besides its own fields: the workflow panel, whether the
     user may edit, and whom they may copy in (the applicant only)."""
@@ -329,7 +347,7 @@ def record_context(record, user: User) -> dict:
     from portal.workflow.access import can_edit
 
     instance = record.instance
-    active_people()
+    _people_and_watchers(instance)
     referenced(User)  # the people the record names who are not active
     return {
         "panel": panel(instance, user),

@@ -27,8 +27,8 @@ BUDGET = {
     # 1 the filters' categories and departments, 4 the clause search, 1 the records of every form
     "search": 7,
     # 1 each: the record with its instance, tasks and items; the active people (the forms' and
-    # the path's names); the audit trail; the CC list; the attachments; the governing clauses
-    "record": 7,
+    # the path's names) with the CC list; the audit trail; the attachments; the governing clauses
+    "record": 6,
 }
 
 FORM_TYPES = ("seals", "complaints", "supplies")
