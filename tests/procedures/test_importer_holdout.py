@@ -32,7 +32,7 @@ FLOOR = {
 }
 CEILING = {
     "noise_left": 0,
-    "text_missing": 1,
+    "text_missing": 0,
 }
 
 

@@ -188,6 +188,7 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
     the lines after the run that hold only the other one (indented far: the right column;
     no wider than the left column: the left one) still belong to it."""
     out: list[Line] = []
+    layout = None  # where the right column of a narrow two-column page starts
     i = 0
     while i < len(lines):
         j = i
@@ -195,13 +196,19 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
             j += 1
         split = [(n, _columns(text)) for n, text in lines[i:j]]
         narrow = j - i >= 4 and _narrow_prose([parts for _, parts in split])
-        if j - i < 3 or not (narrow or _justified([parts[0] for _, parts in split])):
+        # A later page of the same layout whose right column holds only a line or two.
+        narrow = narrow or (j > i and _same_layout(lines[i:j], layout))
+        if narrow:
+            layout = _right_start(lines[i][1])
+        elif j - i < 3 or not _justified([parts[0] for _, parts in split]):
             out.extend(lines[i : max(j, i + 1)])
             i = max(j, i + 1)
             continue
         left = [(n, parts[0]) for n, parts in split]
         right = [(n, parts[1]) for n, parts in split]
         width = max(_width(text) for _, text in left)
+        if narrow:  # a left column line may be wider than those beside the right column
+            width = max(width, layout - 6)
         while j < len(lines) and lines[j][1].strip() and not is_page_number(lines[j][1]):
             n, text = lines[j]
             if len(text) - len(text.lstrip()) >= 8:
@@ -215,6 +222,19 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
         warnings.append(f"按栏重排双栏文字 (line {lines[i][0]})")
         i = j
     return out
+
+
+def _right_start(text: str) -> int:
+    """The display column the second of two columns on a line starts at."""
+    match = _GAP.search(text)
+    if match is None:
+        return -1
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text[: match.end(1)])
+
+
+def _same_layout(rows: list[Line], layout: int | None) -> bool:
+    """Rows whose right column starts where the narrow columns read before started."""
+    return layout is not None and all(abs(_right_start(text) - layout) <= 2 for _, text in rows)
 
 
 def _justified(left: list[str]) -> bool:
