@@ -186,7 +186,9 @@ def read_columns(lines: list[Line], warnings: list[str]) -> list[Line]:
     column first.  Only runs of at least three such lines with Chinese on both sides count, so
     a single "标题    编号" line or a tab table stays as it is.  When one column ends first,
     the lines after the run that hold only the other one (indented far: the right column;
-    no wider than the left column: the left one) still belong to it."""
+    no wider than the left column: the left one) still belong to it.  After narrow columns,
+    a run of any length whose right column starts at the same place is read the same way:
+    a last page whose right column holds a line or two."""
     out: list[Line] = []
     layout = None  # where the right column of a narrow two-column page starts
     i = 0
