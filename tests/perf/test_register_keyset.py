@@ -82,6 +82,8 @@ def walk(client, url: str, label: str) -> tuple[list[list], list[str]]:
         # others are both walked, on either side of the order.
         ("sort=returned", (SealRequestItem.returned_at.desc(), SealRequestItem.id.desc())),
         ("sort=returned&dir=asc", (SealRequestItem.returned_at, SealRequestItem.id)),
+        # A key read by a subquery of the row's request (seals.registers._of_request).
+        ("sort=number&dir=asc", (Instance.number, SealRequestItem.id)),
     ],
 )
 def test_pages_follow_each_other_without_gaps_or_repeats(seal_rows, client, query, order):
