@@ -5,7 +5,8 @@ seed pages; target under 2 s on SQLite), ``import.documents`` and ``import.claus
 scorer's figures (see ``portal/procedures/importer/score.py``) on the fixture corpus
 (``import.corpus.*``: titles, metadata, noise, clause precision, recall and nesting) and on the
 documents written apart from the importer's fixes (``import.holdout.*``,
-``tests/procedures/holdout``), on the seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
+``tests/procedures/holdout``; ``import.holdout2.*``, a second such batch in
+``tests/procedures/holdout2``, scored before any fix), on the seed pages (``import.seeds.*``: documents, titles, codes and noise, checked against the tables
 of ``tests/procedures/test_importer_seeds.py``), and ``import.seeds.precision``, ``.recall`` and
 ``.nesting``: the clause figures against the seeds' full expected outlines
 (``tests/procedures/seeds_expected``, scored as ``test_importer_seed_outline.py`` does).
@@ -25,6 +26,7 @@ from _common import ROOT, database, emit, make_app
 SEEDS = ROOT.parent / "shared" / "seeds"
 CORPUS = ROOT / "tests" / "procedures" / "corpus"
 HOLDOUT = ROOT / "tests" / "procedures" / "holdout"
+HOLDOUT2 = ROOT / "tests" / "procedures" / "holdout2"
 SEED_TABLES = ROOT / "tests" / "procedures" / "test_importer_seeds.py"
 RUNS = 3
 
@@ -104,6 +106,7 @@ def main() -> int:
     emit("import.clauses", clauses, "count")
     emit_score("import.corpus", corpus_score())
     emit_score("import.holdout", corpus_score(HOLDOUT))
+    emit_score("import.holdout2", corpus_score(HOLDOUT2))
     emit_score("import.seeds", seeds_score())
     outline = seeds_outline_score()
     emit("import.seeds.precision", round(outline.precision, 4), "ratio")
