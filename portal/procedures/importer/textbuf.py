@@ -57,6 +57,7 @@ class SourceText:
 _DIGITS_ALONE = re.compile(r"\d{1,2}")  # "1" over "目的": the page furniture stage kept it
 _HYPHENATED = re.compile(r"[A-Za-z0-9]-$")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
+_WORD_HYPHENATED = re.compile(r"[A-Za-z][a-z]-$")  # "Inspec-" / "tion": a word cut in two
 
 
 def _heading_like(line: str) -> bool:
@@ -113,7 +114,11 @@ def join_lines(lines: list[tuple[int, str]]) -> SourceText:
             # A number alone on its line ("第一章" / "总则") takes the next line as its words.
             joined = bare and not starts_marker and not line.startswith(("- ", "|"))
             # A code or word hyphenated at the line's end ("TN-" / "S…") goes on without a space.
-            if starts_marker or not (_HYPHENATED.search(pieces[-1]) and _ALNUM.match(line)):
+            # A lower-case word cut by the layout ("Inspec-" / "tion") loses the hyphen too.
+            if not starts_marker and _WORD_HYPHENATED.search(pieces[-1]) and line[0].islower():
+                pieces[-1] = pieces[-1][:-1]
+                length -= 1
+            elif starts_marker or not (_HYPHENATED.search(pieces[-1]) and _ALNUM.match(line)):
                 brk = not joined and _breaks(pieces[-1], starts_marker, line, wrap)
                 pieces.append("\n" if brk else " ")
                 length += 1
