@@ -29,6 +29,7 @@ _PAGE_NUMBER = re.compile(
     rf"|(?:共\s*{_N}\s*页\s*[,，/、]?\s*)第\s*{_N}\s*页"
     r"|\ue000"  # a form feed: the page break of a PDF's text layer
     r"|[-—–]\s*\d{1,4}\s*[-—–]"
+    r"|[·•]\s*\d{1,4}\s*[·•]"  # a scan's centred "·2·"
     r"|(?:Page|页码|页)\s*[:：]?\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?"
     r"|\d{1,4}\s*/\s*\d{1,4}"
 )
@@ -37,6 +38,7 @@ _PAGE_INSIDE = re.compile(
     r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
 )
 _BARE = re.compile(r"\d{1,3}")
+_STAMP = re.compile(r"\s{6,}[\u4e00-\u9fff]\s*")
 _SHORT_HEADING = re.compile(r"[\u4e00-\u9fff][^,;:，；：。!?！？]{1,14}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MARKER_START = re.compile(r"(?:第\S{1,4}[章节条]|[一二三四五六七八九十]+[、.]|\(|\d)")
@@ -116,6 +118,14 @@ def _bare_page_numbers(body: list[Line]) -> set[int]:
     return found
 
 
+def _stamp_marks(body: list[Line]) -> set[int]:
+    """A single character set far in on a line of its own inside the text: what a scan reads
+    of a seal ("章", "印") printed over the lines, not a word of the procedure."""
+    return {
+        i for i, (_, text) in enumerate(body) if 0 < i < len(body) - 1 and _STAMP.fullmatch(text)
+    }
+
+
 def _header_metadata(line: str, control: dict) -> None:
     for match in _CONTROL_KEY.finditer(line):
         for key, value in parse_control_block(line, match.start()).values.items():
@@ -152,7 +162,7 @@ def remove_furniture(
         if (i in inside and shapes[_shape(text)] >= 2) or (len(text) <= 60 and is_page_number(text))
     ]
     breaks = sorted(set(breaks) | _bare_page_numbers(body))
-    drop = set(breaks)
+    drop = set(breaks) | _stamp_marks(body)
     if breaks:
         tops = Counter(_key(body[i + 1][1]) for i in breaks if i + 1 < len(body))
         bottoms = Counter(_key(body[i - 1][1]) for i in breaks if i > 0)

@@ -48,6 +48,7 @@ _EDITED = (
 )
 # "张三 · 2025年3月2日 · 128人看过": a byline ending in how many people read the document.
 _READERS = r".{0,40}?\d+\s*人(?:看过|查看过?|浏览过?|阅读过?|已读)"
+_SITE_COUNTER = r"(?:下载积分|下载券|积分|浏览量|浏览|阅读量|下载量|下载次数|下载|页数|收藏量|评分)"
 _SITE_NAMES = r"百度文库|道客巴巴|豆丁网|原创力文档|360文库|360doc|文库|新浪爱问|docin|book118"
 
 SOURCES: tuple[SourceRule, ...] = (
@@ -99,15 +100,16 @@ SOURCES: tuple[SourceRule, ...] = (
             r"(?:\s+\d{1,2}:\d{2})?(?:\s*发表于\S{1,6})?",
             r".*(?:如有侵权|侵删|版权归原作者).*",
             r"(?:原标题|本文转载自|转载自)\s*:.{0,40}",
-            r"(?:作者|来源|编辑|责编|排版|审核|图片来源|图源|文|图)\s*[:|｜/].{0,30}",
+            r"(?:作者|来源|文章来源|内容来源|编辑|责编|排版|审核|图片来源|图源|文|图)\s*[:|｜/].{0,30}",
             r".*长按.{0,6}(?:识别|扫描)?.{0,4}二维码.*",
             r"阅读原文",
             r"(?:分享\s*)?(?:点赞|在看|收藏)(?:\s*(?:分享|点赞|在看|收藏|转发))*",
             r".*点个?在看.*",
-            r"-*\s*(?:END|End|THE END|完)\s*-*",
+            r"[-—–]*\s*(?:END|End|THE END|完)\s*[-—–]*",
         ),
         cut_from=(r"(?:推荐阅读|往期推荐|往期回顾|往期精选|相关阅读)\s*:?",),
-        head=(r".{1,20}[!?]",),  # a teaser line above the title ("新员工必看！")
+        # a teaser line above the title ("新员工必看！") and the account's name on a line alone
+        head=(r".{1,20}[!?]", r"[^\s,，。;；:：!?]{2,16}"),
     ),
     SourceRule(
         name="document-site",
@@ -122,9 +124,13 @@ SOURCES: tuple[SourceRule, ...] = (
             r".*本文档由.{0,10}上传.*",
             r".*仅供学习交流.*",
             r"(?:下载文档|收藏|分享|举报|VIP专享文档|VIP专享)(?:\s+(?:下载文档|收藏|分享|举报|打印))*",
+            # the counters line under the breadcrumb: "VIP专享文档  下载积分：8  浏览量：1.2万"
+            rf"(?:VIP专享文档|VIP专享|免费文档)?\s*(?:{_SITE_COUNTER}\s*:\s*[\d.]+\s*[万千]?\s*[页次]?\s*){{1,6}}",
+            # the read-more prompt where the free preview ends
+            r"(?:还剩\s*\d+\s*页未读)?\s*[,，]?\s*(?:继续阅读|点击阅读全文|展开阅读全文).{0,10}",
         ),
         cut_from=(r"(?:相关文档推荐|相关文档|猜你喜欢|相关推荐|热门文档)\s*",),
-        title_suffix=rf"\s*[-_|]\s*(?:{_SITE_NAMES})\s*$",
+        title_suffix=rf"\s*[-_|]\s*[^\s_|-]{{0,6}}(?:{_SITE_NAMES})\s*$",
     ),
     SourceRule(
         name="email",
