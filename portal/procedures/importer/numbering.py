@@ -21,6 +21,10 @@ from .chars import IDEOGRAPH
 
 CN = "[一二三四五六七八九十百零〇]{1,4}"
 _CN_DIGITS = {ch: n for n, ch in enumerate("零一二三四五六七八九")} | {"〇": 0}
+# Financial numerals, simplified and traditional: 壹、 貳、 參、 number the top parts of some
+# (mostly Taiwanese) rules, over 一、 and (一).
+FINANCIAL = {"壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "参": 3, "肆": 4, "伍": 5, "陆": 6}
+FINANCIAL |= {"陸": 6, "柒": 7, "捌": 8, "玖": 9, "拾": 10}
 
 # Styles that share one running sequence: a list may switch from "3、" to "4." midway.
 FAMILY = {"num_comma": "num", "num_dot": "num", "num_bare": "num"}
@@ -56,7 +60,9 @@ SECTION_HEADING = re.compile(
     r"|总则|附则|(?:工作|管理|基本)?(?:要求|原则|内容)|考核(?:与奖惩)?|奖惩|监督检查|附录)[:：]?"
 )
 _ASCII_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z/\-]*\s$")
-_STARTS = re.compile(r"[第附(\d一二三四五六七八九十\u2460-\u249b\u2160-\u216bA-Za-z●?—―]")
+_STARTS = re.compile(
+    rf"[{''.join(FINANCIAL)}第附(\d一二三四五六七八九十\u2460-\u249b\u2160-\u216bA-Za-z●?—―]"
+)
 
 _P = {
     "chapter": re.compile(rf"第({CN}|\d{{1,3}})章"),
@@ -71,6 +77,7 @@ _P = {
     "appendix": re.compile(
         rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}]|$)"
     ),
+    "cn_upper": re.compile(rf"([{''.join(FINANCIAL)}])[、.](?![\d.])"),
     "cn_paren": re.compile(rf"\(({CN})\)、?"),
     "num_paren": re.compile(r"\((\d{1,2})\)、?"),
     "decimal_comma": re.compile(r"(\d{1,2})、(\d{1,2})(?![\d、.])"),
@@ -155,6 +162,8 @@ def _candidates(ch: str) -> tuple[str, ...]:
         return _DIGIT_STYLES
     if ch in "一二三四五六七八九十":
         return ("cn", "cn_bare")
+    if ch in FINANCIAL:
+        return ("cn_upper",)
     if "\u2460" <= ch <= "\u2473":
         return ("circled",)
     if "\u2474" <= ch <= "\u2487":
@@ -221,6 +230,8 @@ def _values(style: str, match: re.Match) -> tuple[int, ...] | None:
     if style == "roman":
         value = roman_to_int(match.group(1) or match.group(2))
         return (value,) if value else None
+    if style == "cn_upper":
+        return (FINANCIAL[match.group(1)],)
     if style == "roman_lower":
         value = roman_to_int(match.group(1).upper())
         return (value,) if value else None
@@ -400,6 +411,7 @@ _CHECKS = {
     "bullet": Scanner._check_bullet,
     "appendix": Scanner._check_appendix,
     "article_en": Scanner._check_appendix,  # only at the start of a paragraph
+    "cn_upper": Scanner._check_appendix,
     "zero_pad": Scanner._check_zero_pad,
     "cn_bare": Scanner._check_cn_bare,
     "dash": lambda self, m, text, boundary, at_start: boundary,

@@ -13,7 +13,7 @@ from .frontmatter import FrontMatter
 from .models import ParsedClause, ParsedDocument
 from .noise import remove_inline_noise
 from .ocr import repair_ocr
-from .repairs import repair_line, repair_warning
+from .repairs import FINANCIAL_SECOND, repair_line, repair_warning
 from .segment import segment
 from .split import RawDocument, split_lines
 from .statements import apply_statements
@@ -30,8 +30,9 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def _repair(raw: RawDocument, doc: ParsedDocument) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     rows = raw.lines
+    financial = any(FINANCIAL_SECOND.match(line) for _, line in rows)
     for k, (number, line) in enumerate(rows):
-        fixed, records = repair_line(line, number)
+        fixed, records = repair_line(line, number, financial)
         # A word can run across the page's line break: the OCR check reads the neighbours too.
         before = lines[-1][1] if lines and lines[-1][0] == number - 1 else ""
         after = rows[k + 1][1] if k + 1 < len(rows) and rows[k + 1][0] == number + 1 else ""

@@ -52,6 +52,9 @@ _OUT_OF_PLACE: list[tuple[str, re.Pattern, object]] = [
     ),
     ("壹", re.compile(r"(?:^|(?<=[\s(（]))壹(?=[、)）])"), "一"),
 ]
+# A document that numbers its parts 壹、 貳、 … means its 壹: only a lone 壹 is a misread 一.
+_SPELLED = [rule for rule in _OUT_OF_PLACE if rule[0] != "壹"]
+FINANCIAL_SECOND = re.compile(r"\s*[贰貳][、.]")
 _LATIN_TOKEN = re.compile(r"(?<![A-Za-z0-9-])[A-Z0-9][A-Z0-9-]{3,}(?![A-Za-z0-9-])")
 
 # Read as → meant: pairs mixed up by shape (矢/关, 持/待) or by sound (觉/决, 起/其).
@@ -215,11 +218,13 @@ def _doubles(line: str, number: int, records: list[dict]) -> str:
     return line
 
 
-def repair_line(line: str, number: int) -> tuple[str, list[dict]]:
-    """Apply the rules to one source line; return the new line and one record per fix."""
+def repair_line(line: str, number: int, financial: bool = False) -> tuple[str, list[dict]]:
+    """Apply the rules to one source line; return the new line and one record per fix.
+
+    ``financial``: the document numbers its parts with 壹、 貳、, so 壹 is no misread 一."""
     records: list[dict] = []
     line = _patterns(line, number, _PATTERNS, records)
-    line = _patterns(line, number, _OUT_OF_PLACE, records)
+    line = _patterns(line, number, _SPELLED if financial else _OUT_OF_PLACE, records)
     line = _acronyms(line, number, records)
     line = _doubles(line, number, records)
     line = _confusions(line, number, records)
