@@ -44,6 +44,8 @@ _NOT_AFTER_ALNUM = frozenset(
      "num_bare", "upper", "lower", "lower_bare", "roman", "roman_lower")
 )  # fmt: skip
 _NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
+# "本细则第三章第2条": a chapter or section named with the article it holds is a reference.
+_REFERENCE_TAIL = re.compile(rf"第(?:{CN}|\d{{1,3}})[条款项节]")
 _PREPOSITIONS = frozenset("对按依据见于在将把从向由经与和及")
 _UNIT = re.compile(
     r"\s?(?:%|元|万|亿|千|米|吨|倍|度|人|个|次|天|日|月|年|岁|号|名|位|家|项|份|套|台|件|种|级|周|点"
@@ -314,6 +316,8 @@ class Scanner:
         at_start = p == 0 or prev == "\n"
         boundary = at_start or prev in _BOUNDARY
         if style in _NOT_AFTER_ALNUM and prev.isascii() and prev.isalnum():
+            return False
+        if style in ("chapter", "section") and not at_start and _REFERENCE_TAIL.match(text, m.end):
             return False
         check = _CHECKS.get(style)
         if check is not None:
