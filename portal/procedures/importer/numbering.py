@@ -3,7 +3,8 @@
 Every style the seed pages use is known here: 第X章/节/条, 一、 and 一., (一), 1、, ``5、1``,
 1., 1.1 / 4.2.4.1 / 4·2·1 / 1.0, bare ``1 总则``, (1), 1), 01., ①, ⑴, ⒈, A. A、 A), a. a) a,
 ——, ● and the ``?`` that stands for a lost bullet, 附录/附件; and from other sources
-Article/Section/Clause N, roman numerals (I. II. or Ⅰ、Ⅱ、) and (a) (A).
+Article/Section/Clause N, roman numerals (I. II. or Ⅰ、Ⅱ、), (a) (A), financial numerals
+(壹、 貳、) and steps (步骤1:).
 
 A marker is accepted at a boundary (start of a paragraph, after whitespace or after 。;:!?”).
 Without a boundary it is accepted only when it continues the sequence already running in the
@@ -63,7 +64,7 @@ SECTION_HEADING = re.compile(
 )
 _ASCII_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z/\-]*\s$")
 _STARTS = re.compile(
-    rf"[{''.join(FINANCIAL)}第附(\d一二三四五六七八九十\u2460-\u249b\u2160-\u216bA-Za-z●?—―]"
+    rf"[{''.join(FINANCIAL)}第附步(\d一二三四五六七八九十\u2460-\u249b\u2160-\u216bA-Za-z●?—―]"
 )
 
 _P = {
@@ -80,6 +81,7 @@ _P = {
         rf"附[录件表]([一二三四五六七八九十]|\d{{1,2}}|[A-Z])?(?:\s*:\s*|\s{{0,3}})(?=[{IDEOGRAPH}]|$)"
     ),
     "cn_upper": re.compile(rf"([{''.join(FINANCIAL)}])[、.](?![\d.])"),
+    "step": re.compile(rf"步骤\s?(\d{{1,2}}|{CN})(?:\s*[:、.]|\s)"),
     "cn_paren": re.compile(rf"\(({CN})\)、?"),
     "num_paren": re.compile(r"\((\d{1,2})\)、?"),
     "decimal_comma": re.compile(r"(\d{1,2})、(\d{1,2})(?![\d、.])"),
@@ -107,6 +109,7 @@ _P = {
 _BY_FIRST = {
     "第": ("chapter", "section", "article"),
     "附": ("appendix",),
+    "步": ("step",),
     "(": ("cn_paren", "num_paren", "lower_paren", "upper_paren"),
     "●": ("bullet",),
     "?": ("bullet",),
@@ -249,6 +252,8 @@ def _number(style: str, raw: str) -> str:
     raw = raw.replace(" ", "")
     if style == "appendix":
         return raw.rstrip(":")
+    if style == "step":
+        return raw.rstrip(":、.")
     if style in ("cn_paren", "num_paren", "lower_paren", "upper_paren"):
         return raw.rstrip("、")
     return raw.rstrip("、.)") or raw
@@ -416,6 +421,7 @@ _CHECKS = {
     "appendix": Scanner._check_appendix,
     "article_en": Scanner._check_appendix,  # only at the start of a paragraph
     "cn_upper": Scanner._check_appendix,
+    "step": Scanner._check_appendix,  # "步骤1:" opening a line, a step of the clause above
     "zero_pad": Scanner._check_zero_pad,
     "cn_bare": Scanner._check_cn_bare,
     "dash": lambda self, m, text, boundary, at_start: boundary,

@@ -34,7 +34,7 @@ _UNCOUNTED = {"bullet", "dash", "part"}
 # The usual order of levels in Chinese documents, used only to break ties.
 _RANK = {
     "chapter": 0, "section": 1, "article": 2, "article_en": 2, "roman": 2, "cn_upper": 2, "cn": 3, "cn_paren": 4,
-    "num_comma": 5, "num_dot": 5, "num_bare": 5, "num_paren": 6, "num_half_paren": 7,
+    "num_comma": 5, "num_dot": 5, "num_bare": 5, "num_paren": 6, "step": 6, "num_half_paren": 7,
     "lower_paren": 7, "upper_paren": 7, "roman_lower": 7, "circled": 8, "paren_digit": 8, "upper": 9, "lower": 10,
 }  # fmt: skip
 
