@@ -95,7 +95,7 @@ def test_source_rules_are_data_one_per_source():
     names = [rule.name for rule in SOURCES]
     assert names == [
         "document-library", "wechat", "document-site", "email", "intranet-page", "online-doc",
-        "markdown",
+        "wiki-page", "markdown",
     ]  # fmt: skip
     assert not any(re.search("令狐|百度|关注", p) for p in (*_PATTERNS_OUTSIDE_THE_TABLE,))
 

@@ -25,7 +25,7 @@ _REVISION = (
     r"V\d+(?:\.\d+)+|[A-Z]\s?/\s?\d{1,2}|第\s?\d{1,2}\s?版|[A-Z]\d{0,2}(?![A-Za-z])|V\d+"
     r"|\d{1,2}(?:\.\d{1,2})?(?![\d./-])"  # "版本：2", "版次：1.1"
 )
-_DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|室|科|中心|委员会|办公室)"
+_DEPT = r"[\u4e00-\u9fff]{1,10}?(?:部|处|處|室|科|中心|委员会|委員會|办公室|辦公室)"
 _PAGE_OF = r"共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页|第\s*\d+\s*页\s*[,，/]?\s*共\s*\d+\s*页"
 # English values: "EHS Department", "Laura Chen"; a capitalised word that starts the next
 # label ("Approved by") is not part of them.
@@ -48,15 +48,18 @@ _NAME = (
 
 # (control key, label pattern, value pattern); the first match at a position wins.
 _KEYS: list[tuple[str, str, str]] = [
-    ("code", r"(?:文件编号|制度编号|管理制度编号|文件代码|编号)", _CODE),
+    ("code", r"(?:文件编号|制度编号|管理制度编号|文件代码|编号|文件編號|制度編號|編號)", _CODE),
     ("doc_title", r"(?:文件名称|制度名称)", r"[^\s:、,，;；]{2,40}(?=\s|$)"),
-    ("revision", r"(?:版本/版次|版本/修改|版本/修订|版本号|版次|版本)", _REVISION),
+    # "版　　次": a label spread to the width of the longer ones under it
+    ("revision", r"(?:版本/版次|版本/修改|版本/修订|版本号|版本號|版\s*次|版本)", _REVISION),
     ("effective_date", r"(?:生效日期|实施日期|施行日期)", _DATE),
     ("issued_date", r"(?:发布日期|发布时间|制定日期|修订日期|编制日期)", _DATE_TIME),
     ("pages", r"(?:页码|页次|页数)", r"\d+\s*/\s*\d+|\d+\s*页"),
     ("pages", r"(?=[共第]\s*\d+\s*页)", _PAGE_OF),
     ("owner", r"(?:归口管理部门|归口部门|责任部门|编制部门|主责部门|发布部门)", _DEPT),
     ("department", r"(?:制定单位|编制单位|发布单位|主管部门)", _DEPT),
+    # Taiwanese and Hong Kong documents name the owning unit 制定單位 or 權責單位.
+    ("owner", r"(?:制定單位|權責單位|權責部門|歸口單位|主辦單位)", _DEPT),
     ("document_number", r"(?:发文字号|发布文号|文号)", r"[^\s]{2,20}?号"),
     # "编制：设备部": a department that prepared the document is the one that owns it.
     ("owner", r"(?:编制|编写|起草)(?!部门|单位|人)", rf"{_DEPT}(?![\u4e00-\u9fff])"),

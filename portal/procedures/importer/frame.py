@@ -23,7 +23,10 @@ from .sources import CompiledRule, detect_sources, matches, rewrite
 
 _TOP = 15  # the title block and control header sit in this many lines at the top
 _DOC_SUFFIX = re.compile(
-    r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则|责任制)"
+    r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则|责任制"
+    r"|指导书"
+    # the same words in traditional characters
+    r"|製度|辦法|規定|細則|規範|標準|規程|條例|守則|準則|職責|須知|手冊|規則|責任制|指導書)"
     r"(?:\s*[(（][^()（）]{1,8}[)）])?$"
 )
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
@@ -58,6 +61,10 @@ _ORG_LINE = re.compile(
 # The name of the set a document belongs to, printed above its title.
 _COLLECTION = re.compile(
     r"[\u4e00-\u9fff]{0,20}(?:程序文件|体系文件|管理手册|质量手册|制度汇编|文件汇编|管理制度汇编)"
+)
+# A line that names only the kind of document ("作业指导书") between the issuer and the title.
+_KIND_LINE = re.compile(
+    r"(?:作业|管理|工作|技术|操作)?(?:指导书|制度|程序文件|规定|规范|标准|规程)"
 )
 _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
 _DATE_LINE = re.compile(
@@ -418,7 +425,8 @@ def title_block(lines: list[Line], control: dict, warnings: list[str]) -> list[L
         out[first] = (out[first][0], "")
         first = body[1]
     after = [i for i in body if i > first]
-    collection = after and _COLLECTION.fullmatch(out[first][1].strip())  # "…体系程序文件"
+    head = out[first][1].strip()
+    collection = after and (_COLLECTION.fullmatch(head) or _KIND_LINE.fullmatch(head))
     if collection and title_like(_title_text(out[after[0]][1])):
         control.setdefault("collection", out[first][1].strip())
         out[first] = (out[first][0], "")

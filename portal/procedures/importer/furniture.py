@@ -25,8 +25,8 @@ PAGE_BREAK = "\ue000"  # stands for a form feed until the furniture stage has us
 _INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\ufe0f\u00ad]")
 _N = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 _PAGE_NUMBER = re.compile(
-    rf"第\s*{_N}\s*页\s*[,，/、]?\s*(?:共\s*{_N}\s*页)?"
-    rf"|(?:共\s*{_N}\s*页\s*[,，/、]?\s*)第\s*{_N}\s*页"
+    rf"第\s*{_N}\s*[页頁]\s*[,，/、]?\s*(?:共\s*{_N}\s*[页頁])?"
+    rf"|(?:共\s*{_N}\s*[页頁]\s*[,，/、]?\s*)第\s*{_N}\s*[页頁]"
     r"|\ue000"  # a form feed: the page break of a PDF's text layer
     r"|[-—–]\s*\d{1,4}\s*[-—–]"
     r"|[·•]\s*\d{1,4}\s*[·•]"  # a scan's centred "·2·"
@@ -35,9 +35,10 @@ _PAGE_NUMBER = re.compile(
 )
 # A page number inside a short footer or header line ("某公司 第2页", "制度汇编 - 3 -").
 _PAGE_INSIDE = re.compile(
-    r"第\s*\d{1,4}\s*页|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
+    r"第\s*\d{1,4}\s*[页頁]|Page\s*\d{1,4}|(?<!\d)\d{1,4}\s*/\s*\d{1,4}(?!\d)|[-—]\s*\d{1,4}\s*[-—]"
 )
 _BARE = re.compile(r"\d{1,3}")
+_SENTENCE_MARK = re.compile(r"[,;:，；：。!?！？]")
 _STAMP = re.compile(r"\s{6,}[\u4e00-\u9fff]\s*")
 _SHORT_HEADING = re.compile(r"[\u4e00-\u9fff][^,;:，；：。!?！？]{1,14}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -126,6 +127,24 @@ def _stamp_marks(body: list[Line]) -> set[int]:
     }
 
 
+def _repeated_top_line(body: list[Line]) -> set[int]:
+    """The text's first line printed again further down, word for word, when it is a short
+    phrase that names no document and starts no clause: a marking at each page top ("内部
+    资料") in a text whose page breaks left no number behind."""
+    if not body:
+        return set()
+    first = _key(body[0][1])
+    if (
+        len(first) > 20
+        or _SENTENCE_MARK.search(first)
+        or any(title_like(part) for part in [first.replace(" ", ""), *first.split(" ")])
+        or leading_marker(first)
+    ):
+        return set()
+    again = {i for i, (_, text) in enumerate(body) if _key(text) == first}
+    return again if len(again) >= 2 else set()
+
+
 def _header_metadata(line: str, control: dict) -> None:
     for match in _CONTROL_KEY.finditer(line):
         for key, value in parse_control_block(line, match.start()).values.items():
@@ -162,7 +181,7 @@ def remove_furniture(
         if (i in inside and shapes[_shape(text)] >= 2) or (len(text) <= 60 and is_page_number(text))
     ]
     breaks = sorted(set(breaks) | _bare_page_numbers(body))
-    drop = set(breaks) | _stamp_marks(body)
+    drop = set(breaks) | _stamp_marks(body) | _repeated_top_line(body)
     if breaks:
         tops = Counter(_key(body[i + 1][1]) for i in breaks if i + 1 < len(body))
         bottoms = Counter(_key(body[i - 1][1]) for i in breaks if i > 0)

@@ -211,6 +211,25 @@ SOURCES: tuple[SourceRule, ...] = (
         cut_from=(r"(?:全部)?评论\s*\(\d+\)|全部评论",),
     ),
     SourceRule(
+        # A wiki page (Confluence and the like): the page tree and space links above the
+        # title, the author line, an attachment count with the labels, and below the text the
+        # like button, the comment box and the label list.
+        name="wiki-page",
+        detect=(
+            r"页面树",
+            r"喜欢\s*成为第一个喜欢(?:的人|此页面的人)?",
+            r"附件\s*\(\d+\)\s+标签\s*:.*",
+        ),
+        drop=(
+            r"页面树",
+            r">\s*[^。；;，,:]{1,30}",  # the tree's branches down to this page
+            r"(?:空间目录|空间|浏览|搜索|页面|工具)(?:\s+(?:空间目录|空间|浏览|搜索|页面|工具)){1,4}",
+            r"附件\s*\(\d+\)(?:\s+标签\s*:.*)?",
+            r"标签\s*:.{0,60}",
+        ),
+        cut_from=(r"喜欢\s*成为第一个喜欢.{0,8}|评论|写评论.{0,6}|无标签",),
+    ),
+    SourceRule(
         # A Markdown paste: quote marks before a block (often the control fields) and "-"
         # list items.  Heading marks go in normalisation, bold stays as clause Markdown.
         name="markdown",
