@@ -22,6 +22,7 @@ from .numbering import leading_marker
 from .sources import CompiledRule, detect_sources, matches, rewrite
 
 _TOP = 15  # the title block and control header sit in this many lines at the top
+_CLAUSES_HELD = 3  # numbered lines that show a document is there, not only a note
 _DOC_SUFFIX = re.compile(
     r"(?:制度|办法|规定|细则|程序|规范|标准|方案|规程|条例|守则|准则|流程|职责|要求|须知|手册|规则|责任制"
     r"|指导书"
@@ -109,6 +110,7 @@ def apply_sources(lines: list[Line], rules: list[CompiledRule], warnings: list[s
     """Drop what the detected sources' rules name; see ``sources.py``."""
     if not rules:
         return lines
+    lines = _skip_to_document(lines, rules, warnings)
     out: list[Line] = []
     for n, text in lines:
         folded = _folded(text).strip()
@@ -126,6 +128,35 @@ def apply_sources(lines: list[Line], rules: list[CompiledRule], warnings: list[s
         if rule.title_suffix is not None:
             out = _strip_title_suffix(out, rule)
     return out
+
+
+def _holds_clauses(lines: list[Line]) -> bool:
+    return sum(1 for _, t in lines if leading_marker(_folded(t).strip())) >= _CLAUSES_HELD
+
+
+def _skip_to_document(
+    lines: list[Line], rules: list[CompiledRule], warnings: list[str]
+) -> list[Line]:
+    """A ``cut_from`` line ends the document, unless no clause stands above it and the
+    document is below: a forwarded mail carries the procedure in the original message under
+    the "原始邮件" line, with only the forwarder's note above."""
+    start = 0
+    while True:
+        cut = next(
+            (
+                i
+                for i in range(start, len(lines))
+                if any(matches(rule.cut_from, _folded(lines[i][1]).strip()) for rule in rules)
+            ),
+            None,
+        )
+        if cut is None or _holds_clauses(lines[start:cut]):
+            break
+        if not _holds_clauses(lines[cut + 1 :]):
+            break
+        warnings.append(f"删除转发前的内容 (line {lines[start][0]} 至 {lines[cut][0]})")
+        start = cut + 1
+    return lines[start:]
 
 
 def _drop_head(lines: list[Line], rules: list[CompiledRule], warnings: list[str]) -> list[Line]:

@@ -139,6 +139,9 @@ SOURCES: tuple[SourceRule, ...] = (
             r"(?:发件人|收件人|抄\s*送|密\s*送|发送时间|日\s*期|主\s*题|From|To|Cc|Sent|Date|Subject)"
             r"\s*:.*",
             r">.*",
+            # the confidentiality disclaimer under a mail
+            r".{0,20}(?:本邮件|此邮件|该邮件|(?i:this\s+(?:e-?mail|message))).{0,150}"
+            r"(?:保密|机密|误收|误发|(?i:confidential|intended\s+recipient)).*",
         ),
         cut_from=(r"-{2,}\s*(?:原始邮件|Original Message|转发的邮件)\s*-{2,}",),
         head=(r".{1,20}[:]", r".{4,80}[。]"),  # the salutation and the cover note
