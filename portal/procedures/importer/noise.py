@@ -45,7 +45,24 @@ def strip_decorations(title: str) -> str:
     return title
 
 
+# Word's tracked changes and comments pasted as text: "[删除: 旧]" "[插入: 新]" "批注 [A1]: …".
+# The changes are taken as accepted; a comment runs to the end of its paragraph.
+_DELETED = re.compile(r"\[(?:删除|已删除|Deleted)[:：][^\]\n]*\]")
+_INSERTED = re.compile(r"\[(?:插入|已插入|Inserted)[:：]\s*([^\]\n]*)\]")
+_COMMENT = re.compile(r"(?:批注|Comment)\s*\[[A-Za-z]{1,3}\d{1,3}\][:：][^\n]*")
+
+
+def accept_tracked_changes(buffer: SourceText) -> None:
+    """Drop deleted text and comments, keep inserted text without its brackets."""
+    buffer.delete_matches(_DELETED)
+    buffer.delete_matches(_COMMENT)
+    for match in reversed(list(_INSERTED.finditer(buffer.text))):
+        buffer.delete(match.end(1), match.end())
+        buffer.delete(match.start(), match.start(1))
+
+
 def remove_inline_noise(buffer: SourceText) -> None:
     """Cut every inline noise string from a document body."""
+    accept_tracked_changes(buffer)
     for pattern in _INLINE:
         buffer.delete_matches(pattern)

@@ -267,6 +267,8 @@ class Scanner:
         self.last: dict[str, int] = {}
         self.seen_keys: set[tuple[int, ...]] = set()
         self.bullets_seen = False
+        # Circled numbers glued to a word inside a sentence ("…私车公用①。"): footnote marks.
+        self.footnote_marks: set[str] = set()
         self._last_end = -1  # end of the previous marker in the paragraph being scanned
 
     def scan(self, text: str) -> list[Marker]:
@@ -283,6 +285,8 @@ class Scanner:
                 return found
             marker = self._marker_at(text, p)
             if marker is None:
+                if "\u2460" <= text[p] <= "\u2473" and p and not text[p - 1].isspace():
+                    self.footnote_marks.add(text[p])
                 pos = p + 1
                 continue
             found.append(marker)
@@ -393,6 +397,23 @@ class Scanner:
         prev = text[m.start - 1] if m.start else ""
         return self.bullets_seen and text[m.end : m.end + 1] == " " and prev not in "吗么呢吧啊"
 
+    def _check_circled(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
+        """A paragraph opening with a circled number that a sentence above carries as a mark
+        is the footnote it points to, not a list item: "① 补贴标准见…" under "…公用①。"."""
+        if (
+            at_start
+            and text[m.start] in self.footnote_marks
+            and not self._continues("circled", m.value)
+        ):
+            return False
+        if boundary:
+            return True
+        if text[m.start - 1] in _NOT_AFTER_GLUE:
+            return False
+        return self._continues("circled", m.value) or (
+            m.value == 1 and self._after_title(text, m.start)
+        )
+
     def _check_appendix(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
         return at_start
 
@@ -421,6 +442,7 @@ _CHECKS = {
     "appendix": Scanner._check_appendix,
     "article_en": Scanner._check_appendix,  # only at the start of a paragraph
     "cn_upper": Scanner._check_appendix,
+    "circled": Scanner._check_circled,
     "step": Scanner._check_appendix,  # "步骤1:" opening a line, a step of the clause above
     "zero_pad": Scanner._check_zero_pad,
     "cn_bare": Scanner._check_cn_bare,
