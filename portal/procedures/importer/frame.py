@@ -67,6 +67,7 @@ _COLLECTION = re.compile(
 _KIND_LINE = re.compile(
     r"(?:作业|管理|工作|技术|操作)?(?:指导书|制度|程序文件|规定|规范|标准|规程)"
 )
+_SIGNING_DEPT = re.compile(r"\s{8,}[\u4e00-\u9fff]{2,12}(?:部|处|處|室|科|办公室|中心)\s*")
 _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
 _DATE_LINE = re.compile(
     r"[一二三四五六七八九〇零\d]{4}\s*年\s*[一二三四五六七八九十\d]{1,2}\s*月\s*[一二三四五六七八九十\d]{1,3}\s*日"
@@ -332,6 +333,8 @@ def sign_off(lines: list[Line], control: dict, warnings: list[str]) -> list[Line
         elif _ORG_LINE.fullmatch(text) and "sign_off" not in control:
             control["sign_off"] = text
             control.setdefault("organisation", text)
+        elif _SIGNING_DEPT.fullmatch(out[-1][1]) and "sign_off" not in control:
+            control["sign_off"] = text  # a department set to the right under the last clause
         else:
             break
         warnings.append(f"落款转为元数据 (line {n})")
