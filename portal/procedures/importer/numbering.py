@@ -47,6 +47,7 @@ _NOT_AFTER_ALNUM = frozenset(
 _NOT_AFTER_GLUE = frozenset("第照据按见依本和或至、")
 # "本细则第三章第2条": a chapter or section named with the article it holds is a reference.
 _REFERENCE_TAIL = re.compile(rf"第(?:{CN}|\d{{1,3}})[条款项节]")
+_SHORT_HEADING = re.compile(rf" [{IDEOGRAPH}]{{2,8}}")
 _PREPOSITIONS = frozenset("对按依据见于在将把从向由经与和及")
 _UNIT = re.compile(
     r"\s?(?:%|元|万|亿|千|米|吨|倍|度|人|个|次|天|日|月|年|岁|号|名|位|家|项|份|套|台|件|种|级|周|点"
@@ -364,13 +365,21 @@ class Scanner:
         return boundary and m.values[:1] in self.seen_keys and m.value <= 20
 
     def _check_bare(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
-        if not boundary or _UNIT.match(text, m.end):
-            return False
         last = self.last.get(FAMILY.get(m.style, m.style), 0)
+        if not boundary or (_UNIT.match(text, m.end) and not self._next_heading(m, text, last)):
+            return False
         spaced = text[m.end : m.end + 1] == " "
         if at_start:
             return m.value == 1 or 0 < m.value <= last + 3
         return (m.value == 1 and spaced) or (last > 0 and m.value == last + 1)
+
+    @staticmethod
+    def _next_heading(m: Marker, text: str, last: int) -> bool:
+        """ "6 度量" after section 5: a short heading of its own, though 度 may be a unit."""
+        if m.value != last + 1 or (m.start and text[m.start - 1] != "\n"):
+            return False
+        end = text.find("\n", m.end)
+        return bool(_SHORT_HEADING.fullmatch(text, m.end, len(text) if end < 0 else end))
 
     def _check_letter(self, m: Marker, text: str, boundary: bool, at_start: bool) -> bool:
         last = self.last.get(m.style, 0)
