@@ -68,6 +68,7 @@ _KIND_LINE = re.compile(
     r"(?:作业|管理|工作|技术|操作)?(?:指导书|制度|程序文件|规定|规范|标准|规程)"
 )
 _SIGNING_DEPT = re.compile(r"\s{8,}[\u4e00-\u9fff]{2,12}(?:部|处|處|室|科|办公室|中心)\s*")
+_DATE_CELL = re.compile(r"\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?")
 _NOTE_LINE = re.compile(r"\([^()]{2,20}\)")
 _DATE_LINE = re.compile(
     r"[一二三四五六七八九〇零\d]{4}\s*年\s*[一二三四五六七八九十\d]{1,2}\s*月\s*[一二三四五六七八九十\d]{1,3}\s*日"
@@ -417,6 +418,11 @@ def _header_row(lines: list[Line]) -> list[Line]:
         if all(parse_control_block(f"{key}:{value}").values for key, value in pairs):
             line = "  ".join(f"{key}:{value}" for key, value in pairs)
             out[i], out[i + 1] = (out[i][0], line), (out[i + 1][0], "")
+            dates = _cells(out[i + 2][1]) if i + 2 < len(out) else []
+            if len(dates) == len(keys) and all(_DATE_CELL.fullmatch(d) for d in dates):
+                # a third row of dates: when each of them prepared, reviewed, approved
+                line = "  ".join(f"{key}日期:{date}" for key, date in zip(keys, dates, strict=True))
+                out[i + 2] = (out[i + 2][0], line)
     return out
 
 
