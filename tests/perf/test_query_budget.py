@@ -21,9 +21,10 @@ BUDGET = {
     # recently revised procedures (with what the user read) and required reading
     "home": 9,
     "procedure": 5,
-    "seals": 6,
-    "complaints": 8,
-    "supplies": 8,
+    # 1 the user (base), 1 the page of rows with its count, the rest each register's relations
+    "seals": 5,
+    "complaints": 6,
+    "supplies": 6,
     # 1 the filters' categories and departments, 4 the clause search, 1 the records of every form
     "search": 7,
     # 1 each: the record with its instance, tasks and items; the active people (the forms' and
