@@ -49,13 +49,37 @@ def expected(order) -> list[tuple[str, str]]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
+@pytest.fixture(scope="module")
+def app(module_app):
+    """The tests here only read pages: the rows are built once for the module."""
+    return module_app
+
+
+@pytest.fixture(scope="module")
+def org(app):
+    from tests.factories import standard_org
+
+    return standard_org()
+
+
+@pytest.fixture(scope="module")
+def demo(app, org):
+    """The demo data (no legacy seed pages), then about 50 stamping events: the copies share
+    their originals' stamping times, so many rows have equal sort keys."""
+    from portal.demo import load_demo
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PORTAL_SEEDS", raising=False)
+        load_demo()
+    copy_records("seals", 100)
+    db.session.commit()
+
+
 @pytest.fixture
 def seal_rows(demo, login, monkeypatch):
-    """About 50 stamping events in pages of 7; the copies share their originals' stamping
-    times, so many rows have equal sort keys and some pages end inside a run of them."""
+    """The stamping events in pages of 7, so some pages end inside a run of equal keys."""
     monkeypatch.setattr(registers, "PER_PAGE", 7)
     login("admin")
-    copy_records("seals", 100)
     registers.forget_counts()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -46,8 +47,16 @@ def load_library(seeds: bool = True) -> None:
     db.session.commit()
 
 
-def clause_texts(include_superseded: bool = False) -> list[tuple[int, str, Procedure, str]]:
-    """(clause id, normalized search text, procedure, revision status) in listing order."""
+# The library does not change while a module holds it (library_app): its clause texts are read
+# once per module, and each query's answer once, not once per oracle call.
+_TEXTS: dict = {}  # include_superseded -> texts; ("found", query, ...) -> clause ids
+
+
+def clause_texts(include_superseded: bool = False) -> list[tuple[int, str, SimpleNamespace, str]]:
+    """(clause id, normalized search text, the procedure's category and owner department,
+    revision status) in listing order."""
+    if include_superseded in _TEXTS:
+        return _TEXTS[include_superseded]
     rows = db.session.execute(
         select(Clause, Revision.status, Procedure)
         .join(Revision, Clause.revision_id == Revision.id)
@@ -60,19 +69,26 @@ def clause_texts(include_superseded: bool = False) -> list[tuple[int, str, Proce
         if procedure.hidden or (status != RevisionStatus.CURRENT and not include_superseded):
             continue
         text = normalize(" ".join((clause.number, clause.heading, clause.text)))
-        out.append((clause.id, text, procedure, status))
+        about = SimpleNamespace(
+            category=procedure.category, owner_department=procedure.owner_department
+        )
+        out.append((clause.id, text, about, status))
+    _TEXTS[include_superseded] = out
     return out
 
 
 def oracle(q: str, *, include_superseded=False, category=None, department=None) -> list[int]:
-    terms = parse_query(q)
-    return [
-        clause_id
-        for clause_id, text, procedure, _ in clause_texts(include_superseded)
-        if matches(text, terms)
-        and (not category or procedure.category == category)
-        and (not department or procedure.owner_department == department)
-    ]
+    key = ("found", q, include_superseded, category, department)
+    if key not in _TEXTS:
+        terms = parse_query(q)
+        _TEXTS[key] = [
+            clause_id
+            for clause_id, text, procedure, _ in clause_texts(include_superseded)
+            if matches(text, terms)
+            and (not category or procedure.category == category)
+            and (not department or procedure.owner_department == department)
+        ]
+    return list(_TEXTS[key])
 
 
 def sample_terms(lengths=(1, 2, 3, 5), per_length: int = 6) -> list[str]:
@@ -102,11 +118,13 @@ def library_app(seeds: bool = True):
 
     app = create_app(make_config())
     app.test_client_class = PortalTestClient
+    _TEXTS.clear()
     with app.app_context():
         load_library(seeds)
         try:
             yield app
         finally:
+            _TEXTS.clear()
             db.session.remove()
             clear_database()
             db.session.remove()
