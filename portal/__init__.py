@@ -60,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_cli(app)
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
+        # WeasyPrint reports every layout step of every PDF at INFO: ten lines a download.
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     return app
 
 
