@@ -134,14 +134,17 @@ def targets() -> dict[str, str]:
     }
 
 
-def count_queries(paths: dict[str, str]) -> dict[str, int]:
-    """Statements of one request per page (after a warm-up), in this process on the same data."""
+def count_queries(paths: dict[str, str], kept: bool = False) -> dict[str, int]:
+    """Statements of one request per page (after a warm-up), in this process on the same data:
+    of rendering it (the page cache emptied first), or with `kept` of answering it from the
+    page cache."""
     from flask import g
     from sqlalchemy import event, select
 
     from app import app
     from portal.auth import sessions
     from portal.auth.models import User
+    from portal.core import pagecache
     from portal.extensions import db
 
     counts = {}
@@ -154,6 +157,9 @@ def count_queries(paths: dict[str, str]) -> dict[str, int]:
         sessions.stamp(session, who)
     for name, path in paths.items():
         client.get(path)
+        client.get(path)  # the first view made the session's CSRF token; this one is kept
+        if not kept:
+            pagecache.clear(app)
         seen = []
 
         def record(_c, _cur, statement, *_, seen=seen):
@@ -284,22 +290,13 @@ def gc_tail(env: dict, path: str) -> None:
             server.wait(timeout=30)
 
 
-def main() -> int:
-    if not shutil.which("wrk"):
-        print("wrk is missing: scripts/sysdeps.sh test installs it", file=sys.stderr)
-        return 1
-    folder = Path(tempfile.mkdtemp(prefix="portal-bench-web-"))
-    env = environment(folder)
-    server = None
+def pages(env: dict, paths: dict[str, str], queries: dict, label: str = "") -> str:
+    """Start gunicorn and measure each page beside a static file; prints web.<page><label>.*.
+    Returns the server's base URL and leaves it running (the caller stops it)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start(env, port)
     try:
-        started = time.perf_counter()
-        build(env)
-        emit("web.build_s", time.perf_counter() - started, "s")
-        paths = targets()
-        queries = count_queries(paths)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = start(env, port)
         cookie = login(base)
         pids = workers(server.pid)
         for name, path in paths.items():
@@ -312,28 +309,47 @@ def main() -> int:
                 page_runs.append(wrk(url, cookie, pids))
             page = [statistics.median(x) for x in zip(*page_runs, strict=True)]
             plain = [statistics.median(x) for x in zip(*static_runs, strict=True)]
-            emit(f"web.{name}.ratio", page[0] / plain[0], "ratio")
-            emit(f"web.{name}.rps", page[0], "req/s")
-            emit(f"web.{name}.p99_ms", page[1], "ms")
-            emit(f"web.{name}.cpu_ms", page[2], "ms")
-            emit(f"web.{name}.queries", queries[name], "statements")
-            emit(f"web.{name}.static_rps", plain[0], "req/s")
-            emit(f"web.{name}.static_p99_ms", plain[1], "ms")
-            emit(f"web.{name}.static_cpu_ms", plain[2], "ms")
-        # About 500 rows: the extra requests are stamped every 7 minutes from 2024-01-01.
-        pages = f"{base}/seals/register.pdf?date_from=2024-01-01&date_to=2024-01-03"
-        emit("web.register_pdf_500.ms", pdf_ms(pages, cookie), "ms")
-        month = time.strftime("%Y-%m")
-        report = f"{base}/complaints/report.pdf?month={month}"
-        emit("web.complaint_report_pdf.ms", pdf_ms(report, cookie), "ms")
+            emit(f"web.{name}{label}.ratio", page[0] / plain[0], "ratio")
+            emit(f"web.{name}{label}.rps", page[0], "req/s")
+            emit(f"web.{name}{label}.p99_ms", page[1], "ms")
+            emit(f"web.{name}{label}.cpu_ms", page[2], "ms")
+            for kind, count in queries.items():
+                emit(f"web.{name}{label}.{kind}", count[name], "statements")
+            emit(f"web.{name}{label}.static_rps", plain[0], "req/s")
+            emit(f"web.{name}{label}.static_p99_ms", plain[1], "ms")
+            emit(f"web.{name}{label}.static_cpu_ms", plain[2], "ms")
+        if not label:
+            # About 500 rows: the extra requests are stamped every 7 minutes from 2024-01-01.
+            register = f"{base}/seals/register.pdf?date_from=2024-01-01&date_to=2024-01-03"
+            emit("web.register_pdf_500.ms", pdf_ms(register, cookie), "ms")
+            month = time.strftime("%Y-%m")
+            report = f"{base}/complaints/report.pdf?month={month}"
+            emit("web.complaint_report_pdf.ms", pdf_ms(report, cookie), "ms")
+    finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        server = None
-        gc_tail(env, paths["home"])
+    return base
+
+
+def main() -> int:
+    if not shutil.which("wrk"):
+        print("wrk is missing: scripts/sysdeps.sh test installs it", file=sys.stderr)
+        return 1
+    folder = Path(tempfile.mkdtemp(prefix="portal-bench-web-"))
+    env = environment(folder)
+    try:
+        started = time.perf_counter()
+        build(env)
+        emit("web.build_s", time.perf_counter() - started, "s")
+        paths = targets()
+        rendered = count_queries(paths)
+        kept = count_queries(paths, kept=True)
+        # As served: repeated views answered from the page cache (nothing is written meanwhile).
+        pages(env, paths, {"queries": rendered, "queries_kept": kept})
+        # Every view rendered (PAGE_CACHE=0): what a page costs after any write, or the first time.
+        pages({**env, "PAGE_CACHE": "0"}, paths, {"queries": rendered}, label="_rendered")
+        gc_tail({**env, "PAGE_CACHE": "0"}, paths["home"])
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -58,6 +58,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_cli(app)
+    from portal.auth import sessions
+    from portal.core import pagecache
+
+    pagecache.install(app, check=sessions.still_valid)  # after every blueprint: wraps their views
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
         # WeasyPrint reports every layout step of every PDF at INFO: ten lines a download.

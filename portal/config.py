@@ -98,6 +98,10 @@ def _settings(instance: Path, env) -> dict:
         # /verify requests per client address per window (seconds).
         "VERIFY_RATE_LIMIT": _int("VERIFY_RATE_LIMIT", 30),
         "VERIFY_RATE_WINDOW": _int("VERIFY_RATE_WINDOW", 60),
+        # Whole pages kept per worker while nothing they show changes (core/pagecache.py):
+        # PAGE_CACHE=0 turns it off; PAGE_CACHE_MB bounds each worker's copies.
+        "PAGE_CACHE": env("PAGE_CACHE", "1") != "0",
+        "PAGE_CACHE_BYTES": _int("PAGE_CACHE_MB", 32) * 1024 * 1024,
     }
 
 

@@ -96,23 +96,48 @@ def load_user(user_id: str) -> User | None:
             .unique()
             .first()
         )
-    if row is None or row[1] or not row[0].active or not _valid(row[0]):
+    if row is None or row[1] or not row[0].active or not _valid(row[0].session_version):
         session.clear()
         return None
     user = row[0]
     generations.remember(row[2 : 2 + len(fingerprints)])
     if badges is not None:
         badges.keep(row[2 + len(fingerprints) :])
-    now = seconds()
-    if SEEN in session and now - session[SEEN] >= SEEN_RESOLUTION:
-        session[SEEN] = now
+    _touch()
     return user
 
 
-def _valid(user: User) -> bool:
+def still_valid(columns: list) -> tuple | None:
+    """The light check of a request answered from a kept page (core/pagecache.py), before
+    Flask-Login: is this session's user still logged in? One statement, no ORM objects; returns
+    the values of `columns` read with it, or None (then the request goes the usual way, through
+    `load_user`, which empties a session that is no longer valid)."""
+    user_id = session.get("_user_id", "")
+    if not user_id.isdigit():
+        return None
+    ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
+    row = db.session.execute(
+        select(User.active, User.session_version, ended.exists(), *columns).where(
+            User.id == int(user_id)
+        )
+    ).first()
+    if row is None or not row[0] or row[2] or not _valid(row[1]):
+        return None
+    _touch()
+    return tuple(row[3:])
+
+
+def _touch() -> None:
+    """Refresh the session's "last used" stamp (at most every SEEN_RESOLUTION seconds)."""
+    now = seconds()
+    if SEEN in session and now - session[SEEN] >= SEEN_RESOLUTION:
+        session[SEEN] = now
+
+
+def _valid(version: int) -> bool:
     if VERSION not in session:
         return False  # every session is stamped at login (`stamp`); older cookies are refused
-    if session[VERSION] != user.session_version:
+    if session[VERSION] != version:
         return False
     config = current_app.config
     now = seconds()

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import inspect, literal, select, text
 from sqlalchemy.engine import URL
 
+from portal.core import pagecache
 from portal.extensions import db
 
 # The file name of the database inside the archive, by dialect.
@@ -31,13 +32,14 @@ def dialect() -> str:
 
 
 def has_data() -> bool:
-    """Whether any of the portal's tables holds a row (search index tables and Alembic's
-    version row do not count: a freshly migrated database is empty)."""
+    """Whether any of the portal's tables holds a row (search index tables, Alembic's version
+    row and the page cache's generation do not count: a freshly migrated database is empty)."""
     existing = set(inspect(db.engine).get_table_names())
     with db.engine.connect() as conn:
         for table in db.metadata.sorted_tables:
             if (
                 table.name in existing
+                and table.name != pagecache.TABLE
                 and conn.execute(select(literal(1)).select_from(table).limit(1)).first()
             ):
                 return True
@@ -86,6 +88,7 @@ def restore(source: Path) -> None:
         options = ["--clean", "--if-exists", "--no-owner", "--single-transaction"]
         _run_pg("pg_restore", url, [*options, str(source)])
     release()
+    pagecache.renew()  # the copy's generation is older than pages kept since it was made
 
 
 def _sqlite_path(url: URL) -> Path:
