@@ -6,12 +6,16 @@ administrator and measures each page with wrk (16 connections, the median of RUN
 beside a static file of similar size from the same server in the same run:
   static, home, a long procedure page, the seal register at 10,000 rows, search, a record page.
 Prints per page `web.<page>.ratio` (page req/s / static req/s), `web.<page>.rps`,
-`web.<page>.p99_ms`, `web.<page>.cpu_ms` (the workers' own CPU time per request, from /proc)
-and `web.<page>.queries` (SQL statements of one request, counted in-process on the same data);
-then `web.register_pdf_500.ms` (the seal register's PDF of about 500 rows, target < 3 s) and
-`web.complaint_report_pdf.ms` (this month's complaint report, target < 2 s); last
-`web.gc.home_c1_p99_ms_tuned` and `..._gc_default`: the home page's p99 at one connection with
-gunicorn.conf.py's collector settings and with Python's defaults (the GC tail).
+`web.<page>.p99_ms`, `web.<page>.cpu_ms` (the workers' own CPU time per request, from /proc),
+`web.<page>.queries` (SQL statements of rendering the page, counted in-process on the same
+data) and `web.<page>.queries_kept` (of answering it from the page cache); then
+`web.register_pdf_500.ms` (the seal register's PDF of about 500 rows, target < 3 s) and
+`web.complaint_report_pdf.ms` (this month's complaint report, target < 2 s).
+The pages are measured twice: as served (repeated views, answered from the page cache,
+core/pagecache.py), then as `web.<page>_rendered.*` with PAGE_CACHE=0 (every view rendered:
+what a view costs after any write). Last `web.gc.home_c1_p99_ms_tuned` and `..._gc_default`:
+the rendered home page's p99 at one connection with gunicorn.conf.py's collector settings and
+with Python's defaults (the GC tail).
 The machine may be shared: absolute numbers are noisy, the ratios are what count.
 Run: python bench/bench_web.py   (BENCH_WEB_SECONDS, BENCH_WEB_RUNS, BENCH_WEB_ROWS to change)
 """
@@ -290,9 +294,9 @@ def gc_tail(env: dict, path: str) -> None:
             server.wait(timeout=30)
 
 
-def pages(env: dict, paths: dict[str, str], queries: dict, label: str = "") -> str:
-    """Start gunicorn and measure each page beside a static file; prints web.<page><label>.*.
-    Returns the server's base URL and leaves it running (the caller stops it)."""
+def pages(env: dict, paths: dict[str, str], queries: dict, label: str = "") -> None:
+    """Start gunicorn, measure each page beside a static file (prints web.<page><label>.*),
+    and the PDFs on the first pass; stop it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start(env, port)
@@ -328,7 +332,6 @@ def pages(env: dict, paths: dict[str, str], queries: dict, label: str = "") -> s
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    return base
 
 
 def main() -> int:

@@ -262,12 +262,17 @@ _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 def count_queries(app):
     """`with count_queries() as seen:` collects the SQL statements run inside the block
     (transaction control such as SQLite's explicit BEGIN left out: PostgreSQL's driver sends it
-    outside the cursor)."""
+    outside the cursor). The worker's kept pages are forgotten first, so a page's statements are
+    those of rendering it; `count_queries(kept=True)` leaves them (core/pagecache.py)."""
     from sqlalchemy import event
 
+    from portal.core import pagecache
+
     @contextmanager
-    def _count() -> Iterator[list[str]]:
+    def _count(kept: bool = False) -> Iterator[list[str]]:
         seen: list[str] = []
+        if not kept:
+            pagecache.clear(app)
 
         def record(_conn, _cursor, statement, *_):
             if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):

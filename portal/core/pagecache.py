@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -50,6 +49,7 @@ from portal.extensions import db
 GENERATION = "pages"
 HEADER = "X-Page-Cache"
 WROTE = "portal.pagecache.wrote"
+HAS_TABLE = "portal.pagecache.table"
 # Endpoints (or blueprints, before the dot) whose pages are never kept.
 NEVER = {"static", "auth", "admin", "health", "verify", "home.health", "home.favicon"}
 MAX_ENTRY = 2 * 1024 * 1024
@@ -99,6 +99,27 @@ def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -
         info[WROTE] = "data"
 
 
+_EXISTS = {
+    "sqlite": f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{TABLE}'",
+    "postgresql": f"SELECT to_regclass('{TABLE}')",
+}
+
+
+def _table_exists(conn, cursor) -> bool:
+    """Is the table there (asked once per database connection, until it is)?"""
+    if conn.info.get(HAS_TABLE):
+        return True
+    query = _EXISTS.get(conn.dialect.name)
+    if query is None:
+        return False
+    cursor.execute(query)
+    row = cursor.fetchone()
+    if row and row[0]:
+        conn.info[HAS_TABLE] = True
+        return True
+    return False
+
+
 @event.listens_for(Engine, "commit")
 def _bump(conn) -> None:
     """Move the generation in the transaction being committed, as its last statement: the
@@ -107,15 +128,11 @@ def _bump(conn) -> None:
         return
     cursor = conn.connection.dbapi_connection.cursor()
     try:
+        if not _table_exists(conn, cursor):
+            return  # a database its migrations have not reached yet
         cursor.execute(_BUMP)
         if cursor.rowcount == 0:  # a database emptied by the tests, or built by create_all
             cursor.execute(_SEED.format(time.time_ns() // 1000))
-    except sqlite3.OperationalError as error:
-        # SQLite migrations commit data steps of their own before the table's migration ran
-        # (on PostgreSQL they run in the one transaction with their DDL, which skips this).
-        if TABLE not in str(error):
-            raise
-        return
     finally:
         cursor.close()
     if has_request_context():
