@@ -276,6 +276,7 @@ def _storable(response: Response, before: dict) -> bool:
         and not request.environ.get(WROTE)
         and not session.get("_flashes")
         and dict(session) == before
+        and not _uncommitted()
     )
 
 
