@@ -32,6 +32,7 @@ import functools
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,7 +50,6 @@ from portal.extensions import db
 GENERATION = "pages"
 HEADER = "X-Page-Cache"
 WROTE = "portal.pagecache.wrote"
-HAS_TABLE = "portal.pagecache.table"
 # Endpoints (or blueprints, before the dot) whose pages are never kept.
 NEVER = {"static", "auth", "admin", "health", "verify", "home.health", "home.favicon"}
 MAX_ENTRY = 2 * 1024 * 1024
@@ -95,6 +95,7 @@ def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -
     info = conn.info
     if kind == "ddl":
         info[WROTE] = "ddl"  # a schema change (create_all, migrations): the table may not exist
+        _known.discard(conn.engine)  # nor may it any longer (a downgrade): ask again
     elif WROTE not in info:
         info[WROTE] = "data"
 
@@ -105,9 +106,13 @@ _EXISTS = {
 }
 
 
+# The engines whose database was seen to have the table since their last schema change.
+_known: weakref.WeakSet = weakref.WeakSet()
+
+
 def _table_exists(conn, cursor) -> bool:
-    """Is the table there (asked once per database connection, until it is)?"""
-    if conn.info.get(HAS_TABLE):
+    """Is the table there? Asked once per engine, and again after any DDL it runs."""
+    if conn.engine in _known:
         return True
     query = _EXISTS.get(conn.dialect.name)
     if query is None:
@@ -115,7 +120,7 @@ def _table_exists(conn, cursor) -> bool:
     cursor.execute(query)
     row = cursor.fetchone()
     if row and row[0]:
-        conn.info[HAS_TABLE] = True
+        _known.add(conn.engine)
         return True
     return False
 
