@@ -83,13 +83,12 @@ def load_user(user_id: str) -> User | None:
     (`core/generations.py`) and, for a page, the navigation's counts."""
     row = None
     if user_id.isdigit():
-        ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
         fingerprints = generations.columns()
         badges = badge_columns(int(user_id))
         # The roles and the department (the navigation shows both) come with the user.
         row = (
             db.session.execute(
-                select(User, ended.exists(), *fingerprints, *(badges.columns if badges else ()))
+                select(User, _ended(), *fingerprints, *(badges.columns if badges else ()))
                 .options(joinedload(User.roles), joinedload(User.department))
                 .where(User.id == int(user_id))
             )
@@ -115,16 +114,18 @@ def still_valid(columns: list) -> tuple | None:
     user_id = session.get("_user_id", "")
     if not user_id.isdigit():
         return None
-    ended = select(EndedSession.sid).where(EndedSession.sid == session.get(SID, ""))
     row = db.session.execute(
-        select(User.active, User.session_version, ended.exists(), *columns).where(
-            User.id == int(user_id)
-        )
+        select(User.active, User.session_version, _ended(), *columns).where(User.id == int(user_id))
     ).first()
     if row is None or not row[0] or row[2] or not _valid(row[1]):
         return None
     _touch()
     return tuple(row[3:])
+
+
+def _ended():
+    """Whether this session was ended (logged out), as a column of the user's statement."""
+    return select(EndedSession.sid).where(EndedSession.sid == session.get(SID, "")).exists()
 
 
 def _touch() -> None:

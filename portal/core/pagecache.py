@@ -48,6 +48,7 @@ from portal.core.models import PageGeneration
 from portal.extensions import db
 
 GENERATION = "pages"
+GENERATION_VALUE = func.max(PageGeneration.value)
 HEADER = "X-Page-Cache"
 WROTE = "portal.pagecache.wrote"
 # Endpoints (or blueprints, before the dot) whose pages are never kept.
@@ -254,7 +255,7 @@ def _answer_from_copy(check: Callable[[list], tuple | None]) -> Callable[[], Res
         entry = store.get(key) if key is not None else None
         if entry is None or _uncommitted():
             return None
-        generation = check([select(func.max(PageGeneration.value)).scalar_subquery()])
+        generation = check([select(GENERATION_VALUE).scalar_subquery()])
         if generation is None or generation != entry.generation:
             return None  # the usual way: load_user, the view, and a new copy
         return entry.response()
@@ -320,7 +321,7 @@ def install(app: Flask, check: Callable[[list], tuple | None]) -> None:
     reads the given columns with the user and returns their values, or None."""
     if not app.config.get("PAGE_CACHE", True):
         return
-    generations.register(app, GENERATION, [func.max(PageGeneration.value)], [PageGeneration])
+    generations.register(app, GENERATION, [GENERATION_VALUE], [PageGeneration])
     store = Store(app.config.get("PAGE_CACHE_BYTES", 32 * 1024 * 1024))
     app.extensions[STORE] = store
     for endpoint, view in list(app.view_functions.items()):

